@@ -1,0 +1,52 @@
+"""Small numpy helpers shared by every pillar: validated arrays and a stable softmax."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tutor.errors import BadInput
+
+
+def as_vector(values: Sequence[float] | np.ndarray, what: str = "vector") -> np.ndarray:
+    """A 1-D float array with at least one entry and no NaN or infinity."""
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 1 or array.size == 0:
+        raise BadInput(f"{what}: expected a non-empty vector, got shape {array.shape}")
+    _check_finite(array, what)
+    return array
+
+
+def as_matrix(values: Sequence[Sequence[float]] | np.ndarray, what: str = "matrix") -> np.ndarray:
+    """A 2-D float array with at least one entry and no NaN or infinity."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except ValueError:
+        raise BadInput(f"{what}: ragged matrix; every row needs the same number of entries") from None
+    if array.ndim != 2 or array.size == 0:
+        raise BadInput(f"{what}: expected a non-empty matrix, got shape {array.shape}")
+    _check_finite(array, what)
+    return array
+
+
+def _check_finite(array: np.ndarray, what: str) -> None:
+    if np.isnan(array).any():
+        raise BadInput(f"{what}: contains NaN; every entry must be a real number")
+    if np.isinf(array).any():
+        raise BadInput(f"{what}: contains infinity; every entry must be finite")
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """exp(z - max z) / Σ exp(z - max z): the max shift leaves the result unchanged but cannot overflow."""
+    z = np.asarray(logits, dtype=float)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    exps = np.exp(shifted)
+    return exps / np.sum(exps, axis=axis, keepdims=True)
+
+
+def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """z - logsumexp(z), computed without forming exp(z) directly."""
+    z = np.asarray(logits, dtype=float)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
