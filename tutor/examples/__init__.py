@@ -26,8 +26,8 @@ REGISTRY: dict[str, str] = {
     "eigen_playground": "tutor.examples.linalg:eigen_playground",
     "svd_low_rank": "tutor.examples.linalg:svd_low_rank",
     "lora_counts": "tutor.examples.linalg:lora_counts",
-    "attention_worked": "tutor.examples.linalg:attention_worked",
-    "attention_playground": "tutor.examples.linalg:attention_playground",
+    "attention_worked": "tutor.examples.attention:attention_worked",
+    "attention_playground": "tutor.examples.attention:attention_playground",
 }
 
 
