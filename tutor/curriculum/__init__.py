@@ -1,0 +1,1 @@
+"""Loading and validating the course: the syllabus plan and the lesson files."""
