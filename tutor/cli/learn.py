@@ -1,9 +1,27 @@
-"""(being written for issue 2)."""
+"""`llmtutor learn`: start the Textual tutor."""
 
 from __future__ import annotations
 
 import typer
 
 
+def learn(
+    lesson: str = typer.Argument(None, help="Open this lesson (number, id or prefix); default: where you left off."),
+) -> None:
+    """Open the interactive tutor (F1 inside for keys)."""
+    from tutor.cli.lessons import load_catalog_reporting
+    from tutor.errors import TutorError
+
+    catalog = load_catalog_reporting()
+    start = catalog.find(lesson) if lesson else None
+    if start is not None and not start.written:
+        raise TutorError(f"lesson {start.number} ({start.title}) is coming soon; try 'llmtutor lessons'")
+    from tutor.tui.app import TutorApp
+    from tutor.tui.progress_recorder import open_recorder
+
+    TutorApp(catalog, recorder=open_recorder(), start=start).run()
+
+
 def register(app: typer.Typer) -> None:
-    """Attach the command."""
+    """Attach `learn`."""
+    app.command("learn", rich_help_panel="Learn")(learn)

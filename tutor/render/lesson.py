@@ -41,7 +41,7 @@ def block_renderable(block: Block, revealed: int | None = None) -> RenderableTyp
 
 def formula_renderable(block: Formula) -> RenderableType:
     text = Text("\n".join(block.lines), style="bold")
-    return Panel(text, title=block.caption or None, title_align="left", border_style="blue", expand=False, padding=(0, 2))
+    return Panel(text, title=block.caption or None, title_align="left", border_style="blue", expand=False, padding=(0, 1))
 
 
 def example_renderable(block: Example) -> RenderableType:

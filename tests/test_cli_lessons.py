@@ -1,0 +1,87 @@
+"""`llmtutor lessons` and `llmtutor show`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tutor.cli.app import app
+
+runner = CliRunner()
+
+
+def test_lessons_lists_all_25_with_status() -> None:
+    result = runner.invoke(app, ["lessons"])
+    assert result.exit_code == 0, result.output
+    assert "attention-as-matrix-ops" in result.stdout
+    assert "Optimization & the training loop" in result.stdout
+    assert "coming soon" in result.stdout
+    assert result.stderr == ""
+
+
+def test_lessons_json_is_machine_readable() -> None:
+    result = runner.invoke(app, ["lessons", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert [row["number"] for row in rows] == list(range(1, 26))
+    assert set(rows[0]) == {"number", "id", "pillar", "title", "status"}
+    attention = rows[4]
+    assert attention["id"] == "attention-as-matrix-ops"
+    assert attention["pillar"] == "linear-algebra"
+    assert attention["status"] in {"new", "started", "done"}
+    assert rows[24]["status"] == "coming soon"
+
+
+def test_lessons_filters_by_pillar() -> None:
+    result = runner.invoke(app, ["lessons", "--pillar", "calculus", "--json"])
+    assert result.exit_code == 0
+    assert [row["number"] for row in json.loads(result.stdout)] == [6, 7, 8, 9, 10]
+
+
+def test_lessons_unknown_pillar_is_one_line_exit_2() -> None:
+    result = runner.invoke(app, ["lessons", "--pillar", "astrology"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "unknown pillar 'astrology'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_show_renders_computed_attention_and_errata() -> None:
+    result = runner.invoke(app, ["show", "attention"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Lesson 5 · Attention as matrix operations" in out
+    assert "Q (3×2)" in out and "Kᵀ (2×3)" in out and "A = softmax (3×3)" in out
+    assert "0.3859" in out and "0.3233" in out  # computed weights, row "The"
+    assert "Erratum · weights_row0" in out and "0.324" in out  # the syllabus's figure, flagged
+    assert "(6/6)" in out  # every derivation step revealed in plain output
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_show_accepts_number_and_prefix() -> None:
+    by_number = runner.invoke(app, ["show", "5"], env={"COLUMNS": "100"})
+    by_prefix = runner.invoke(app, ["show", "attention-as"], env={"COLUMNS": "100"})
+    assert by_number.exit_code == by_prefix.exit_code == 0
+    assert by_number.stdout == by_prefix.stdout
+
+
+def test_show_unknown_lesson_suggests_and_exits_2() -> None:
+    result = runner.invoke(app, ["show", "atention"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "llmtutor: no lesson 'atention'; did you mean attention-as-matrix-ops?\n"
+
+
+def test_show_unwritten_lesson_says_coming_soon() -> None:
+    result = runner.invoke(app, ["show", "adam"])
+    assert result.exit_code == 1
+    assert "coming soon" in result.stderr and "\n" not in result.stderr.strip()
+
+
+def test_version_and_help() -> None:
+    assert runner.invoke(app, ["--version"]).stdout.startswith("llmtutor ")
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("learn", "lessons", "show", "calc", "progress"):
+        assert command in result.stdout
