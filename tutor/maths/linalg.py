@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.maths.common import as_matrix, softmax
+from tutor.maths.common import as_matrix, as_vector, softmax
 
 
 @dataclass(frozen=True)
@@ -107,12 +107,20 @@ def eigen(matrix: np.ndarray) -> Eigen:
     if m.shape[0] != m.shape[1]:
         raise BadInput(f"matrix: eigenvalues need a square matrix, got {m.shape[0]}×{m.shape[1]}")
     values, vectors = np.linalg.eig(m)
-    order = np.lexsort((-values.real, -np.abs(values)))
+    # Round |λ| before sorting so that ties (e.g. the cube roots of unity of a permutation,
+    # whose moduli differ from 1 only by rounding) fall back to "largest real part first".
+    order = np.lexsort((-values.real, -np.round(np.abs(values), 10)))
     values, vectors = _tidy(values[order]), vectors[:, order]
     stochastic = is_row_stochastic(m)
     stationary = stationary_distribution(m) if stochastic else None
-    gap = float(1.0 - abs(values[1])) if stochastic and m.shape[0] > 1 else None
+    gap = _gap(values) if stochastic and m.shape[0] > 1 else None
     return Eigen(m, values, vectors, stochastic, stationary, gap)
+
+
+def _gap(values: np.ndarray) -> float:
+    """1 − |λ₂|, with rounding noise around 0 and 1 snapped away (a gap is never negative)."""
+    gap = 1.0 - abs(values[1])
+    return float(np.clip(np.round(gap, 12), 0.0, 1.0)) + 0.0  # + 0.0 turns −0.0 into 0.0
 
 
 def _tidy(values: np.ndarray) -> np.ndarray:
@@ -187,3 +195,80 @@ def lora(d: int, k: int | None = None, r: int = 8) -> LoRA:
         raise BadInput(f"--r: rank {r} exceeds min(d, k) = {min(d, k)}; LoRA needs r ≤ min(d, k)")
     lora_params = d * r + r * k
     return LoRA(d, k, r, lora_params, d * k, d * k / lora_params)
+
+
+@dataclass(frozen=True)
+class PowerIteration:
+    """Repeatedly apply A and rescale: the direction settles on the dominant eigenvector."""
+
+    matrix: np.ndarray
+    iterates: np.ndarray  # shape (steps + 1, n): x₀, x₁, …, each of unit length
+    estimates: np.ndarray  # shape (steps,): Rayleigh quotient xₜᵀ A xₜ after each step
+    eigenvalue: float  # the last estimate
+    eigenvector: np.ndarray  # the last iterate
+
+
+def power_iteration(matrix: np.ndarray, start: np.ndarray | None = None, steps: int = 20) -> PowerIteration:
+    """xₜ₊₁ = A xₜ / ‖A xₜ‖; converges when one eigenvalue is strictly largest in modulus."""
+    m = as_matrix(matrix, "matrix")
+    if m.shape[0] != m.shape[1]:
+        raise BadInput(f"matrix: power iteration needs a square matrix, got {m.shape[0]}×{m.shape[1]}")
+    if steps < 1:
+        raise BadInput(f"steps: must be at least 1, got {steps}")
+    x = np.ones(m.shape[0]) if start is None else np.asarray(start, dtype=float)
+    if x.shape != (m.shape[0],) or not np.linalg.norm(x) > 0:
+        raise BadInput(f"start: needs {m.shape[0]} entries, not all zero")
+    iterates, estimates = [x / np.linalg.norm(x)], []
+    for _ in range(steps):
+        y = m @ iterates[-1]
+        if not np.linalg.norm(y) > 0:
+            raise BadInput("start: A maps it to the zero vector; try another start")
+        iterates.append(y / np.linalg.norm(y))
+        estimates.append(float(iterates[-1] @ m @ iterates[-1]))
+    stack = np.array(iterates)
+    return PowerIteration(m, stack, np.array(estimates), estimates[-1], stack[-1])
+
+
+def row_entropy_bits(matrix: np.ndarray) -> np.ndarray:
+    """H(row) = −Σ pⱼ log₂ pⱼ for each row of a row-stochastic matrix (0 · log 0 = 0).
+
+    A one-hot row (all attention on one token) has entropy 0; a uniform row over n
+    tokens has the maximum, log₂ n. So low entropy = focused attention.
+    """
+    m = as_matrix(matrix, "matrix")
+    safe = np.where(m > 0, m, 1.0)
+    return -np.sum(np.where(m > 0, m * np.log2(safe), 0.0), axis=1)
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """Everything a dot product says about two vectors: a·b, lengths, cos θ and θ."""
+
+    a: np.ndarray
+    b: np.ndarray
+    terms: np.ndarray  # aᵢ bᵢ, which sum to the dot product
+    dot: float
+    norm_a: float
+    norm_b: float
+    cosine: float  # a·b / (‖a‖ ‖b‖), clipped into [−1, 1] against rounding
+    angle_degrees: float
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> Similarity:
+    """Dot product, Euclidean norms, cosine similarity and angle of two equal-length vectors."""
+    a, b = as_vector(a, "a"), as_vector(b, "b")
+    if a.shape != b.shape:
+        raise BadInput(f"b: has {b.size} entries but a has {a.size}; a dot product pairs them one to one")
+    for name, vector in (("a", a), ("b", b)):
+        if not np.any(vector):
+            raise BadInput(f"{name}: the zero vector has no direction, so the angle is undefined")
+    terms = a * b
+    norm_a, norm_b = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    cosine = float(np.clip(terms.sum() / (norm_a * norm_b), -1.0, 1.0))
+    return Similarity(a, b, terms, float(terms.sum()), norm_a, norm_b, cosine, _angle_degrees(a, b))
+
+
+def _angle_degrees(a: np.ndarray, b: np.ndarray) -> float:
+    """θ = 2·atan2(‖â − b̂‖, ‖â + b̂‖): unlike arccos(cos θ), accurate near 0° and 180°."""
+    a_hat, b_hat = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    return float(np.degrees(2 * np.arctan2(np.linalg.norm(a_hat - b_hat), np.linalg.norm(a_hat + b_hat))))
