@@ -31,7 +31,7 @@ async def take(out: Path = OUT, size: tuple[int, int] = (100, 32)) -> Path:
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         view = app.query_one(LessonView)
-        y = _line_of(view.query(Static), "Step 5 · Softmax")
+        y = _line_of(view.query(Static), "A = softmax (3×3)") - 16
         view.scroll_to(y=y, animate=False)
         await pilot.pause()
         out.parent.mkdir(parents=True, exist_ok=True)
