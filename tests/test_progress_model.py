@@ -1,0 +1,260 @@
+"""The progress data: validation, JSON round-trips, merge laws, schema-1 migration."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tutor.progress.model import (
+    ANSWER_KEYS,
+    LESSON_KEYS,
+    TOP_KEYS,
+    Answer,
+    LessonRecord,
+    Position,
+    Progress,
+    ProgressFormatError,
+    Resume,
+    dumps,
+    from_json,
+    merge,
+    to_json,
+)
+from tutor.progress.versions import decode, migrate_v1
+
+T0 = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+
+# -- strategies: small id alphabets so that two values often share ids and merge collides --
+
+times = st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=st.just(timezone.utc))
+ids = st.text("abc", min_size=1, max_size=2)
+seconds = st.floats(0, 1e7, allow_nan=False, allow_infinity=False)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def extras(known: tuple[str, ...]) -> st.SearchStrategy[dict]:
+    keys = st.text(min_size=1, max_size=6).filter(lambda k: k not in known)
+    return st.dictionaries(keys, json_values, max_size=2)
+
+
+lessons = st.builds(
+    LessonRecord,
+    opened=st.none() | times,
+    completed=st.none() | times,
+    last_seen=st.none() | times,
+    position=st.none() | st.builds(Position, st.integers(0, 50), times),
+    sessions=st.dictionaries(ids, seconds, max_size=3),
+    extra=extras(LESSON_KEYS),
+)
+answers = st.builds(
+    Answer,
+    id=ids,
+    question=st.text(min_size=1, max_size=8),
+    correct=st.booleans(),
+    seconds=seconds,
+    at=times,
+    pillar=st.none() | st.sampled_from(["calculus", "probability"]),
+    extra=extras(ANSWER_KEYS),
+)
+progresses = st.builds(
+    lambda ls, ans, extra: Progress(ls, {a.id: a for a in ans}, extra),
+    st.dictionaries(ids, lessons, max_size=3),
+    st.lists(answers, max_size=4),
+    extras(TOP_KEYS),
+)
+
+
+# -- round trips ---------------------------------------------------------------------------
+
+
+@given(progresses)
+def test_to_json_then_from_json_is_the_identity(progress: Progress) -> None:
+    assert from_json(to_json(progress)) == progress
+
+
+@given(progresses)
+def test_the_file_bytes_decode_to_the_same_progress(progress: Progress) -> None:
+    decoded = decode(dumps(progress))
+    assert decoded.version == 2 and decoded.progress == progress
+
+
+@given(progresses)
+def test_serialising_is_deterministic(progress: Progress) -> None:
+    assert dumps(from_json(json.loads(dumps(progress)))) == dumps(progress)
+
+
+# -- merge laws (docs/progress.md claims all four) -----------------------------------------
+
+
+@given(progresses, progresses)
+def test_merge_is_commutative(a: Progress, b: Progress) -> None:
+    assert merge(a, b) == merge(b, a)
+
+
+@settings(max_examples=60)
+@given(progresses, progresses, progresses)
+def test_merge_is_associative(a: Progress, b: Progress, c: Progress) -> None:
+    assert merge(merge(a, b), c) == merge(a, merge(b, c))
+
+
+@given(progresses, progresses)
+def test_merge_is_idempotent_so_importing_twice_changes_nothing(a: Progress, b: Progress) -> None:
+    assert merge(a, a) == a
+    once = merge(a, b)
+    assert merge(once, b) == once
+    assert merge(a, Progress()) == a
+
+
+@given(progresses, progresses)
+def test_merge_loses_no_answer_and_no_session(a: Progress, b: Progress) -> None:
+    merged = merge(a, b)
+    assert set(merged.answers) == set(a.answers) | set(b.answers)
+    for key in set(a.lessons) | set(b.lessons):
+        for one in (a, b):
+            for session, spent in one.lessons.get(key, LessonRecord()).sessions.items():
+                assert merged.lessons[key].sessions[session] >= spent
+
+
+def test_merge_keeps_first_opening_last_completion_and_latest_position() -> None:
+    early = LessonRecord(opened=T0, completed=T0 + timedelta(days=1),
+                         position=Position(7, T0), sessions={"s1": 60.0, "s2": 10.0})
+    late = LessonRecord(opened=T0 + timedelta(days=2), completed=T0 + timedelta(days=3),
+                        position=Position(2, T0 + timedelta(days=3)), sessions={"s2": 30.0})
+    merged = merge(Progress({"x": early}), Progress({"x": late})).lessons["x"]
+    assert merged.opened == T0
+    assert merged.completed == T0 + timedelta(days=3)
+    assert merged.position == Position(2, T0 + timedelta(days=3))
+    assert merged.sessions == {"s1": 60.0, "s2": 30.0} and merged.seconds == 90.0
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def _file(**changes: object) -> dict:
+    data = {
+        "schema_version": 2,
+        "lessons": {"chain-rule": {"opened": "2024-05-01T12:00:00Z", "sessions": {"s": 5}}},
+        "answers": [{"id": "a1", "question": "q", "correct": True, "seconds": 3, "at": "2024-05-01T12:00:00Z"}],
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "where"),
+    [
+        ({"lessons": []}, "lessons"),
+        ({"lessons": {"x": {"opened": "yesterday"}}}, "lessons.x.opened"),
+        ({"lessons": {"x": {"sessions": {"s": -1}}}}, "lessons.x.sessions.s"),
+        ({"lessons": {"x": {"position": {"step": True, "at": "2024-05-01"}}}}, "lessons.x.position.step"),
+        ({"answers": {}}, "answers"),
+        ({"answers": [{"id": "a", "question": "q", "correct": 1, "seconds": 1, "at": "2024-05-01"}]},
+         "answers[0].correct"),
+        ({"answers": [{"id": "", "question": "q", "correct": True, "seconds": 1, "at": "2024-05-01"}]},
+         "answers[0].id"),
+    ],
+)
+def test_a_bad_field_is_refused_with_its_location(changes: dict, where: str) -> None:
+    with pytest.raises(ProgressFormatError, match=f"^{re.escape(where)}:"):
+        from_json(_file(**changes))
+
+
+def test_nan_seconds_are_refused() -> None:
+    with pytest.raises(ProgressFormatError, match="seconds"):
+        decode(b'{"schema_version": 2, "answers": [{"id": "a", "question": "q", "correct": true,'
+               b' "seconds": NaN, "at": "2024-05-01T00:00:00Z"}]}')
+
+
+def test_unknown_keys_survive_at_every_level() -> None:
+    data = _file(future={"x": 1})
+    data["lessons"]["chain-rule"]["hint_level"] = 3
+    data["answers"][0]["confidence"] = 0.9
+    out = to_json(from_json(data))
+    assert out["future"] == {"x": 1}
+    assert out["lessons"]["chain-rule"]["hint_level"] == 3
+    assert out["answers"][0]["confidence"] == 0.9
+
+
+def test_the_review_table_is_derived_not_trusted() -> None:
+    data = _file(review={"q": {"ease": 99, "interval_days": 1000}})
+    out = to_json(from_json(data))
+    assert out["review"]["q"]["interval_days"] == 1 and out["review"]["q"]["ease"] == 2.6
+
+
+def test_resume_is_the_lesson_seen_last() -> None:
+    progress = Progress({
+        "a": LessonRecord(opened=T0, last_seen=T0, position=Position(4, T0)),
+        "b": LessonRecord(opened=T0, last_seen=T0 + timedelta(minutes=1)),
+    })
+    assert progress.resume() == Resume("b", None)
+    progress.lessons["a"].last_seen = T0 + timedelta(hours=1)
+    assert progress.resume() == Resume("a", 4)
+    assert Progress().resume() is None
+
+
+# -- schema 1 ------------------------------------------------------------------------------
+
+V1 = {
+    "schema_version": 1,
+    "lessons": {
+        "chain-rule": {"opened": "2024-04-01T10:00:00Z", "completed": None, "step": 3, "seconds": 412.5},
+        "entropy": {"opened": "2024-04-02T10:00:00Z", "completed": "2024-04-03T10:00:00Z",
+                    "seconds": 0, "starred": True},
+    },
+    "last_lesson": "chain-rule",
+    "quiz_history": [
+        {"question": "calculus/q1", "correct": True, "seconds": 8.5, "at": "2024-04-04T10:00:00Z"},
+        {"question": "calculus/q1", "correct": False, "seconds": 20, "at": "2024-04-05T10:00:00Z"},
+    ],
+    "theme": "dark",
+}
+
+
+def test_schema_1_migrates_without_losing_anything() -> None:
+    progress = migrate_v1(V1)
+    chain = progress.lessons["chain-rule"]
+    assert chain.opened == datetime(2024, 4, 1, 10, tzinfo=timezone.utc)
+    assert chain.position == Position(3, chain.opened)
+    assert chain.sessions == {"v1": 412.5}
+    assert progress.lessons["entropy"].status == "done"
+    assert progress.lessons["entropy"].extra == {"starred": True}
+    assert progress.resume() == Resume("chain-rule", 3)
+    assert sorted((a.question, a.correct) for a in progress.answers.values()) == [
+        ("calculus/q1", False), ("calculus/q1", True)]
+    assert progress.extra == {"theme": "dark"}
+
+
+def test_schema_1_migration_is_deterministic_so_two_copies_merge_into_one() -> None:
+    once, twice = migrate_v1(json.loads(json.dumps(V1))), migrate_v1(json.loads(json.dumps(V1)))
+    assert once == twice and merge(once, twice) == once
+
+
+def test_a_bad_schema_1_file_is_refused() -> None:
+    with pytest.raises(ProgressFormatError, match=r"quiz_history\[0\]\.correct"):
+        migrate_v1({**V1, "quiz_history": [{"question": "q", "correct": "yes", "seconds": 1, "at": "2024-01-01"}]})
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"\xff\xfe", b"{", b"[]", b'{"lessons": {}}', b'{"schema_version": "2"}', b'{"schema_version": 0}'],
+)
+def test_bytes_that_are_not_a_progress_file_are_refused(raw: bytes) -> None:
+    with pytest.raises(ProgressFormatError):
+        decode(raw)
+
+
+def test_a_newer_schema_is_read_as_far_as_it_is_understood() -> None:
+    newer = decode(json.dumps(_file(schema_version=3, shiny=True)).encode())
+    assert newer.version == 3 and "a1" in newer.progress.answers
+    odd = decode(b'{"schema_version": 9, "lessons": "moved elsewhere"}')
+    assert odd.version == 9 and odd.progress == Progress()

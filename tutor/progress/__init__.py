@@ -1,0 +1,114 @@
+"""The learner's progress: the one place that reads and writes `progress.json`.
+
+Where: `$LLMTUTOR_HOME/progress.json`, else `platformdirs.user_data_path("llmtutor")`.
+Format, schema versions, merge rules and recovery: docs/progress.md.
+
+Use the module functions (they share one store per data folder) or a `ProgressStore`
+of your own (tests, or a different folder). Every update is ONE locked
+read-merge-write, saved before it returns, so Ctrl-C or a closed terminal loses
+nothing already recorded, and two llmtutor processes never lose each other's updates.
+Updates return True if saved, False if only kept in memory (see `warnings()`).
+
+Updates
+    record_lesson_open(lesson_id) -> bool          first opening kept; now the resume lesson
+    record_step(lesson_id, step) -> bool           derivation step reached (resume point)
+    record_lesson_complete(lesson_id) -> bool      latest completion kept
+    add_time(lesson_id, seconds) -> bool           adds to this process's session total
+    record_answer(question_id, correct, seconds, pillar=None, when=None) -> str (answer id)
+    reset(lesson=None, pillar=None, everything=False) -> ResetResult
+    export(path) -> Progress                       same format as progress.json
+    import_file(path) -> ImportResult              merge; importing twice changes nothing
+
+Queries (re-read the file, so they see other processes' updates)
+    status(lesson_id) -> "new" | "started" | "done"
+    last_position() -> Resume(lesson_id, step | None) | None
+    time_spent(lesson_id) -> float seconds
+    summary(now=None) -> Summary                   per-pillar mastery, totals, due, resume
+    due_items(now=None, pillar=None) -> list[ReviewState]   SM-2 reviews due, most overdue first
+    review_state(question_id) -> ReviewState | None
+    snapshot() -> Progress                         everything, for many queries at once
+
+Problems never raise: a damaged, newer, older, unreadable or unwritable file adds one
+line to `warnings()` (the CLI prints each as `llmtutor: warning: ...`) and the tool
+keeps working. Bad arguments from calling code raise ValueError; bad user input in
+reset/import raises `tutor.errors.BadInput`.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from tutor.progress.api import ImportResult, ProgressStore, ResetResult
+from tutor.progress.mastery import PillarMastery, Summary
+from tutor.progress.model import SCHEMA_VERSION, Answer, LessonRecord, Progress, Resume
+from tutor.progress.schedule import ReviewState
+from tutor.progress.store import progress_home
+
+__all__ = [
+    "SCHEMA_VERSION", "Answer", "ImportResult", "LessonRecord", "PillarMastery", "Progress",
+    "ProgressStore", "ResetResult", "Resume", "ReviewState", "Summary", "add_time",
+    "default_store", "due_items", "last_position", "progress_home", "record_answer",
+    "record_lesson_complete", "record_lesson_open", "record_step", "status", "summary",
+    "warnings",
+]
+
+_stores: dict[Path, ProgressStore] = {}
+_stores_guard = threading.Lock()
+
+
+def default_store() -> ProgressStore:
+    """The store for the current data folder (`$LLMTUTOR_HOME` is read on every call)."""
+    home = progress_home()
+    with _stores_guard:
+        if home not in _stores:
+            _stores[home] = ProgressStore(home)
+        return _stores[home]
+
+
+def warnings() -> list[str]:
+    """One-line problems met by the default store, to show the learner."""
+    return default_store().warnings
+
+
+def record_lesson_open(lesson_id: str) -> bool:
+    return default_store().record_lesson_open(lesson_id)
+
+
+def record_step(lesson_id: str, step: int) -> bool:
+    return default_store().record_step(lesson_id, step)
+
+
+def record_lesson_complete(lesson_id: str) -> bool:
+    return default_store().record_lesson_complete(lesson_id)
+
+
+def add_time(lesson_id: str, seconds: float) -> bool:
+    return default_store().add_time(lesson_id, seconds)
+
+
+def record_answer(
+    question_id: str,
+    correct: bool,
+    seconds: float,
+    pillar: str | None = None,
+    when: datetime | None = None,
+) -> str:
+    return default_store().record_answer(question_id, correct, seconds, pillar, when)
+
+
+def status(lesson_id: str) -> str:
+    return default_store().status(lesson_id)
+
+
+def last_position() -> Resume | None:
+    return default_store().last_position()
+
+
+def summary(now: datetime | None = None) -> Summary:
+    return default_store().summary(now)
+
+
+def due_items(now: datetime | None = None, pillar: str | None = None) -> list[ReviewState]:
+    return default_store().due_items(now, pillar)

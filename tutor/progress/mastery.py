@@ -1,0 +1,209 @@
+"""Per-pillar mastery and the progress summary, from the recorded data and the syllabus.
+
+Mastery of a pillar (0-1) weighs what was read and what is remembered equally:
+
+    mastery    = 0.5 * completion + 0.5 * recall
+    completion = lessons of the pillar completed / lessons in the pillar
+    recall     = questions whose latest answer was right / max(questions answered, 10)
+
+so one lucky answer is not "50 % mastered": full recall credit needs at least
+RECALL_TARGET distinct questions of the pillar, each last answered correctly.
+
+The pillar of a lesson comes from content/syllabus.toml. The pillar of a question is the
+one given when its answer was recorded; failing that, the question id's first segment
+(before '/', ':' or '.') if it names a pillar or a lesson (`calculus/q3`, `chain-rule.2`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from tutor.errors import ContentError
+from tutor.progress.model import Progress, Resume
+from tutor.progress.schedule import ReviewState, due
+
+RECALL_TARGET = 10
+_SEGMENT = re.compile(r"[/:.]")
+
+
+@dataclass(frozen=True)
+class PillarInfo:
+    """One pillar of the syllabus and its lesson ids, in course order."""
+
+    id: str
+    title: str
+    lessons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Syllabus:
+    """The course plan, as far as progress needs it."""
+
+    pillars: tuple[PillarInfo, ...]
+    titles: dict[str, str] = field(default_factory=dict, compare=False)  # lesson id -> title
+
+    def pillar(self, pillar_id: str) -> PillarInfo | None:
+        """The pillar called `pillar_id`, if there is one."""
+        return next((p for p in self.pillars if p.id == pillar_id), None)
+
+    def pillar_of_lesson(self, lesson_id: str) -> str | None:
+        """The id of the pillar `lesson_id` belongs to, if the syllabus knows the lesson."""
+        return next((p.id for p in self.pillars if lesson_id in p.lessons), None)
+
+    @property
+    def lesson_ids(self) -> tuple[str, ...]:
+        """Every lesson id, in course order."""
+        return tuple(lesson for p in self.pillars for lesson in p.lessons)
+
+
+def _syllabus_path() -> Path:
+    from tutor.resources import content_dir
+
+    return content_dir() / "syllabus.toml"
+
+
+@lru_cache(maxsize=4)
+def load_syllabus(path: Path | None = None) -> Syllabus:
+    """Pillars and lesson ids from syllabus.toml; `ContentError` if it is missing or malformed."""
+    path = path or _syllabus_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ContentError(str(path), 0, f"cannot read the syllabus ({error.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        line = re.search(r"line (\d+)", str(error))
+        raise ContentError(str(path), int(line.group(1)) if line else 1, str(error)) from None
+    try:
+        pillars = tuple(_pillar(entry) for entry in data["pillar"])
+        titles = {str(x["id"]): str(x["title"]) for e in data["pillar"] for x in e["lessons"]}
+    except (KeyError, TypeError) as error:
+        raise ContentError(str(path), 1, f"malformed [[pillar]] table ({error})") from None
+    return Syllabus(pillars, titles)
+
+
+def _pillar(entry: dict) -> PillarInfo:
+    return PillarInfo(
+        str(entry["id"]), str(entry["title"]), tuple(str(x["id"]) for x in entry["lessons"])
+    )
+
+
+def first_segment(question_id: str) -> str:
+    """`calculus/q3` -> `calculus`; `chain-rule.2` -> `chain-rule`."""
+    return _SEGMENT.split(question_id, maxsplit=1)[0]
+
+
+def infer_pillar(question_id: str, syllabus: Syllabus) -> str | None:
+    """The pillar a question id names by its first segment (a pillar or a lesson id)."""
+    head = first_segment(question_id)
+    if syllabus.pillar(head):
+        return head
+    return syllabus.pillar_of_lesson(head)
+
+
+def question_pillars(progress: Progress, syllabus: Syllabus) -> dict[str, str | None]:
+    """Each answered question's pillar: the latest one given with an answer, else inferred."""
+    pillars: dict[str, str | None] = {}
+    for answer in sorted(progress.answers.values(), key=lambda a: (a.at, a.id)):
+        if answer.pillar is not None or answer.question not in pillars:
+            pillars[answer.question] = answer.pillar or infer_pillar(answer.question, syllabus)
+    return pillars
+
+
+@dataclass(frozen=True)
+class PillarMastery:
+    """What was read and remembered of one pillar."""
+
+    pillar: str
+    title: str
+    lessons_done: int
+    lessons_total: int
+    answers: int
+    correct: int
+    questions: int
+    recalled: int
+
+    @property
+    def completion(self) -> float:
+        return self.lessons_done / self.lessons_total if self.lessons_total else 0.0
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of all answers that were right (None before the first answer)."""
+        return self.correct / self.answers if self.answers else None
+
+    @property
+    def recall(self) -> float:
+        return self.recalled / max(self.questions, RECALL_TARGET)
+
+    @property
+    def mastery(self) -> float:
+        return 0.5 * self.completion + 0.5 * self.recall
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything `llmtutor progress` shows."""
+
+    pillars: tuple[PillarMastery, ...]
+    lessons_done: int
+    lessons_total: int
+    answers: int
+    correct: int
+    due: tuple[ReviewState, ...]
+    seconds: float
+    resume: Resume | None
+    other_lessons: int  # lessons recorded that this syllabus does not list (kept, not shown)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.answers if self.answers else None
+
+
+def pillar_mastery(progress: Progress, syllabus: Syllabus, pillar: PillarInfo) -> PillarMastery:
+    """Mastery of one pillar (see the module docstring for the definition)."""
+    pillars = question_pillars(progress, syllabus)
+    answers = [a for a in progress.answers.values() if pillars.get(a.question) == pillar.id]
+    states = [s for q, s in progress.review_states().items() if pillars.get(q) == pillar.id]
+    return PillarMastery(
+        pillar=pillar.id,
+        title=pillar.title,
+        lessons_done=sum(progress.status(lesson) == "done" for lesson in pillar.lessons),
+        lessons_total=len(pillar.lessons),
+        answers=len(answers),
+        correct=sum(a.correct for a in answers),
+        questions=len(states),
+        recalled=sum(s.repetitions > 0 for s in states),
+    )
+
+
+def due_items(
+    progress: Progress, syllabus: Syllabus, now: datetime, pillar: str | None = None
+) -> list[ReviewState]:
+    """Questions due for review at `now` (optionally of one pillar), most overdue first."""
+    states = progress.review_states().values()
+    if pillar is not None:
+        pillars = question_pillars(progress, syllabus)
+        states = [s for s in states if pillars.get(s.question) == pillar]
+    return due(states, now)
+
+
+def summarize(progress: Progress, syllabus: Syllabus, now: datetime) -> Summary:
+    """The whole picture: per-pillar mastery, totals, due reviews, where to resume."""
+    known = set(syllabus.lesson_ids)
+    answers = list(progress.answers.values())
+    return Summary(
+        pillars=tuple(pillar_mastery(progress, syllabus, p) for p in syllabus.pillars),
+        lessons_done=sum(progress.status(lesson) == "done" for lesson in known),
+        lessons_total=len(known),
+        answers=len(answers),
+        correct=sum(a.correct for a in answers),
+        due=tuple(due_items(progress, syllabus, now)),
+        seconds=sum(r.seconds for r in progress.lessons.values()),
+        resume=progress.resume(),
+        other_lessons=sum(1 for lesson in progress.lessons if lesson not in known),
+    )
