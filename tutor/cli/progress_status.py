@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 
 def written_statuses(lesson_ids: list[str]) -> dict[str, str]:
-    """'new', 'started' or 'done' per lesson id (all 'new' until the progress store exists)."""
-    return {lesson_id: "new" for lesson_id in lesson_ids}
+    """'new', 'started' or 'done' per lesson id; progress problems become one-line warnings."""
+    from tutor.progress import default_store
+
+    store = default_store()
+    statuses = {lesson_id: store.status(lesson_id) for lesson_id in lesson_ids}
+    for warning in store.warnings:
+        sys.stderr.write(f"llmtutor: warning: {warning}\n")
+    return statuses

@@ -43,6 +43,7 @@ class TutorApp(App[None]):
         self.start = start
         self.current: Slot | None = None
         self._opened_at = time.monotonic()
+        self._warned = 0
 
     def compose(self) -> ComposeResult:
         written = [slot.id for slot in self.catalog.slots if slot.written]
@@ -56,8 +57,9 @@ class TutorApp(App[None]):
 
     async def on_mount(self) -> None:
         self.query_one("#sidebar-pane").display = self.size.width >= NARROW
-        for message in [*self.recorder.warnings, *(str(p) for p in self.catalog.problems)]:
-            self.notify(message, severity="warning", timeout=10)
+        for problem in self.catalog.problems:
+            self.notify(str(problem), severity="warning", timeout=10)
+        self._show_new_warnings()
         slot, steps = self._starting_point()
         if slot is None:
             self.notify("No lessons could be loaded.", severity="error")
@@ -93,6 +95,14 @@ class TutorApp(App[None]):
             self.recorder.stepped(slot.id, self.query_one(LessonView).steps_revealed())
         if sidebar.statuses.get(slot.id) == "new":
             sidebar.set_status(slot.id, "started")
+        self._show_new_warnings()
+
+    def _show_new_warnings(self) -> None:
+        """Progress problems (a damaged file set aside, a full disk) each shown once."""
+        warnings = self.recorder.warnings
+        for message in warnings[self._warned :]:
+            self.notify(message, severity="warning", timeout=12)
+        self._warned = len(warnings)
 
     def _record_time(self) -> None:
         now = time.monotonic()
@@ -132,6 +142,7 @@ class TutorApp(App[None]):
             return
         if view.reveal_next_step():
             self.recorder.stepped(self.current.id, view.steps_revealed())
+            self._show_new_warnings()
         else:
             self.notify("Every step is shown. Press c to mark the lesson done, n for the next.", timeout=4)
 
@@ -140,6 +151,7 @@ class TutorApp(App[None]):
             return
         self.recorder.completed(self.current.id)
         self.query_one(Syllabus).set_status(self.current.id, "done")
+        self._show_new_warnings()
         self.notify(f"Lesson {self.current.number} marked done. Press n for the next lesson.", timeout=4)
 
     def action_toggle_sidebar(self) -> None:
