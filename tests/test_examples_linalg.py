@@ -18,7 +18,8 @@ from tutor.examples import spectral as S
 from tutor.examples.model import Matrix, Note, Scalar, Worked
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "linear-algebra"
-LESSONS = ["01-vectors-and-matrices.md"]
+LESSONS = ["01-vectors-and-matrices.md", "02-matrix-multiplication.md",
+           "03-eigenvalues-and-eigenvectors.md"]
 MINE = [name for name, target in REGISTRY.items()
         if target.startswith(("tutor.examples.linalg:", "tutor.examples.spectral:"))]
 
@@ -166,7 +167,8 @@ def test_attention_eigen_against_characteristic_polynomial_and_matrix_power() ->
 def test_attention_decay_table_is_measured_and_bounded() -> None:
     figures = S.attention_stochastic_eigen().figures
     a, pi, lam2 = figures["weights"], figures["stationary"], figures["lambda2_abs"]
-    for (measured, bound), k in zip(figures["decay"], S.POWERS):
+    for (measured, bound, ratio), k in zip(figures["decay"], S.POWERS):
+        assert ratio == pytest.approx(measured / bound)
         direct = np.abs(np.linalg.matrix_power(a, k) - pi).max()
         assert measured == pytest.approx(direct, abs=1e-15)
         assert bound == pytest.approx(lam2**k)
@@ -191,6 +193,8 @@ def test_spectral_gap_extremes_refute_gap_means_focus() -> None:
     assert figures["entropy_self"] == pytest.approx(scipy.stats.entropy(self_focus[0], base=2))
     assert figures["entropy_self"] == pytest.approx(figures["entropy_sink"])  # same focus...
     assert figures["gap_sink"] - figures["gap_self"] > 0.9  # ...opposite gaps
+    assert figures["delta_uniform"] == 0.0 and figures["delta_identity"] == 1.0
+    assert figures["delta_self"] == pytest.approx(p - q)  # rows differ in two places by p − q
 
 
 def test_spectral_gap_extremes_other_sizes_and_bad_input() -> None:

@@ -15,8 +15,8 @@ from hypothesis.extra.numpy import arrays
 
 from tutor.errors import BadInput
 from tutor.maths.linalg import (
-    attention, eigen, is_row_stochastic, lora, low_rank, matmul, power_iteration, row_entropy_bits,
-    similarity, stationary_distribution,
+    attention, eigen, is_row_stochastic, lora, low_rank, matmul, power_iteration, row_distance,
+    row_entropy_bits, similarity, stationary_distribution,
 )
 
 RNG = np.random.default_rng(7)
@@ -160,6 +160,22 @@ def test_row_entropy_matches_scipy() -> None:
     expected = [scipy.stats.entropy(row, base=2) for row in m]
     np.testing.assert_allclose(row_entropy_bits(m), expected, atol=1e-12)
     assert row_entropy_bits(np.full((1, 8), 1 / 8))[0] == pytest.approx(3.0)
+
+
+def test_row_distance_by_loops() -> None:
+    m = random_stochastic(4)
+    expected = max(0.5 * sum(abs(m[i, k] - m[j, k]) for k in range(4)) for i in range(4) for j in range(4))
+    assert row_distance(m) == pytest.approx(expected)
+    assert row_distance(np.eye(3)) == 1.0 and row_distance(np.full((3, 3), 1 / 3)) == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 6), st.integers(0, 2**31 - 1), st.floats(0.1, 20))
+def test_dobrushin_bound_on_the_second_eigenvalue(n: int, seed: int, sharpness: float) -> None:
+    """Every eigenvalue but the Perron root 1 has |λ| ≤ δ(A), so |λ₂| ≤ δ(A)."""
+    scores = sharpness * np.random.default_rng(seed).standard_normal((n, n))
+    m = scipy.special.softmax(scores, axis=1)
+    assert abs(eigen(m).eigenvalues[1]) <= row_distance(m) + 1e-9
 
 
 def test_similarity_matches_scipy_cosine_distance_and_math() -> None:

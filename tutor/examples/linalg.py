@@ -47,12 +47,26 @@ def sub(n: int) -> str:
     return str(n).translate(_SUBSCRIPTS)
 
 
+def fit_decimals(value: float | np.ndarray, most: int = 4) -> int:
+    """The fewest decimals (up to `most`) that print every entry exactly: 2.5 → 1, 0.81 → 2."""
+    array = np.asarray(value, dtype=float)
+    for places in range(most + 1):
+        if np.allclose(array, np.round(array, places), rtol=0.0, atol=1e-9):
+            return places
+    return most
+
+
+def exact(name: str, value: np.ndarray, **options: object) -> Matrix:
+    """A `Matrix` shown with just enough decimals for its entries (inputs and exact results)."""
+    return Matrix(name, value, decimals=fit_decimals(value), **options)  # type: ignore[arg-type]
+
+
 def _pair_step(label_a: str, label_b: str, a: np.ndarray, b: np.ndarray) -> Step:
     """The dot product of two embeddings, term by term."""
     s = similarity(a, b)
     return Step(f"{label_a} · {label_b}: multiply feature by feature, then add", (
-        Matrix(f"{label_a} ⊙ {label_b}", s.terms, caption="products aᵢbᵢ", col_labels=FEATURES),
-        Scalar(f"{label_a} · {label_b}", s.dot, caption="sum of the products"),
+        exact(f"{label_a} ⊙ {label_b}", s.terms, caption="products aᵢbᵢ", col_labels=FEATURES),
+        Scalar(f"{label_a} · {label_b}", s.dot, caption="sum of the products", decimals=fit_decimals(s.dot)),
     ))
 
 
@@ -63,8 +77,8 @@ def vector_basics() -> Worked:
     gram = EMBEDDINGS @ EMBEDDINGS.T
     steps = (
         Step("Three tokens, four features each", (
-            Matrix("E", EMBEDDINGS, caption="rows: tokens · columns: features",
-                   row_labels=TOKENS, col_labels=FEATURES, decimals=1),
+            exact("E", EMBEDDINGS, caption="rows: tokens · columns: features",
+                   row_labels=TOKENS, col_labels=FEATURES),
         )),
         _pair_step("cat", "dog", cat, dog),
         _pair_step("cat", "car", cat, car),
@@ -75,7 +89,7 @@ def vector_basics() -> Worked:
             Scalar("cos θ(cat, car)", far.cosine), Scalar("θ(cat, car) in degrees", far.angle_degrees, decimals=1),
         )),
         Step("Every dot product at once: E Eᵀ", (
-            Matrix("E Eᵀ", gram, caption="(i, j) = token i · token j",
+            exact("E Eᵀ", gram, caption="(i, j) = token i · token j",
                    row_labels=TOKENS, col_labels=TOKENS),
             Note("E is 3×4 and Eᵀ is 4×3, so E Eᵀ is 3×3. E E is not defined: "
                  "its inner sizes (4 and 3) do not match."),
@@ -94,20 +108,20 @@ def matrix_as_function() -> Worked:
     batch = EMBEDDINGS @ SCORER.T
     steps = (
         Step("A 2×4 matrix: 4 numbers in, 2 numbers out", (
-            Matrix("P", SCORER, row_labels=SCORES, col_labels=FEATURES, decimals=1),
-            Matrix("P·cat", p_cat, col_labels=SCORES),
-            Matrix("P·car", p_car, col_labels=SCORES),
+            exact("P", SCORER, row_labels=SCORES, col_labels=FEATURES),
+            exact("P·cat", p_cat, col_labels=SCORES),
+            exact("P·car", p_car, col_labels=SCORES),
         )),
         Step("Column j of P is where the j-th basis vector lands", (
-            Matrix("e₁", np.eye(4)[0], caption="animal only", decimals=0),
-            Matrix("P·e₁", SCORER @ np.eye(4)[0], col_labels=SCORES),
+            exact("e₁", np.eye(4)[0], caption="animal only"),
+            exact("P·e₁", SCORER @ np.eye(4)[0], col_labels=SCORES),
         )),
         Step("Linear: P(cat + car) = P·cat + P·car", (
-            Matrix("P(cat + car)", p_sum, col_labels=SCORES),
-            Matrix("P·cat + P·car", p_cat + p_car, col_labels=SCORES),
+            exact("P(cat + car)", p_sum, col_labels=SCORES),
+            exact("P·cat + P·car", p_cat + p_car, col_labels=SCORES),
         )),
         Step("All tokens at once: E Pᵀ is (3×4)(4×2) → 3×2", (
-            Matrix("E Pᵀ", batch, caption="row i = P·token i",
+            exact("E Pᵀ", batch, caption="row i = P·token i",
                    row_labels=TOKENS, col_labels=SCORES),
         )),
     )
@@ -119,9 +133,10 @@ def vector_playground(a: np.ndarray, b: np.ndarray) -> Worked:
     """Dot product, lengths, cosine and angle for any two vectors of the same length."""
     s = similarity(a, b)
     steps = (
-        Step("Term by term", (Matrix("a ⊙ b", s.terms, caption="aᵢbᵢ"),)),
+        Step("Term by term", (exact("a ⊙ b", s.terms, caption="aᵢbᵢ"),)),
         Step("Dot product, lengths and angle", (
-            Scalar("a · b", s.dot), Scalar("‖a‖", s.norm_a), Scalar("‖b‖", s.norm_b), Scalar("cos θ", s.cosine),
+            Scalar("a · b", s.dot, decimals=fit_decimals(s.dot)),
+            Scalar("‖a‖", s.norm_a), Scalar("‖b‖", s.norm_b), Scalar("cos θ", s.cosine),
             Scalar("θ in degrees", s.angle_degrees, decimals=2),
             Note(_angle_words(s.cosine)),
         )),
@@ -152,15 +167,15 @@ def matvec_rows(w: np.ndarray | None = None, x: np.ndarray | None = None) -> Wor
     y = product.product[:, 0]
     rows = tuple(
         Step(f"y{sub(i + 1)} = row {i + 1} of W · x", (
-            Matrix(f"row {i + 1}", w[i]),
-            Matrix(f"w{sub(i + 1)}ⱼ·xⱼ", product.terms[i, 0], caption="products, one per column j"),
-            Scalar(f"y{sub(i + 1)}", float(y[i]), caption="sum of the products"),
+            exact(f"row {i + 1}", w[i]),
+            exact(f"w{sub(i + 1)}ⱼ·xⱼ", product.terms[i, 0], caption="products, one per column j"),
+            Scalar(f"y{sub(i + 1)}", float(y[i]), caption="sum of the products", decimals=fit_decimals(y[i])),
         ))
         for i in range(w.shape[0])
     )
-    first = Step("The map and the input", (Matrix("W", w), Matrix("x", x)))
+    first = Step("The map and the input", (exact("W", w), exact("x", x)))
     last = Step("Stack the answers: y = Wx", (
-        Matrix("y", y),
+        exact("y", y),
         Scalar("multiply-adds (m·k)", float(w.size), decimals=0),
     ))
     return Worked("y = Wx, row by row", (first, *rows, last), {"y": y, "terms": product.terms[:, 0]})
@@ -181,12 +196,12 @@ def composition(a: np.ndarray | None = None, b: np.ndarray | None = None,
     ba = matmul(b, a).product
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     steps = (
-        Step("Two maps: A stretches, B turns", (Matrix("A", a, decimals=1), Matrix("B", b, decimals=1),
-                                                  Matrix("x", x, decimals=1))),
-        Step("Apply B, then A", (Matrix("Bx", bx), Matrix("A(Bx)", a_bx))),
-        Step("Or multiply first: AB is the combined map", (Matrix("AB", ab), Matrix("(AB)x", ab_x))),
+        Step("Two maps: A stretches, B turns", (exact("A", a), exact("B", b),
+                                                  exact("x", x))),
+        Step("Apply B, then A", (exact("Bx", bx), exact("A(Bx)", a_bx))),
+        Step("Or multiply first: AB is the combined map", (exact("AB", ab), exact("(AB)x", ab_x))),
         Step("Order matters: BA means 'A first, then B'", (
-            Matrix("BA", ba), Matrix("(BA)x", ba @ x),
+            exact("BA", ba), exact("(BA)x", ba @ x),
             Note("AB and BA are different maps." if not np.allclose(ab, ba) else "Here AB = BA."),
         )),
         Step("Same answer, different cost", (
@@ -203,14 +218,14 @@ def matmul_playground(a: np.ndarray, b: np.ndarray) -> Worked:
     product = matmul(a, b)  # raises BadInput naming A and B on a shape mismatch
     (m, k), n = product.a.shape, product.b.shape[1]
     steps = [Step("Entry (1, 1) = row 1 of A · column 1 of B", (
-        Matrix("a₁ₖ·bₖ₁", product.terms[0, 0], caption="one product per k"),
-        Scalar("(AB)₁₁", float(product.product[0, 0])),
+        exact("a₁ₖ·bₖ₁", product.terms[0, 0], caption="one product per k"),
+        Scalar("(AB)₁₁", float(product.product[0, 0]), decimals=fit_decimals(product.product[0, 0])),
     ))]
-    summary: list = [Matrix("AB", product.product)]
+    summary: list = [exact("AB", product.product)]
     if m == k == n:
         ba = product.b @ product.a
         same = bool(np.allclose(product.product, ba))
-        summary += [Matrix("BA", ba), Note("AB = BA for these two: they commute." if same else "AB ≠ BA.")]
+        summary += [exact("BA", ba), Note("AB = BA for these two: they commute." if same else "AB ≠ BA.")]
     summary.append(Scalar("multiply-adds m·k·n", float(m * k * n), decimals=0))
     steps.append(Step(f"({m}×{k})·({k}×{n}) → {m}×{n}", tuple(summary)))
     return Worked("Your product", tuple(steps), {"product": product.product, "cost": m * k * n})

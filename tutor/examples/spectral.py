@@ -11,7 +11,9 @@ from tutor.errors import BadInput
 from tutor.examples.linalg import sub
 from tutor.examples.model import Matrix, Note, Scalar, Step, Worked
 from tutor.maths.common import as_matrix, softmax
-from tutor.maths.linalg import attention, eigen, lora, low_rank, power_iteration, row_entropy_bits
+from tutor.maths.linalg import (
+    attention, eigen, lora, low_rank, power_iteration, row_distance, row_entropy_bits,
+)
 
 #: The syllabus's three-token example (also lesson 5's): queries and keys, d_k = 2.
 Q = np.array([[1.0, 0.5], [0.3, 0.8], [0.1, 0.9]])
@@ -55,6 +57,14 @@ def power_iteration_demo(steps: int = 8) -> Worked:
     ), {"eigenvalues": e.eigenvalues, "estimate": run.eigenvalue, "eigenvector": run.eigenvector})
 
 
+def _clean(values: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+    """For display only: rounding noise below `tol` shown as an exact 0 (real and imaginary parts)."""
+    values = np.asarray(values)
+    if np.iscomplexobj(values):
+        return _clean(values.real, tol) + 1j * _clean(values.imag, tol)
+    return np.where(np.abs(values) < tol, 0.0, values)
+
+
 def _spread(power: np.ndarray) -> float:
     """How much Aᵏ still depends on the starting row: the largest column range."""
     return float(np.max(power.max(axis=0) - power.min(axis=0)))
@@ -68,6 +78,7 @@ def attention_stochastic_eigen() -> Worked:
     powers = [np.linalg.matrix_power(a, k) for k in POWERS]
     lam2 = float(abs(e.eigenvalues[1]))
     decay = np.array([[np.max(np.abs(p - np.outer(ones, pi))), lam2**k] for k, p in zip(POWERS, powers)])
+    decay = np.column_stack([decay, decay[:, 0] / decay[:, 1]])
     labelled = {"row_labels": TOKENS, "col_labels": TOKENS}
     steps = (
         Step("The attention matrix A = softmax(QKᵀ/√2)", (
@@ -83,7 +94,7 @@ def attention_stochastic_eigen() -> Worked:
                    caption="attention received in ONE step, averaged over queries"))),
         Step("Repeated application forgets the start: rows of Aᵏ → π", (
             Matrix("max |Aᵏ − 1π|", decay, row_labels=tuple(f"k = {k}" for k in POWERS),
-                   col_labels=("measured", "|λ₂|ᵏ"), decimals=6),
+                   col_labels=("measured", "|λ₂|ᵏ", "ratio"), caption="a steady ratio: error ∝ |λ₂|ᵏ"),
             Matrix("A⁸", powers[-1], **labelled))),
         Step("Spectral gap", (Scalar("|λ₂|", lam2), Scalar("gap = 1 − |λ₂|", e.spectral_gap))),
     )
@@ -111,21 +122,21 @@ def spectral_gap_extremes(n: int = 3, sharpness: float = 4.0) -> Worked:
     rows, figures = [], {}
     for name, m in cases.items():
         e = eigen(m)
-        row = [abs(e.eigenvalues[1]), e.spectral_gap, row_entropy_bits(m).mean(), m.max(axis=1).mean(),
+        row = [abs(e.eigenvalues[1]), e.spectral_gap, row_entropy_bits(m).mean(), row_distance(m),
                _spread(np.linalg.matrix_power(m, 8))]
         rows.append(row)
         key = name.replace("softmax, ", "")
-        figures[f"gap_{key}"], figures[f"entropy_{key}"] = row[1], row[2]
-    table = Matrix("gap vs focus", np.array(rows), row_labels=tuple(cases), decimals=4,
-                   col_labels=("|λ₂|", "gap", "H bits", "top w", "A⁸ spread"))
+        figures[f"gap_{key}"], figures[f"entropy_{key}"], figures[f"delta_{key}"] = row[1], row[2], row[3]
+    table = Matrix("gap vs focus", _clean(np.array(rows)), row_labels=tuple(cases), decimals=4,
+                   col_labels=("|λ₂|", "gap", "H bits", "δ rows", "A⁸ spread"))
     shown = tuple(Matrix(name, m) for name, m in cases.items())
     return Worked("The spectral gap does not measure focus", (
         Step(f"Four {n}×{n} attention patterns", shown),
         Step("Gap, focus and memory side by side", (
             table, Scalar("max row entropy log₂ n", float(np.log2(n)), caption="perfectly unfocused"),
-            Note("**H bits**: mean row entropy (0 = every token looks at one place). "
-                 "**top w**: mean largest weight. **A⁸ spread**: how much A⁸ still depends on "
-                 "the starting token (0 = forgotten)."),
+            Note("**H bits**: mean row entropy (0 = each token looks at one place). "
+                 "**δ rows**: half the largest L1 distance between two rows; always |λ₂| ≤ δ. "
+                 "**A⁸ spread**: how much A⁸ still depends on the starting token (0 = forgotten)."),
         )),
     ), figures)
 
@@ -137,7 +148,7 @@ def permutation_eigen() -> Worked:
     return Worked("A stochastic matrix that never mixes", (
         Step("Token i attends only to token i + 1 (cyclically)", (Matrix("P", p, decimals=0),)),
         Step("Eigenvalues: the cube roots of unity", (
-            Matrix("λ", e.eigenvalues), Matrix("|λ|", np.abs(e.eigenvalues)),
+            Matrix("λ", _clean(e.eigenvalues)), Matrix("|λ|", np.abs(e.eigenvalues)),
             Scalar("gap = 1 − |λ₂|", e.spectral_gap))),
         Step("Powers cycle instead of converging", (
             Matrix("P²", p @ p, decimals=0), Matrix("P³", p @ p @ p, decimals=0))),
@@ -150,10 +161,10 @@ def eigen_playground(matrix: np.ndarray) -> Worked:
     vectors = _oriented(e.eigenvectors)
     residual = float(np.max(np.abs(e.matrix @ vectors - vectors * e.eigenvalues)))
     first = Step("Eigenvectors: A v = λ v", (
-        Matrix("V", vectors, caption="column j goes with λⱼ"),
+        Matrix("V", _clean(vectors), caption="column j goes with λⱼ"),
         Scalar("max |Av − λv|", residual, caption="rounding only"),
     ))
-    values: list = [Matrix("λ", e.eigenvalues), Matrix("|λ|", np.abs(e.eigenvalues))]
+    values: list = [Matrix("λ", _clean(e.eigenvalues)), Matrix("|λ|", _clean(np.abs(e.eigenvalues)))]
     figures: dict[str, float | np.ndarray] = {"eigenvalues": e.eigenvalues}
     if e.row_stochastic:
         values += _stochastic_items(e.matrix, e.eigenvalues, e.stationary, e.spectral_gap)
@@ -227,7 +238,7 @@ def svd_low_rank(matrix: np.ndarray | None = None, rank: int = 2) -> Worked:
     return Worked(f"Best rank-{lr.rank} approximation", (
         Step("The matrix and its singular values", (Matrix("A", a), Matrix("σ", s))),
         Step("Error at every rank: measured ‖A − A_r‖_F vs √(Σ_{i>r} σᵢ²)", (
-            Matrix("error by rank", table, col_labels=("measured", "predicted", "energy %"),
+            Matrix("error by rank", _clean(table), col_labels=("measured", "predicted", "energy %"),
                    row_labels=tuple(f"r = {r}" for r in range(1, len(s) + 1))),)),
         Step(f"Keep the top {lr.rank}: A_r = U_r Σ_r V_rᵀ", (
             Matrix(f"A_{lr.rank}", lr.approximation), Matrix(f"A − A_{lr.rank}", a - lr.approximation),

@@ -240,6 +240,16 @@ def row_entropy_bits(matrix: np.ndarray) -> np.ndarray:
     return -np.sum(np.where(m > 0, m * np.log2(safe), 0.0), axis=1)
 
 
+def row_distance(matrix: np.ndarray) -> float:
+    """Dobrushin's coefficient δ(A) = ½ maxᵢ,ⱼ Σₖ |Aᵢₖ − Aⱼₖ|: how different two rows can be.
+
+    For a row-stochastic A every eigenvalue other than the Perron root 1 obeys |λ| ≤ δ(A),
+    so rows that look at the same places (small δ) force a large spectral gap.
+    """
+    m = as_matrix(matrix, "matrix")
+    return float(0.5 * np.max(np.abs(m[:, None, :] - m[None, :, :]).sum(axis=2)))
+
+
 @dataclass(frozen=True)
 class Similarity:
     """Everything a dot product says about two vectors: a·b, lengths, cos θ and θ."""
