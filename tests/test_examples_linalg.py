@@ -19,7 +19,7 @@ from tutor.examples.model import Matrix, Note, Scalar, Worked
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "linear-algebra"
 LESSONS = ["01-vectors-and-matrices.md", "02-matrix-multiplication.md",
-           "03-eigenvalues-and-eigenvectors.md"]
+           "03-eigenvalues-and-eigenvectors.md", "04-svd-and-low-rank.md"]
 MINE = [name for name, target in REGISTRY.items()
         if target.startswith(("tutor.examples.linalg:", "tutor.examples.spectral:"))]
 

@@ -85,8 +85,10 @@ def vector_basics() -> Worked:
         Step("Lengths: ‖a‖ = √(a·a)", tuple(
             Scalar(f"‖{t}‖", float(np.linalg.norm(v))) for t, v in zip(TOKENS, EMBEDDINGS))),
         Step("Cosine similarity: the dot product with length divided out", (
-            Scalar("cos θ(cat, dog)", near.cosine), Scalar("θ(cat, dog) in degrees", near.angle_degrees, decimals=1),
-            Scalar("cos θ(cat, car)", far.cosine), Scalar("θ(cat, car) in degrees", far.angle_degrees, decimals=1),
+            Scalar("cos θ(cat, dog)", near.cosine),
+            Scalar("θ(cat, dog) in degrees", near.angle_degrees, decimals=1),
+            Scalar("cos θ(cat, car)", far.cosine),
+            Scalar("θ(cat, car) in degrees", far.angle_degrees, decimals=1),
         )),
         Step("Every dot product at once: E Eᵀ", (
             exact("E Eᵀ", gram, caption="(i, j) = token i · token j",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.examples.linalg import sub
+from tutor.examples.linalg import exact, fit_decimals, sub
 from tutor.examples.model import Matrix, Note, Scalar, Step, Worked
 from tutor.maths.common import as_matrix, softmax
 from tutor.maths.linalg import (
@@ -41,11 +41,13 @@ def power_iteration_demo(steps: int = 8) -> Worked:
     run = power_iteration(SYMMETRIC, np.array([1.0, 0.0]), steps)
     x = np.array([1.0, 0.0])
     return Worked("Directions A only stretches", (
-        Step("A generic vector gets turned", (Matrix("A", SYMMETRIC, decimals=0), Matrix("x", x, decimals=0),
-                                               Matrix("Ax", SYMMETRIC @ x))),
+        Step("A generic vector gets turned", (
+            exact("A", SYMMETRIC), exact("x", x), exact("Ax", SYMMETRIC @ x))),
         Step("The eigenvectors are only stretched", (
-            Matrix("v₁", v[:, 0]), Matrix("A v₁", SYMMETRIC @ v[:, 0]), Scalar("λ₁", float(e.eigenvalues[0])),
-            Matrix("v₂", v[:, 1]), Matrix("A v₂", SYMMETRIC @ v[:, 1]), Scalar("λ₂", float(e.eigenvalues[1])),
+            Matrix("v₁", v[:, 0]), Matrix("A v₁", SYMMETRIC @ v[:, 0]),
+            Scalar("λ₁", float(e.eigenvalues[0])),
+            Matrix("v₂", v[:, 1]), Matrix("A v₂", SYMMETRIC @ v[:, 1]),
+            Scalar("λ₂", float(e.eigenvalues[1])),
         )),
         Step("Power iteration: apply A, rescale, repeat", (
             Matrix("xₜ", run.iterates, caption="each row rescaled to length 1",
@@ -82,7 +84,8 @@ def attention_stochastic_eigen() -> Worked:
     labelled = {"row_labels": TOKENS, "col_labels": TOKENS}
     steps = (
         Step("The attention matrix A = softmax(QKᵀ/√2)", (
-            Matrix("QKᵀ/√2", att.scaled, **labelled), Matrix("A", a, caption="row i: where token i looks", **labelled),
+            Matrix("QKᵀ/√2", att.scaled, **labelled),
+            Matrix("A", a, caption="row i: where token i looks", **labelled),
             Matrix("row sums", a.sum(axis=1), col_labels=TOKENS))),
         Step("A·1 = 1: the all-ones vector is an eigenvector with λ = 1", (Matrix("A·1", a @ ones),)),
         Step("All eigenvalues, largest |λ| first", (
@@ -94,7 +97,8 @@ def attention_stochastic_eigen() -> Worked:
                    caption="attention received in ONE step, averaged over queries"))),
         Step("Repeated application forgets the start: rows of Aᵏ → π", (
             Matrix("max |Aᵏ − 1π|", decay, row_labels=tuple(f"k = {k}" for k in POWERS),
-                   col_labels=("measured", "|λ₂|ᵏ", "ratio"), caption="a steady ratio: error ∝ |λ₂|ᵏ"),
+                   col_labels=("measured", "|λ₂|ᵏ", "ratio"),
+                   caption="a steady ratio: error ∝ |λ₂|ᵏ"),
             Matrix("A⁸", powers[-1], **labelled))),
         Step("Spectral gap", (Scalar("|λ₂|", lam2), Scalar("gap = 1 − |λ₂|", e.spectral_gap))),
     )
@@ -115,7 +119,7 @@ def _focus_cases(n: int, sharpness: float) -> dict[str, np.ndarray]:
 
 
 def spectral_gap_extremes(n: int = 3, sharpness: float = 4.0) -> Worked:
-    """Gap vs focus: uniform (gap 1, unfocused), identity (gap 0, focused), and two equally sharp softmaxes."""
+    """Gap vs focus: uniform (gap 1, unfocused), identity (gap 0, focused), two equally sharp softmaxes."""
     if n < 2:
         raise BadInput(f"n: needs at least 2 tokens, got {n}")
     cases = _focus_cases(n, sharpness)
@@ -210,14 +214,14 @@ def svd_geometry(matrix: np.ndarray | None = None, x: np.ndarray | None = None) 
     else:
         u_turn = Note("U is a mirror, not a turn: det A < 0, so one reflection is unavoidable.")
     return Worked("Rotate, stretch, rotate", (
-        Step("A = U Σ Vᵀ", (Matrix("A", a), Matrix("U", u), Matrix("σ", s), Matrix("Vᵀ", vt),
+        Step("A = U Σ Vᵀ", (exact("A", a), Matrix("U", u), Matrix("σ", s), Matrix("Vᵀ", vt),
                              Scalar("max |UΣVᵀ − A|", float(np.max(np.abs(u * s @ vt - a)))))),
         Step("Vᵀ and U keep lengths: they only turn (or mirror)", (
             Scalar("Vᵀ turns by (degrees)", _rotation_degrees(vt), decimals=2),
             u_turn)),
         Step("Follow x through the three stages", (
-            Matrix("x", x), Matrix("Vᵀx (turned)", vt @ x), Matrix("ΣVᵀx (stretched)", s * (vt @ x)),
-            Matrix("UΣVᵀx (turned)", u @ (s * (vt @ x))), Matrix("Ax", a @ x))),
+            exact("x", x), Matrix("Vᵀx (turned)", vt @ x), Matrix("ΣVᵀx (stretched)", s * (vt @ x)),
+            Matrix("UΣVᵀx (turned)", u @ (s * (vt @ x))), exact("Ax", a @ x))),
     ), {"singular_values": s, "u": u, "vt": vt})
 
 
@@ -236,13 +240,14 @@ def svd_low_rank(matrix: np.ndarray | None = None, rank: int = 2) -> Worked:
     all_ranks = [low_rank(a, r) for r in range(1, len(s) + 1)]
     table = np.array([[r.error, r.eckart_young, 100 * r.energy_kept] for r in all_ranks])
     return Worked(f"Best rank-{lr.rank} approximation", (
-        Step("The matrix and its singular values", (Matrix("A", a), Matrix("σ", s))),
+        Step("The matrix and its singular values", (exact("A", a), Matrix("σ", s))),
         Step("Error at every rank: measured ‖A − A_r‖_F vs √(Σ_{i>r} σᵢ²)", (
             Matrix("error by rank", _clean(table), col_labels=("measured", "predicted", "energy %"),
                    row_labels=tuple(f"r = {r}" for r in range(1, len(s) + 1))),)),
         Step(f"Keep the top {lr.rank}: A_r = U_r Σ_r V_rᵀ", (
             Matrix(f"A_{lr.rank}", lr.approximation), Matrix(f"A − A_{lr.rank}", a - lr.approximation),
-            Scalar("measured ‖A − A_r‖_F", lr.error), Scalar("predicted √(Σ_{i>r} σᵢ²)", lr.eckart_young),
+            Scalar("measured ‖A − A_r‖_F", lr.error),
+            Scalar("predicted √(Σ_{i>r} σᵢ²)", lr.eckart_young),
             Scalar("another rank-r guess: keep r columns", _column_guess_error(a, lr.rank),
                    caption="never beats the SVD"),
             Scalar("energy kept Σ_{i≤r} σᵢ² / Σ σᵢ²", lr.energy_kept))),
@@ -261,12 +266,15 @@ def lora_counts(d: int = 4096, k: int | None = None, r: int = 8) -> Worked:
     return Worked("LoRA: train B and A instead of ΔW", (
         Step(f"ΔW = B A with B ({counts.d}×{counts.r}) and A ({counts.r}×{counts.k})", (
             Note(f"Full update d·k = {counts.d:,} × {counts.k:,} = **{counts.full_params:,}** numbers."),
-            Note(f"LoRA r(d + k) = {counts.r} × ({counts.d:,} + {counts.k:,}) = **{counts.lora_params:,}** numbers."),
-            Scalar("reduction d·k / r(d + k)", counts.reduction, decimals=1))),
+            Note(f"LoRA r(d + k) = {counts.r} × ({counts.d:,} + {counts.k:,}) "
+                 f"= **{counts.lora_params:,}** numbers."),
+            Scalar("reduction d·k / r(d + k)", counts.reduction,
+                   decimals=fit_decimals(counts.reduction, 2)))),
         Step("Other ranks", (Matrix("LoRA size by rank", sweep, decimals=0,
                                     col_labels=("r", "params", "reduction ×")),)),
         Step("Why 'low rank': a 6×2 times a 2×5 has rank 2", (
-            Matrix("σ of ΔW (6×5)", np.linalg.svd(delta, compute_uv=False), caption="all but 2 are rounding"),
+            Matrix("σ of ΔW", np.linalg.svd(delta, compute_uv=False),
+                   caption="ΔW is 6×5; all but 2 are rounding"),
             Scalar("numerical rank", float(np.linalg.matrix_rank(delta)), decimals=0))),
     ), {"lora_params": counts.lora_params, "full_params": counts.full_params, "reduction": counts.reduction,
         "sweep": sweep})
