@@ -309,3 +309,19 @@ def test_lesson_loads_computes_and_every_claim_holds(filename: str) -> None:
         assert all(check.holds for check in check_claims(block.claims, worked.figures))
     for block in playgrounds:
         assert isinstance(run_playground(block, {}), Worked)
+
+
+@pytest.mark.parametrize("filename, texts, message", [
+    ("01-vectors-and-matrices.md", {"b": "1, 2"}, "^b: has 2 entries but a has 4"),
+    ("02-matrix-multiplication.md", {"b": "1, 2, 3"}, "^shape mismatch: A is 2×2 and B is 1×3"),
+    ("03-eigenvalues-and-eigenvectors.md", {"matrix": "1, 2, 3; 4, 5, 6"}, "^matrix: .*square"),
+    ("04-svd-and-low-rank.md", {"rank": "5"}, "^rank: must be between 1 and 3"),
+])
+def test_playground_bad_input_is_reported_by_name(filename: str, texts: dict, message: str) -> None:
+    from tutor.curriculum.lesson_file import parse_lesson_file
+    from tutor.curriculum.model import Playground
+    from tutor.examples.playground import run_playground
+
+    block = next(b for b in parse_lesson_file(CONTENT / filename).blocks if isinstance(b, Playground))
+    with pytest.raises(BadInput, match=message):
+        run_playground(block, texts)
