@@ -28,16 +28,30 @@ _SPLIT = re.compile(r"[,\s]+")
 def read_source(text: str, what: str) -> str:
     """Resolve ``@path`` and ``-`` to the text they name; anything else is returned as is."""
     if text == "-":
-        return sys.stdin.read()
+        return _read_stdin(what)
     if text.startswith("@"):
-        path = Path(text[1:]).expanduser()
-        try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise BadInput(f"{what}: no such file '{path}'") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise BadInput(f"{what}: cannot read '{path}' ({error.__class__.__name__})") from None
+        return _read_file(text[1:], what)
     return text
+
+
+def _read_file(name: str, what: str) -> str:
+    try:
+        path = Path(name).expanduser()
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{what}: no such file '{_short(name, 80)}'") from None
+    except (OSError, UnicodeDecodeError, ValueError, RuntimeError) as error:
+        raise BadInput(f"{what}: cannot read '{_short(name, 80)}' ({error.__class__.__name__})") from None
+
+
+def _read_stdin(what: str) -> str:
+    """All of standard input; a closed or unreadable stdin is the learner's problem to fix."""
+    if sys.stdin is None:
+        raise BadInput(f"{what}: '-' reads standard input, but there is none")
+    try:
+        return sys.stdin.read()
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise BadInput(f"{what}: cannot read standard input ({error.__class__.__name__})") from None
 
 
 def parse_number(text: str, what: str) -> float:
@@ -45,7 +59,7 @@ def parse_number(text: str, what: str) -> float:
     try:
         value = float(text.strip())
     except ValueError:
-        raise BadInput(f"{what}: '{text.strip()}' is not a number") from None
+        raise BadInput(f"{what}: '{_short(text.strip())}' is not a number") from None
     return _finite(value, what)
 
 
@@ -59,8 +73,17 @@ def _finite(value: float, what: str) -> float:
 
 def _json_number(item: object, what: str) -> float:
     if isinstance(item, bool) or not isinstance(item, (int, float)):
-        raise BadInput(f"{what}: {json.dumps(item)} is not a number")
-    return _finite(float(item), what)
+        raise BadInput(f"{what}: {_short(json.dumps(item))} is not a number")
+    try:
+        return _finite(float(item), what)
+    except OverflowError:
+        raise BadInput(f"{what}: a number is too large; give a finite number") from None
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """Quote at most `limit` characters of what the learner typed, so an error stays one line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _looks_like_json(text: str) -> bool:
@@ -72,6 +95,8 @@ def _load_json(text: str, what: str) -> object:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInput(f"{what}: invalid JSON ({error.msg} at column {error.colno})") from None
+    except (ValueError, RecursionError) as error:  # e.g. a 5,000-digit integer, or absurd nesting
+        raise BadInput(f"{what}: invalid JSON ({error.__class__.__name__})") from None
 
 
 def _row(text: str, what: str) -> Vector:
@@ -98,9 +123,20 @@ def parse_vector(text: str, what: str = "vector") -> Vector:
 
 def parse_matrix(text: str, what: str = "matrix") -> Matrix:
     """A non-empty rectangular matrix: rows split by ';' or newlines, or nested JSON arrays."""
-    text = read_source(text, what)
+    return _matrix(read_source(text, what), what, flat_json_is_row=False)
+
+
+def parse_rows(text: str, what: str = "rows") -> Matrix:
+    """Like `parse_matrix`, but a flat JSON array is accepted too, as a single row."""
+    return _matrix(read_source(text, what), what, flat_json_is_row=True)
+
+
+def _matrix(text: str, what: str, flat_json_is_row: bool) -> Matrix:
     if _looks_like_json(text):
-        rows = _json_matrix(_load_json(text, what), what)
+        data = _load_json(text, what)
+        if flat_json_is_row and isinstance(data, list) and data and not any(isinstance(x, list) for x in data):
+            data = [data]
+        rows = _json_matrix(data, what)
     else:
         rows = [_row(line, what) for line in re.split(r"[;\n]", text) if line.strip()]
     if not rows or not rows[0]:
@@ -120,12 +156,53 @@ def _json_matrix(data: object, what: str) -> Matrix:
     return [[_json_number(item, what) for item in row] for row in data]
 
 
-def parse_int(text: str, what: str, minimum: int | None = None) -> int:
-    """A whole number, optionally with a lower bound."""
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise BadInput(f"{what}: '{text.strip()}' is not a whole number") from None
+def parse_int(text: str, what: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number (``12``, or ``1e3`` when it is whole), optionally bounded."""
+    value = _whole(text.strip(), what)
     if minimum is not None and value < minimum:
         raise BadInput(f"{what}: must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise BadInput(f"{what}: must be at most {maximum}, got {value}")
     return value
+
+
+def _whole(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or not number.is_integer() or abs(number) > 2**53:
+        raise BadInput(f"{what}: '{_short(text)}' is not a whole number")
+    return int(number)
+
+
+def parse_tokens(text: str, what: str = "tokens") -> list[str]:
+    """A non-empty list of labels: ``a,b,a``, ``"the cat sat"`` or a JSON array of strings/numbers."""
+    text = read_source(text, what)
+    if _looks_like_json(text):
+        data = _load_json(text, what)
+        if not isinstance(data, list) or not all(_is_label(item) for item in data):
+            raise BadInput(f'{what}: expected a flat JSON array of labels, like ["the", "cat", "the"]')
+        tokens = [item if isinstance(item, str) else json.dumps(item) for item in data]
+    else:
+        tokens = [token for token in _SPLIT.split(text.strip()) if token]
+    if not tokens:
+        raise BadInput(f"{what}: is empty; give at least one label, like a,b,a")
+    return tokens
+
+
+def _is_label(item: object) -> bool:
+    return isinstance(item, str) or (isinstance(item, (int, float)) and not isinstance(item, bool))
+
+
+def parse_choice(text: str, what: str, choices: dict[str, str]) -> str:
+    """One of a fixed set of words, case-insensitively; `choices` maps each spelling to its name."""
+    key = text.strip().lower()
+    if key in choices:
+        return choices[key]
+    names = sorted(set(choices.values()), key=list(choices.values()).index)
+    raise BadInput(f"{what}: '{_short(text.strip())}' is not one of {', '.join(names)}")

@@ -1,0 +1,176 @@
+"""Parsers of user input (tutor/parse.py): round trips, ragged detection, and nothing but
+BadInput on arbitrary text (hypothesis)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from tutor.errors import BadInput
+from tutor.parse import (
+    parse_choice, parse_int, parse_matrix, parse_number, parse_rows, parse_tokens, parse_vector,
+)
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+vectors = st.lists(finite, min_size=1, max_size=8)
+matrices = st.integers(1, 5).flatmap(lambda cols: st.lists(st.lists(finite, min_size=cols, max_size=cols), min_size=1, max_size=5))
+
+
+def _fmt(values: list[float], sep: str) -> str:
+    return sep.join(repr(v) for v in values)
+
+
+@given(vectors, st.sampled_from([",", " ", ", ", "\n", " ,\t"]))
+def test_vector_round_trips_in_plain_syntax(values: list[float], sep: str) -> None:
+    assert parse_vector(_fmt(values, sep)) == values
+
+
+@given(vectors)
+def test_vector_round_trips_as_json(values: list[float]) -> None:
+    assert parse_vector(json.dumps(values)) == values
+
+
+@given(matrices, st.sampled_from(["; ", ";", "\n", " ;\n"]), st.sampled_from([",", " ", ", "]))
+def test_matrix_round_trips_in_plain_syntax(rows: list[list[float]], row_sep: str, sep: str) -> None:
+    assert parse_matrix(row_sep.join(_fmt(row, sep) for row in rows)) == rows
+
+
+@given(matrices)
+def test_matrix_round_trips_as_json(rows: list[list[float]]) -> None:
+    assert parse_matrix(json.dumps(rows)) == rows
+    assert parse_rows(json.dumps(rows)) == rows
+
+
+@given(vectors)
+def test_rows_accepts_a_flat_json_array_as_one_row(values: list[float]) -> None:
+    assert parse_rows(json.dumps(values)) == [values]
+    with pytest.raises(BadInput):
+        parse_matrix(json.dumps(values))
+
+
+@given(matrices.filter(lambda rows: len(rows) >= 2), st.integers(0, 10), st.booleans())
+def test_ragged_matrices_are_rejected_and_the_row_named(rows: list[list[float]], cut: int, as_json: bool) -> None:
+    bad = len(rows) - 1
+    rows = [list(row) for row in rows]
+    rows[bad] = rows[bad] + [1.0] * (cut + 1)  # one row too long
+    text = json.dumps(rows) if as_json else "; ".join(_fmt(row, ",") for row in rows)
+    with pytest.raises(BadInput, match=rf"ragged matrix: row 1 has {len(rows[0])} entries but row {bad + 1}"):
+        parse_matrix(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", ",", "[]", ";", "[[]]"])
+def test_empty_input_is_rejected(text: str) -> None:
+    with pytest.raises(BadInput, match="empty"):
+        parse_matrix(text) if text in (";", "[[]]") else parse_vector(text)
+
+
+@pytest.mark.parametrize("text", ["nan", "1,NaN", "[NaN]", "1,inf", "[1e999]", "-Infinity"])
+def test_nan_and_infinity_are_rejected(text: str) -> None:
+    with pytest.raises(BadInput, match="NaN|infinity"):
+        parse_vector(text)
+
+
+@pytest.mark.parametrize("text", ["1,two,3", "[1, \"2\"]", "[true]", "0x10", "1;2"])
+def test_non_numbers_are_rejected_with_the_name_of_the_input(text: str) -> None:
+    with pytest.raises(BadInput, match=r"^--p: "):
+        parse_vector(text, "--p")
+
+
+@contextmanager
+def _sandbox(tmp: Path, stdin: str = "") -> Iterator[None]:
+    """Run in an empty folder with a fake stdin, so '@...' and '-' touch nothing real."""
+    import sys
+
+    old_cwd, old_stdin = os.getcwd(), sys.stdin
+    os.chdir(tmp)
+    sys.stdin = io.StringIO(stdin)
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.stdin = old_stdin
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+@example("[" * 5000)
+@example("[" + "9" * 5000 + "]")
+@example("[" + "1" * 400 + "]")
+@example("@\x00")
+@example("@~nosuchuser_xyz/file")
+@example("-")
+@example("[1, [2]]")
+@example('{"a": 1}')
+def test_arbitrary_text_raises_nothing_but_bad_input(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    with _sandbox(tmp_path_factory.mktemp("parse")):
+        for parse in (parse_vector, parse_matrix, parse_rows, parse_tokens):
+            try:
+                parse(text, "x")
+            except BadInput as error:
+                assert "\n" not in str(error), "an error message must be one line"
+        for scalar in (lambda t: parse_number(t, "x"), lambda t: parse_int(t, "x")):
+            try:
+                scalar(text)
+            except BadInput as error:
+                assert "\n" not in str(error)
+
+
+def test_at_path_reads_a_file_and_a_missing_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("0.2 0.8\n", encoding="utf-8")
+    assert parse_vector(f"@{path}") == [0.2, 0.8]
+    with pytest.raises(BadInput, match=r"^--p: no such file '.*missing\.txt'"):
+        parse_vector(f"@{tmp_path / 'missing.txt'}", "--p")
+    with pytest.raises(BadInput, match="cannot read"):
+        parse_vector(f"@{tmp_path}", "--p")  # a folder
+
+
+def test_dash_reads_stdin(tmp_path: Path) -> None:
+    with _sandbox(tmp_path, stdin="[[1, 2], [3, 4]]"):
+        assert parse_matrix("-") == [[1, 2], [3, 4]]
+
+
+def test_unreadable_stdin_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken(io.StringIO):
+        def read(self, *args: object) -> str:
+            raise OSError("closed")
+
+    monkeypatch.setattr("sys.stdin", Broken())
+    with pytest.raises(BadInput, match="cannot read standard input"):
+        parse_vector("-", "--p")
+
+
+@pytest.mark.parametrize("text, expected", [("12", 12), (" 7 ", 7), ("1e3", 1000), ("-3", -3)])
+def test_parse_int_accepts_whole_numbers(text: str, expected: int) -> None:
+    assert parse_int(text, "n") == expected
+
+
+@pytest.mark.parametrize("text", ["1.5", "ten", "nan", "1e400", ""])
+def test_parse_int_rejects_the_rest(text: str) -> None:
+    with pytest.raises(BadInput, match="not a whole number"):
+        parse_int(text, "n")
+
+
+def test_parse_int_bounds() -> None:
+    with pytest.raises(BadInput, match="at least 1"):
+        parse_int("0", "--steps", minimum=1)
+    with pytest.raises(BadInput, match="at most 5"):
+        parse_int("6", "--top-k", maximum=5)
+
+
+def test_tokens_and_choices() -> None:
+    assert parse_tokens("the cat,the") == ["the", "cat", "the"]
+    assert parse_tokens('["a", 1, 2.5]') == ["a", "1", "2.5"]
+    with pytest.raises(BadInput):
+        parse_tokens('[["a"]]')
+    assert parse_choice(" Bits ", "--base", {"bits": "2", "2": "2", "e": "e"}) == "2"
+    with pytest.raises(BadInput, match=r"--base: 'pi' is not one of 2, e"):
+        parse_choice("pi", "--base", {"2": "2", "e": "e"})
