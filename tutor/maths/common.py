@@ -50,3 +50,46 @@ def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     z = np.asarray(logits, dtype=float)
     shifted = z - np.max(z, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def as_distribution(
+    values: Sequence[float] | np.ndarray, what: str = "probabilities", normalize: bool = False,
+    flag: str | None = None, tol: float = 1e-6,
+) -> np.ndarray:
+    """Non-negative entries summing to 1 (any shape); with `normalize`, rescaled to sum to 1.
+
+    `flag` names the option that turns on `normalize` (e.g. ``--normalize``) so that the
+    error messages can point the learner at it.
+    """
+    array = np.asarray(values, dtype=float)
+    if array.size == 0:
+        raise BadInput(f"{what}: is empty; give at least one probability")
+    _check_finite(array, what)
+    if (array < 0).any():
+        raise BadInput(f"{what}: probabilities cannot be negative, but {_first_negative(array)}{_negative_hint(flag)}")
+    total = float(array.sum())
+    if normalize:
+        if total <= 0:
+            raise BadInput(f"{what}: every entry is 0, so there is nothing to normalise")
+        return array / total
+    if abs(total - 1.0) > tol:
+        rescale = f" (pass {flag} to rescale)" if flag else ""
+        raise BadInput(f"{what}: probabilities sum to {total:.6g}, not 1{rescale}")
+    return array
+
+
+def _first_negative(array: np.ndarray) -> str:
+    index = tuple(int(i) for i in np.argwhere(array < 0)[0])
+    return f"entry [{', '.join(str(i) for i in index)}] is {array[index]:g}"
+
+
+def _negative_hint(flag: str | None) -> str:
+    rescale = f"{flag} only rescales, it cannot fix a sign; " if flag else ""
+    return f" ({rescale}if these are logits, use `llmtutor calc softmax`)"
+
+
+def logsumexp(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log Σ exp(z), computed as max z + log Σ exp(z − max z) so it cannot overflow."""
+    z = np.asarray(values, dtype=float)
+    top = np.max(z, axis=axis, keepdims=True)
+    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(z - top), axis=axis))
