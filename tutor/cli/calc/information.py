@@ -227,7 +227,7 @@ def _compression_text(r: Any) -> list[Any]:
         grid,
         ex.value("H(p)", h, "bits", "the best any code can do on average"),
         ex.result("L (Huffman)", length, "bits/symbol", f"redundancy L − H = {length - h:.4f}"),
-        ex.note(f"Check: {h:.4f} ≤ {length:.4f} < {h + 1:.4f} — {'holds' if h - 1e-12 <= length < h + 1 else 'FAILS'}. "
+        ex.note(f"Check: {h:.4f} ≤ {length:.4f} < {h + 1:.4f} — {'holds' if h - 1e-9 <= length < h + 1 + 1e-9 else 'FAILS'}. "
                 f"Kraft sum Σ 2^−lᵢ = {r.kraft_sum:g}. Ties between equal weights are broken by order of creation."),
         ex.note("L = H exactly when every pᵢ is a power of 1/2. Coding whole blocks of symbols brings L per symbol "
                 "as close to H as you like."),
