@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from tutor.cli.app import app
@@ -85,3 +86,26 @@ def test_version_and_help() -> None:
     assert result.exit_code == 0
     for command in ("learn", "lessons", "show", "calc", "progress"):
         assert command in result.stdout
+
+
+def test_large_counts_print_with_thousands_separators() -> None:
+    from tutor.render.tables import format_number
+
+    assert format_number(16777216.0) == "16,777,216"
+    assert format_number(0.5) == "0.5000"
+    assert format_number(1e-9) == "1.000e-09"
+
+
+def _written_numbers() -> list[int]:
+    from tutor.curriculum.catalog import load_catalog
+
+    return [slot.number for slot in load_catalog().slots if slot.written]
+
+
+@pytest.mark.parametrize("number", _written_numbers())
+def test_every_written_lesson_renders_cleanly_at_80_columns(number: int) -> None:
+    result = runner.invoke(app, ["show", str(number)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "⚠" not in result.stdout  # no example failed, no quoted figure left unchecked
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert result.stderr == ""

@@ -75,3 +75,10 @@ def test_claim_precision_is_half_a_unit_in_the_last_place() -> None:
     assert not check_claims({"x": 0.707}, {"x": 0.70751})[0].holds
     assert not check_claims({"x": [1.0, 2.0]}, {"x": [1.0]})[0].holds
     assert check_claims({"y": 1.0}, {})[0].missing
+
+
+def test_a_claim_written_as_a_string_keeps_its_trailing_zeros() -> None:
+    assert decimals_of("1.000") == 3
+    assert check_claims({"x": "1.000"}, {"x": 1.0004})[0].holds
+    assert not check_claims({"x": "1.000"}, {"x": 1.0006})[0].holds
+    assert check_claims({"x": 1.0}, {"x": 1.04})[0].holds  # a float claim of 1.0 is only ±0.05

@@ -61,6 +61,12 @@ def _is_claim(value: Any) -> bool:
         return False
     if isinstance(value, (int, float)):
         return True
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
     return isinstance(value, list) and bool(value) and all(_is_claim(item) for item in value)
 
 
@@ -88,8 +94,10 @@ def _derivation(arg: str, body: list[str], where: str, line: int) -> Derivation:
             steps[-1].append(row.strip())
     if not steps:
         raise ContentError(where, line, "{derivation} has no numbered steps")
+    # Each source line stays a line on screen (a Markdown hard break), so a formula
+    # written on its own line is never reflowed into the sentence before it.
     return Derivation(
-        title=arg, steps=tuple(DerivationStep("\n".join(s).strip()) for s in steps), line=line
+        title=arg, steps=tuple(DerivationStep("  \n".join(s).strip()) for s in steps), line=line
     )
 
 

@@ -23,16 +23,23 @@ class ClaimCheck:
     missing: bool = False
 
 
-def decimals_of(value: float | int) -> int:
-    """How many decimals a number is written with (its shortest round-trip repr)."""
+def decimals_of(value: float | int | str) -> int:
+    """How many decimals a number is written with.
+
+    A float's shortest round-trip repr loses trailing zeros (1.000 reads as 1.0), so a
+    claim that must be checked to more places can be written as a string: "1.000".
+    """
     if isinstance(value, int):
         return 0
-    text = repr(float(value))
+    text = value.strip() if isinstance(value, str) else repr(float(value))
     if "e" in text or "E" in text:
         mantissa, exponent = text.lower().split("e")
         places = len(mantissa.split(".")[1]) if "." in mantissa else 0
         return max(places - int(exponent), 0)
-    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+    if "." not in text:
+        return 0
+    places = text.split(".")[1]
+    return len(places) if isinstance(value, str) else len(places.rstrip("0"))
 
 
 def _holds(claimed: Any, computed: Any) -> bool:

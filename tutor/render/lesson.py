@@ -17,8 +17,12 @@ from tutor.errors import TutorError
 def lesson_header(lesson: Lesson, pillar_title: str) -> RenderableType:
     """Number, title, section, objectives and prerequisites."""
     title = Text.assemble((f"Lesson {lesson.number} · ", "dim"), (lesson.title, "bold"), (f"   {pillar_title}", "dim"))
-    lines: list[RenderableType] = [title, Text("You will be able to:", style="italic")]
-    lines += [Text(f"  • {objective}") for objective in lesson.objectives]
+    bullets = Table.grid(padding=(0, 1))
+    bullets.add_column(no_wrap=True)
+    bullets.add_column(ratio=1)
+    for objective in lesson.objectives:
+        bullets.add_row("  •", objective)
+    lines: list[RenderableType] = [title, Text("You will be able to:", style="italic"), bullets]
     if lesson.prerequisites:
         lines.append(Text(f"Builds on: {', '.join(lesson.prerequisites)}", style="dim"))
     return Group(*lines)

@@ -27,6 +27,8 @@ def format_number(value: float | complex, decimals: int = 4) -> str:
             return f"{format_number(value.real, decimals)}{sign}{format_number(abs(value.imag), decimals)}i"
         value = value.real
     value = float(value)
+    if value.is_integer() and 1e7 <= abs(value) < 1e16:
+        return f"{int(value):,}".replace("-", "−")
     if np.isposinf(value):
         return "∞"
     if np.isneginf(value):

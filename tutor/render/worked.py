@@ -74,8 +74,12 @@ def claim_renderable(check: ClaimCheck) -> RenderableType:
 def _show(value: Any, full: bool = False) -> str:
     import numpy as np
 
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return "[" + ", ".join(_show(v, full) for v in np.asarray(value).ravel().tolist()) + "]"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v, full) for v in value) + "]"
+    if isinstance(value, np.ndarray):
+        return _show(value.ravel().tolist(), full)
     if full:
         return format_number(value, 6)
     if isinstance(value, int) or float(value).is_integer():
