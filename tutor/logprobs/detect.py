@@ -1,0 +1,141 @@
+"""Recognise a JSON (or JSONL) input by its shape and hand it to the right extractor.
+
+Plain numbers never reach this module: they are streamed by `tutor.logprobs.plain`. Here the
+text starts with ``[`` or ``{``: one JSON value, or JSONL (one JSON value per line).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+
+from tutor.errors import BadInput
+from tutor.logprobs import llamacpp, numbers, ollama, openai, vllm
+from tutor.logprobs.model import WHAT, Extracted
+
+KNOWN_FORMATS = (
+    "plain numbers (one per line, or separated by commas or spaces)",
+    "a JSON array of numbers (or of arrays, one per sequence)",
+    'JSONL (numbers, arrays, or objects with "logprob")',
+    openai.CHAT,
+    openai.COMPLETIONS,
+    openai.RESPONSES,
+    "llama.cpp /completion",
+    "Ollama /api/generate and /api/chat",
+    vllm.NAME,
+)
+
+
+def extract_json(text: str) -> Extracted:
+    """Parse ``text`` as JSON, or as JSONL when it holds several values, and extract it."""
+    try:
+        return _from_value(json.loads(text))
+    except json.JSONDecodeError as error:
+        if error.msg != "Extra data":
+            raise BadInput(f"{WHAT}: invalid JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    return _from_lines(_jsonl(text))
+
+
+def _jsonl(text: str) -> list[object]:
+    values = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            values.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise BadInput(f"{WHAT}: line {number} is not valid JSON ({error.msg} at column {error.colno})") from None
+    return values
+
+
+def _from_value(data: object) -> Extracted:
+    if isinstance(data, dict):
+        return _document(data)
+    if isinstance(data, list):
+        return _from_list(data, "item")
+    raise unknown_shape(data)
+
+
+def _from_lines(lines: list[object]) -> Extracted:
+    """JSONL: numbers, arrays (one sequence each), token objects, or one response per line."""
+    if all(isinstance(line, list) for line in lines):
+        return numbers.extract_rows(lines, "line")
+    return _from_list(lines, "line")
+
+
+def _from_list(items: list, item_name: str) -> Extracted:
+    if not items:
+        raise BadInput(f"{WHAT}: is an empty list; there are no log-probabilities in it")
+    if numbers.is_number_list(items):
+        return numbers.extract_array(items)
+    if all(isinstance(item, list) for item in items):
+        return numbers.extract_rows(items)
+    if vllm.is_prompt_logprobs_list(items):
+        return vllm.extract_vllm(items)
+    if all(numbers.is_token_object(item) for item in items):
+        return numbers.extract_token_list(items, item_name)
+    if all(isinstance(item, dict) and ollama.is_ollama(item) for item in items):
+        return ollama.extract_ollama(items)
+    if all(isinstance(item, dict) for item in items):
+        return _merge([_document(item) for item in items], item_name)
+    raise unknown_shape(items)
+
+
+def _document(doc: dict) -> Extracted:
+    """One response body (or a batch-API line whose ``response.body`` is one)."""
+    for recognise, extract in _DOCUMENTS:
+        if recognise(doc):
+            return extract(doc)
+    body = doc.get("response")
+    if isinstance(body, dict) and isinstance(body.get("body"), dict):
+        return _document(body["body"])
+    raise unknown_shape(doc)
+
+
+_DOCUMENTS: tuple[tuple[Callable[[dict], bool], Callable[[dict], Extracted]], ...] = (
+    (vllm.has_prompt_logprobs, vllm.extract_vllm),
+    (llamacpp.is_llamacpp, llamacpp.extract_llamacpp),
+    (openai.is_responses, openai.extract_responses),
+    (openai.is_chat, openai.extract_chat),
+    (openai.is_completions, openai.extract_completions),
+    (ollama.is_ollama, lambda doc: ollama.extract_ollama([doc])),
+)
+
+
+def _merge(parts: list[Extracted], item_name: str) -> Extracted:
+    """Several responses (a JSON list of them, or one per JSONL line): all their sequences."""
+    formats = {part.format for part in parts}
+    if len(formats) > 1:
+        listed = ", ".join(sorted({part.description for part in parts}))
+        raise BadInput(f"{WHAT}: the {item_name}s mix formats ({listed}); give one format at a time")
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    sequences = [
+        replace(seq, label=f"{item_name} {i + 1} {seq.label}") for i, part in enumerate(parts) for seq in part.sequences
+    ]
+    notes = list(dict.fromkeys(note for part in parts for note in part.notes))
+    return replace(first, sequences=sequences, notes=notes)
+
+
+def unknown_shape(data: object) -> BadInput:
+    """The error for JSON that is none of the known formats: say what it looked like, list the formats."""
+    if isinstance(data, dict):
+        keys = ", ".join(list(data)[:6]) + (", ..." if len(data) > 6 else "")
+        seen = f"an object with keys {keys}" if data else "an empty object"
+    elif isinstance(data, list):
+        seen = f"a list of {', '.join(sorted({_json_type(item) for item in data}))}"
+    else:
+        seen = f"a single {_json_type(data)}"
+    return BadInput(f"{WHAT}: unrecognised JSON shape ({seen}); known formats: {'; '.join(KNOWN_FORMATS)}")
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)

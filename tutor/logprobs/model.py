@@ -1,0 +1,130 @@
+"""What every format extractor returns: token sequences with their values and what is known about them.
+
+Values are kept exactly as the input gave them (log-probabilities in the input's base, or
+probabilities); converting them is the maths layer's job, so an error can quote the user's number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from tutor.errors import BadInput
+
+WHAT = "--logprobs"
+
+# What the values in a sequence are: named by the format, or left to the user (--probs).
+LOGPROB = "logprob"
+PROB = "prob"
+NUMBER = "number"
+
+
+@dataclass(frozen=True)
+class TokenSequence:
+    """One scored text (a choice, a JSONL line, a row): its values and, when known, its tokens.
+
+    ``positions[i]`` is the 1-based place of ``values[i]`` among all the sequence's tokens,
+    skipped nulls included, so "position 5" points at the fifth token the tool emitted.
+    ``token_bytes[i]`` is the length of the token's ``bytes`` array (None where the tool
+    sent ``bytes: null``, e.g. special tokens); the whole field is None when the format has no bytes.
+    """
+
+    label: str
+    values: list[float]
+    positions: list[int]
+    tokens: list[str | None] | None = None
+    token_bytes: list[int | None] | None = None
+    skipped_nulls: int = 0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The result of reading one input: which format it was and the sequences it holds."""
+
+    format: str  # short key, e.g. "openai-chat"
+    description: str  # for people, e.g. "OpenAI Chat Completions"
+    values_are: str  # LOGPROB, PROB, or NUMBER (plain numbers: the user says, via --probs)
+    sequences: list[TokenSequence]
+    notes: list[str] = field(default_factory=list)
+
+
+class SequenceBuilder:
+    """Collects one sequence token by token, skipping nulls but counting their positions."""
+
+    def __init__(self, label: str, *, with_tokens: bool = False, with_bytes: bool = False) -> None:
+        self.label = label
+        self.values: list[float] = []
+        self.positions: list[int] = []
+        self.tokens: list[str | None] | None = [] if with_tokens else None
+        self.token_bytes: list[int | None] | None = [] if with_bytes else None
+        self.seen = 0
+        self.skipped = 0
+        self.notes: list[str] = []
+
+    def add(self, value: float | None, token: str | None = None, n_bytes: int | None = None) -> None:
+        """Record one emitted token; ``value`` None means the tool sent null (skipped, counted)."""
+        self.seen += 1
+        if value is None:
+            self.skipped += 1
+            return
+        self.values.append(value)
+        self.positions.append(self.seen)
+        if self.tokens is not None:
+            self.tokens.append(token)
+        if self.token_bytes is not None:
+            self.token_bytes.append(n_bytes)
+
+    def build(self) -> TokenSequence:
+        return TokenSequence(
+            self.label,
+            self.values,
+            self.positions,
+            self.tokens,
+            self.token_bytes,
+            self.skipped,
+            tuple(self.notes),
+        )
+
+
+def number_or_null(value: object, where: str) -> float | None:
+    """A JSON number (or null) at ``where``; anything else is a learner-facing error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadInput(f"{WHAT}: {where} is {_short(value)}, not a number")
+    return float(value)
+
+
+def byte_count(value: object, where: str) -> int | None:
+    """Length of a ``bytes`` array (a list of ints 0..255), or None for ``bytes: null``."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise BadInput(f"{WHAT}: {where} is {_short(value)}, expected a list of byte values")
+    return len(value)
+
+
+def token_text(value: object) -> str | None:
+    """A token's text when it is a string; anything else (missing, null) is unknown."""
+    return value if isinstance(value, str) else None
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def require_list(value: object, where: str) -> list:
+    """``value`` must be a JSON array; say where it was not."""
+    if not isinstance(value, list):
+        raise BadInput(f"{WHAT}: {where} is {_short(value)}, expected a list")
+    return value
+
+
+def require_dict(value: object, where: str) -> dict:
+    """``value`` must be a JSON object; say where it was not."""
+    if not isinstance(value, dict):
+        raise BadInput(f"{WHAT}: {where} is {_short(value)}, expected an object")
+    return value
+
