@@ -65,7 +65,7 @@ def _step_record(s: Any) -> dict[str, Any]:
 
 
 def _vec(values: Any) -> str:
-    return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
+    return "[" + ", ".join(_g(v, 4) for v in values) + "]"
 
 
 def _adam_table(r: Any) -> Any:
@@ -100,8 +100,8 @@ def _factors(r: Any) -> str:
     return f"1 − β₁ᵗ = {one};  1 − β₂ᵗ = {two}{gap}"
 
 
-def _g(value: float) -> str:
-    return f"{value:.3g}".replace("-", "−")
+def _g(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}g}".replace("-", "−")
 
 
 def _sub(n: int) -> str:

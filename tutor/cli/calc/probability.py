@@ -12,6 +12,7 @@ from tutor.cli.calc._inputs import Inputs, emit, record
 
 PANEL = "Probability"
 DISTS = {"bernoulli": "bernoulli", "categorical": "categorical", "gaussian": "gaussian", "normal": "gaussian"}
+EXAMPLE_PRIOR = "0.01,0.99"  # a 1-in-100 condition; with the default likelihood, a 95%-accurate test
 EXAMPLE_DATA = {
     "bernoulli": "1,0,1,1,0,1,1,1",
     "categorical": "the cat sat on the mat the end",
@@ -180,7 +181,7 @@ def _mle_text(r: Any) -> list[Any]:
 
 
 def bayes(
-    prior: str = opt.vector_option("0.01,0.99", "Prior P(h) over the hypotheses", "--prior"),
+    prior: str = opt.vector_option(EXAMPLE_PRIOR, "Prior P(h) over the hypotheses", "--prior"),
     likelihood: str = opt.matrix_option("0.95,0.05", "Likelihood P(data | h) for each hypothesis; several rows = several observations, applied in turn", "--likelihood"),
     labels: str | None = opt.text_option(None, "Names for the hypotheses, e.g. disease,healthy.", "--labels"),
     normalize: bool = opt.normalize_option(),
@@ -211,7 +212,7 @@ def _labels(text: str | None, size: int, prior: str) -> list[str]:
     from tutor.parse import parse_tokens
 
     if text is None:
-        return ["disease", "healthy"] if prior == "0.01,0.99" and size == 2 else [f"h{i}" for i in range(size)]
+        return ["disease", "healthy"] if prior == EXAMPLE_PRIOR else [f"h{i}" for i in range(size)]
     names = parse_tokens(text, "--labels")
     if len(names) != size:
         raise BadInput(f"--labels: {len(names)} labels for {size} hypotheses")
