@@ -16,7 +16,6 @@ Recovery (each case adds ONE line to `store.warnings`; the tool keeps working):
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import tempfile
 import threading
@@ -235,7 +234,7 @@ class ProgressFile:
             self.warnings.append(message)
 
     def _apply_pending(self, base: Progress) -> Progress:
-        data = copy.deepcopy(base)
+        data = base.copy()  # `base` stays the file as read, should the write fail
         for change in self._pending:
             data = change(data) or data
         return data
