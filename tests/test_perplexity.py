@@ -18,6 +18,7 @@ from tutor.cli.app import app
 from tutor.errors import BadInput
 from tutor.logprobs import plain
 from tutor.logprobs.analyse import Options, analyse
+from tutor.logprobs.detect import extract_json
 from tutor.maths import perplexity as ppl
 
 runner = CliRunner()
@@ -179,6 +180,13 @@ def test_plain_blocks_parse_like_a_reference_loop(values: list, sep: str, chunk:
     assert skipped == values.count(None)
 
 
+@given(st.lists(st.one_of(logprob, st.none()), min_size=1, max_size=30).filter(lambda v: any(x is not None for x in v)))
+def test_json_arrays_read_back_exactly(values: list) -> None:
+    extracted = extract_json(json.dumps(values))
+    assert extracted.sequences[0].values == [v for v in values if v is not None]
+    assert extracted.sequences[0].skipped_nulls == values.count(None)
+
+
 def test_plain_bad_token_names_token_and_line() -> None:
     chunks = [b"-1.0\n-2.0\n", b"-0.5\nabc\n-1\n"]
     with pytest.raises(BadInput, match=r"'abc' \(token 4, line 4\) is not a number"):
@@ -239,6 +247,18 @@ def assert_bad_input(result, *needles: str) -> None:
 )
 def test_bad_input_is_one_line_exit_2(args: list[str], stdin: str | None, needles: list[str]) -> None:
     assert_bad_input(run(*args, stdin=stdin), *needles)
+
+
+def test_file_name_without_at_sign_gets_a_hint(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "response.json").write_text("[-1.0]")
+    assert_bad_input(run("--logprobs", "response.json"), "--logprobs:", "@response.json")
+
+
+def test_positive_logprob_in_a_named_format_names_the_token() -> None:
+    doc = {"model": "m", "response": "ab", "done": True,
+           "logprobs": [{"token": "a", "logprob": -0.5}, {"token": "b", "logprob": 0.25}]}
+    assert_bad_input(run("--logprobs", json.dumps(doc)), "--logprobs:", "0.25", "position 2", "'b'", "positive")
 
 
 def test_directory_is_unreadable(tmp_path) -> None:

@@ -61,6 +61,7 @@ def analyse(spec: str, options: Options) -> Analysis:
     """Read ``spec`` (inline, ``@path`` or ``-``) and compute its perplexity report."""
     base = _check_base(options.base)
     text_bytes = _text_bytes(options.text)
+    _hint_file_name(spec)
     source = open_source(spec, WHAT)
     try:
         if source.is_empty:
@@ -70,6 +71,14 @@ def analyse(spec: str, options: Options) -> Analysis:
         return _analyse_plain(source.blocks(), options, base, text_bytes)
     finally:
         source.close()
+
+
+def _hint_file_name(spec: str) -> None:
+    """``--logprobs response.json`` (no @) names a file, not numbers: say how to read it."""
+    if spec == "-" or spec.startswith(("@", "[", "{")) or plain.looks_like_numbers(spec):
+        return
+    if Path(spec).expanduser().is_file():
+        raise BadInput(f"{WHAT}: '{spec}' is a file name, not numbers; write @{spec} to read the file")
 
 
 def _check_base(base: str | None) -> str | None:

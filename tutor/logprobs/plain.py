@@ -105,6 +105,11 @@ def _slow_block(data: bytes, start: int, first_line: int, what: str) -> PlainBlo
     return PlainBlock(array, start, np.array(positions, dtype=np.int64), seen - start - len(values), data, first_line)
 
 
+def looks_like_numbers(text: str) -> bool:
+    """True when every token of a short inline text is a number or ``null``."""
+    return all(token == "null" or _NUMBER.fullmatch(token) for token in _TOKEN.findall(text))
+
+
 def line_of(block: PlainBlock, index: int) -> int:
     """The line holding value ``index`` of ``block`` (only computed when reporting an error)."""
     position = int(block.positions[index]) if block.positions is not None else block.start + 1 + index
