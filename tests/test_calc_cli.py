@@ -140,6 +140,13 @@ def test_calculus_calculators() -> None:
     assert np.array(batch["dx"]).shape == (2, 3) and len(batch["dgamma"]) == 3
 
 
+def test_ce_grad_says_when_the_chain_rule_route_breaks_numerically() -> None:
+    data = calc("ce-grad", "--logits", "1000,-1000", "--target", "1")
+    assert data["grad"] == [1.0, -1.0] and data["steps"]["chain_rule"] == ["nan", "nan"]
+    assert "The long way breaks here" in run("ce-grad", "--logits", "1000,-1000", "--target", "1").stdout
+    assert "breaks" not in run("ce-grad").stdout
+
+
 def test_optimisation_calculators() -> None:
     run_ = calc("adam", "--steps", "3")
     assert len(run_["trajectory"]) == 3 and run_["trajectory"][0]["bias_correction1"] == pytest.approx(0.1)

@@ -160,3 +160,8 @@ def test_mismatched_lengths_and_bases() -> None:
         kl_divergence([0.5, 0.5], [1.0])
     with pytest.raises(BadInput, match="not one of e, 2, 10"):
         entropy([1.0], "3")
+
+
+def test_certain_outcomes_give_plus_zero_not_minus_zero() -> None:
+    r = entropy([0.0, 1.0])
+    assert [math.copysign(1.0, x) for x in (*r.terms, r.entropy, r.surprisal[1])] == [1.0] * 4

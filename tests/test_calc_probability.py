@@ -141,3 +141,12 @@ def test_expectation_matches_weighted_averages(xp: tuple[list[float], list[float
     assert r.mean == pytest.approx(np.average(x, weights=p), abs=1e-9)
     assert r.variance == pytest.approx(np.average((x - np.average(x, weights=p)) ** 2, weights=p), rel=1e-9, abs=1e-6)
     assert r.second_moment - r.mean**2 == pytest.approx(r.variance, rel=1e-6, abs=1e-4)
+
+
+def test_softmax_of_extreme_logits_is_exact_and_silent() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow RuntimeWarning would land on the learner's stderr
+        r = softmax(np.array([1e308, -1e308]))
+    assert r.probs.tolist() == [1.0, 0.0] and r.log_probs[1] == -np.inf

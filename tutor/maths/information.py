@@ -39,14 +39,14 @@ def log_base(name: str = "e", what: str = "base") -> LogBase:
 def _surprisal(p: np.ndarray, base: LogBase) -> np.ndarray:
     """−log p in the chosen base; +∞ where p = 0."""
     with np.errstate(divide="ignore"):
-        return -np.log(p) / base.ln
+        return -np.log(p) / base.ln + 0.0  # + 0.0 turns the −0.0 of −log 1 into 0.0
 
 
 def _plogq(p: np.ndarray, q: np.ndarray, base: LogBase) -> np.ndarray:
     """p · log q with 0 · log q = 0 (even for q = 0) and p · log 0 = −∞ for p > 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         values = p * np.log(q) / base.ln
-    return np.where(p > 0, values, 0.0)
+    return np.where(p > 0, values, 0.0) + 0.0
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def entropy(probs: np.ndarray, base: str = "e") -> Entropy:
     """Shannon entropy; 0 for a certain outcome, log n for the uniform distribution."""
     p = as_distribution(as_vector(probs, "probs"), "probs")
     b = log_base(base)
-    terms = -_plogq(p, p, b)
+    terms = 0.0 - _plogq(p, p, b)
     return Entropy(p, b, _surprisal(p, b), terms, float(terms.sum()), math.log(p.size) / b.ln)
 
 
@@ -100,8 +100,8 @@ def cross_entropy(p: np.ndarray, q: np.ndarray, base: str = "e") -> CrossEntropy
     """Average surprise when outcomes follow p but we code/predict with q."""
     p, q = _pair(p, q)
     b = log_base(base)
-    terms = -_plogq(p, q, b)
-    h_p = float(-_plogq(p, p, b).sum())
+    terms = 0.0 - _plogq(p, q, b)
+    h_p = float(0.0 - _plogq(p, p, b).sum())
     kl_terms = _plogq(p, p, b) - _plogq(p, q, b)
     return CrossEntropy(p, q, b, terms, float(terms.sum()), h_p, float(kl_terms.sum()), _impossible(p, q))
 
@@ -163,7 +163,7 @@ def mutual_information(joint: np.ndarray, base: str = "e") -> MutualInformation:
     px, py = pxy.sum(axis=1), pxy.sum(axis=0)
     independent = np.outer(px, py)
     terms = _plogq(pxy, pxy, b) - _plogq(pxy, independent, b)
-    h = lambda dist: float(-_plogq(dist, dist, b).sum())  # noqa: E731
+    h = lambda dist: float(0.0 - _plogq(dist, dist, b).sum())  # noqa: E731
     h_x, h_y, h_xy = h(px), h(py), h(pxy)
     return MutualInformation(
         pxy, b, px, py, independent, terms, _nonnegative(terms.sum()), h_x, h_y, h_xy,
@@ -196,7 +196,7 @@ def huffman(probs: np.ndarray) -> Huffman:
         shannon = tuple(int(math.ceil(-math.log2(x) - 1e-12)) if x > 0 else None for x in p)
     return Huffman(
         probs=p, code_lengths=lengths, codewords=tuple(codes.get(i) for i in range(p.size)),
-        merges=tuple(merges), entropy_bits=float(-_plogq(p, p, bits).sum()),
+        merges=tuple(merges), entropy_bits=float(0.0 - _plogq(p, p, bits).sum()),
         expected_length=float(sum(p[i] * len(codes[i]) for i in used)), shannon_lengths=shannon,
         kraft_sum=float(sum(2.0 ** -len(codes[i]) for i in used)),
     )

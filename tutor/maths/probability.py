@@ -34,9 +34,10 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> Softmax:
     z = as_vector(logits, "logits")
     if not temperature > 0:
         raise BadInput(f"temperature: must be greater than 0, got {temperature:g} (T → 0 is greedy decoding: use top-k 1)")
-    scaled = z / temperature
-    top = float(scaled.max())
-    shifted = scaled - top
+    with np.errstate(over="ignore"):  # ±1e308 logits: the shift gives −∞, whose exp is exactly 0
+        scaled = z / temperature
+        top = float(scaled.max())
+        shifted = scaled - top
     exps = np.exp(shifted)
     total = float(exps.sum())
     return Softmax(z, float(temperature), scaled, top, shifted, exps, total, exps / total, shifted - math.log(total))

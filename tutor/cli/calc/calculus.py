@@ -83,6 +83,8 @@ def ce_grad(
 
 
 def _ce_text(r: Any, numeric: Any) -> list[Any]:
+    import numpy as np
+
     from tutor.render import explain as ex
 
     c = r.target
@@ -94,6 +96,9 @@ def _ce_text(r: Any, numeric: Any) -> list[Any]:
         ex.result("L", r.loss, "nats", f"= {r.logsumexp:.4f} − z[{c}] = −log ŷ[{c}]"),
         ex.section("The long way: the chain rule through the softmax Jacobian"),
         ex.side_by_side([ex.table("∂L/∂ŷ = −y/ŷ", r.dloss_dprobs), ex.table("Jᵀ ∂L/∂ŷ", r.chain_rule)]),
+        None if np.isfinite(r.chain_rule).all() else ex.warning(
+            f"The long way breaks here: ŷ[{c}] underflows to {r.probs[c]:.3g}, so −1/ŷ[{c}] is infinite. ŷ − y needs "
+            "no division, one reason frameworks fuse softmax with cross-entropy."),
         ex.section("The short way"),
         ex.table("∂L/∂z = ŷ − y", r.grad),
         ex.note(f"Every entry lies in (−1, 1) and they sum to 0; only the target's is negative (raise z[{c}]). "
