@@ -320,6 +320,23 @@ def test_out_of_range_and_inconsistent_options(args: tuple[str, ...], option: st
     bad(*args, option=option, match=match)
 
 
+@pytest.mark.parametrize("args", [
+    ("matmul", "--a", "1e200", "--b", "1e200"),
+    ("expectation", "--values", "1e200,-1e200"),
+    ("adam", "--lr", "1e300", "--objective", "rosenbrock"),
+])
+def test_overflow_is_one_line_not_a_warning_and_an_inf(args: tuple[str, ...]) -> None:
+    result = run(*args, "--json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("llmtutor: the numbers are too large") and result.stderr.count("\n") == 1
+
+
+def test_intended_infinities_still_pass_under_the_overflow_guard() -> None:
+    assert calc("lr-schedule", "--schedule", "1/t^400")["partial_sum_eta"] == pytest.approx(1.0)
+    assert calc("softmax", "--logits", "1e308,-1e308")["probs"] == [1.0, 0.0]
+    assert calc("attention", "--causal")["steps"]["scaled"][0][1] == "-inf"
+
+
 # --- help and import hygiene ---------------------------------------------------------------
 
 def test_every_option_has_help_text() -> None:

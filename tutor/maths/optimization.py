@@ -174,12 +174,12 @@ def lr_schedule(schedule: str = "1/sqrt(t)", steps: int = 1000, lr: float = 1.0)
     checkpoints, s1, s2, done = [], 0.0, 0.0, 0
     for mark in marks:
         for lo in range(done + 1, mark + 1, 1_000_000):
-            eta = lr / np.arange(lo, min(lo + 1_000_000, mark + 1), dtype=float) ** power
+            eta = lr * np.arange(lo, min(lo + 1_000_000, mark + 1), dtype=float) ** -power  # t^-a underflows to 0, never overflows
             s1, s2 = s1 + float(eta.sum()), s2 + float((eta**2).sum())
         checkpoints.append((mark, s1, s2))
         done = mark
     limit = lr**2 * zeta(2 * power) if 2 * power > 1 else math.inf
-    first = lr / np.arange(1, min(steps, 5) + 1, dtype=float) ** power
+    first = lr * np.arange(1, min(steps, 5) + 1, dtype=float) ** -power
     return Schedule(
         schedule_name(power), power, lr, steps, first, tuple(checkpoints), s1, s2, power <= 1, limit,
         0.5 < power <= 1,

@@ -89,9 +89,10 @@ def _without_noise(array: np.ndarray) -> np.ndarray:
     """Show rounding debris such as 2.3e-16 beside entries of size ~1 as 0 (display only)."""
     if not np.issubdtype(array.dtype, np.number) or array.size == 0:
         return array
-    finite = np.abs(array[np.isfinite(array)])
-    scale = float(finite.max()) if finite.size else 0.0
-    tiny = np.isfinite(array) & (np.abs(array) < 1e-12 * max(scale, 1.0))
+    ok = np.isfinite(array)
+    magnitude = np.abs(np.where(ok, array, 0))
+    scale = float(magnitude.max())
+    tiny = ok & (magnitude < 1e-12 * max(scale, 1.0))
     return np.where(tiny, 0, array) if tiny.any() else array
 
 

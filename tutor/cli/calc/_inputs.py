@@ -107,6 +107,10 @@ def options(**names: str) -> Iterator[None]:
     `names` overrides that, e.g. ``options(n="-n")``."""
     try:
         yield
+    except FloatingPointError as error:  # raised under `named_errors`' errstate, instead of inf/nan results
+        raise BadInput(
+            f"the numbers are too large or degenerate for 64-bit floats ({error}); try smaller values"
+        ) from None
     except BadInput as error:
         head, sep, rest = str(error).partition(": ")
         if sep and head in names:
@@ -117,11 +121,16 @@ def options(**names: str) -> Iterator[None]:
 
 
 def named_errors(command: Callable[..., None]) -> Callable[..., None]:
-    """Wrap a calculator so errors raised by the core maths name the option (see `options`)."""
+    """Wrap a calculator so errors raised by the core maths name the option (see `options`),
+    and floating-point overflow is reported in one line instead of printed as a warning."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
-        with options():
+        import numpy as np
+
+        # Overflow and 0/0 become an error message rather than a warning on stderr and an inf or
+        # nan answer; code that means to produce ±inf (log 0, KL) allows it locally with np.errstate.
+        with options(), np.errstate(over="raise", invalid="raise"):
             command(*args, **kwargs)
 
     return run
