@@ -1,9 +1,232 @@
-"""`llmtutor progress` (being written for issue 4)."""
+"""`llmtutor progress`: see, reset, export and import the learner's progress.
+
+Only typer and the standard library at module level (`llmtutor --help` stays light);
+the store and Rich are imported inside the commands.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import typer
+
+progress_app = typer.Typer(
+    name="progress",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    help="See your progress; reset it; move it to another machine (export / import).",
+)
+
+
+class _Warnings:
+    """Prints a store's warnings as they appear, each once, as one line on stderr."""
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.shown = store, 0
+
+    def flush(self) -> None:
+        for message in self.store.warnings[self.shown :]:
+            sys.stderr.write(f"llmtutor: warning: {message}\n")
+        self.shown = len(self.store.warnings)
+
+
+def _open() -> tuple[Any, _Warnings]:
+    from tutor.progress import ProgressStore
+
+    store = ProgressStore()
+    return store, _Warnings(store)
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def _bar(fraction: float, width: int = 20) -> str:
+    """A bar readable without colour (NO_COLOR, screen readers read the % beside it)."""
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _summary_json(summary: Any) -> dict[str, Any]:
+    return {
+        "lessons_done": summary.lessons_done,
+        "lessons_total": summary.lessons_total,
+        "answers": summary.answers,
+        "correct": summary.correct,
+        "seconds": summary.seconds,
+        "due": [state.question for state in summary.due],
+        "resume": None if summary.resume is None else {
+            "lesson": summary.resume.lesson_id, "step": summary.resume.step,
+        },
+        "pillars": [{
+            "id": p.pillar, "title": p.title, "lessons_done": p.lessons_done,
+            "lessons_total": p.lessons_total, "answers": p.answers, "correct": p.correct,
+            "questions": p.questions, "recalled": p.recalled, "mastery": round(p.mastery, 4),
+        } for p in summary.pillars],
+    }
+
+
+def _render_summary(summary: Any, titles: dict[str, str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Your progress", title_justify="left", box=None, pad_edge=False)
+    for name, justify in (("Pillar", "left"), ("Lessons", "right"), ("Quiz", "right"),
+                          ("Mastery", "left"), ("", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for p in summary.pillars:
+        quiz = f"{p.correct}/{p.answers} right" if p.answers else "—"
+        table.add_row(p.title, f"{p.lessons_done}/{p.lessons_total}", quiz,
+                      _bar(p.mastery), f"{p.mastery:.0%}")
+    totals = Table.grid(padding=(0, 3))
+    totals.add_column(style="bold")
+    totals.add_column()
+    totals.add_row("Lessons done", f"{summary.lessons_done}/{summary.lessons_total}")
+    totals.add_row("Quiz", f"{summary.answers} answers, {_percent(summary.accuracy)} right")
+    totals.add_row("Due for review", f"{len(summary.due)} question(s)")
+    totals.add_row("Time spent", _duration(summary.seconds))
+    if summary.resume is not None:
+        where = titles.get(summary.resume.lesson_id, summary.resume.lesson_id)
+        step = "" if summary.resume.step is None else f", step {summary.resume.step + 1}"
+        totals.add_row("Resume", f"{where}{step}  (llmtutor learn)")
+    console = Console(highlight=False)
+    console.print(table)
+    console.print()
+    console.print(totals)
+
+
+@progress_app.callback(invoke_without_command=True)
+def progress(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON, for scripts."),
+) -> None:
+    """Per-pillar mastery, lessons done, quiz accuracy and reviews due."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from tutor.progress.mastery import load_syllabus
+
+    store, warnings = _open()
+    try:
+        syllabus = load_syllabus()
+        summary = store.summary(syllabus=syllabus)
+        if as_json:
+            sys.stdout.write(json.dumps(_summary_json(summary)) + "\n")
+        else:
+            _render_summary(summary, syllabus.titles)
+    finally:
+        warnings.flush()
+
+
+@progress_app.command("path")
+def path() -> None:
+    """Print where the progress file lives (set LLMTUTOR_HOME to move it)."""
+    from tutor.progress import progress_home
+
+    typer.echo(str(progress_home() / "progress.json"))
+
+
+def _confirm(question: str) -> None:
+    """Ask before deleting; no answer (no stdin) or 'no' leaves everything as it was."""
+    from tutor.errors import TutorError
+
+    try:
+        agreed = typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        sys.stderr.write("\n")
+        agreed = False
+    if not agreed:
+        raise TutorError("nothing was reset (confirm with 'y', or pass --yes)")
+
+
+@progress_app.command("reset")
+def reset(
+    lesson: str | None = typer.Option(None, "--lesson", metavar="ID", help="Forget one lesson."),
+    pillar: str | None = typer.Option(None, "--pillar", metavar="NAME", help="Forget one pillar."),
+    everything: bool = typer.Option(False, "--all", help="Forget everything."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Forget progress (a copy of the file is kept beside it first)."""
+    from tutor.errors import TutorError
+
+    store, warnings = _open()
+    try:
+        target = store.reset_target(lesson=lesson, pillar=pillar, everything=everything)
+        warnings.flush()
+        if not yes:
+            _confirm(f"Forget {target}?")
+        result = store.reset(lesson=lesson, pillar=pillar, everything=everything)
+        if not result.saved:
+            raise TutorError("nothing was reset: the progress file could not be written")
+        typer.echo(f"Forgot {target}: {result.lessons} lesson(s), {result.answers} answer(s).")
+        if result.backup is not None:
+            typer.echo(f"The previous file is kept at {result.backup}")
+    finally:
+        warnings.flush()
+
+
+@progress_app.command("export")
+def export(
+    file: str = typer.Argument(..., metavar="FILE", help="Where to write ('-' for stdout)."),
+) -> None:
+    """Write your progress to FILE, to import on another machine."""
+    store, warnings = _open()
+    try:
+        if file == "-":
+            from tutor.progress.model import dumps
+
+            sys.stdout.buffer.write(dumps(store.snapshot()))
+            sys.stdout.flush()
+            return
+        exported = store.export(Path(file).expanduser())
+        typer.echo(f"Exported {len(exported.answers)} answer(s) and "
+                   f"{len(exported.lessons)} lesson(s) to {file}")
+    finally:
+        warnings.flush()
+
+
+def _stdin_to_file() -> Path:
+    """Standard input saved to a temp file, so `import -` shares the file code path."""
+    handle, name = tempfile.mkstemp(prefix="llmtutor-import-", suffix=".json")
+    with os.fdopen(handle, "wb") as out:
+        out.write(sys.stdin.buffer.read())
+    return Path(name)
+
+
+@progress_app.command("import")
+def import_(
+    file: str = typer.Argument(..., metavar="FILE", help="An export or progress.json ('-': stdin)."),
+) -> None:
+    """Merge progress from FILE into yours (importing the same file twice changes nothing)."""
+    from tutor.errors import TutorError
+
+    store, warnings = _open()
+    source = _stdin_to_file() if file == "-" else Path(file).expanduser()
+    try:
+        result = store.import_file(source)
+        if not result.saved:
+            raise TutorError("nothing was imported: the progress file could not be written")
+        if result.answers_added or result.lessons_changed:
+            typer.echo(f"Imported {file}: {result.answers_added} new answer(s), "
+                       f"{result.lessons_changed} lesson(s) updated.")
+        else:
+            typer.echo(f"Imported {file}: nothing new (it was already merged).")
+    finally:
+        warnings.flush()
+        if file == "-":
+            source.unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:
     """Attach the progress command group."""
+    app.add_typer(progress_app, name="progress", rich_help_panel="Progress")

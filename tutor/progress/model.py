@@ -210,13 +210,15 @@ def lesson_from_json(value: Any, where: str) -> LessonRecord:
 def answer_from_json(value: Any, where: str) -> Answer:
     """One entry of `answers`, validated."""
     entry = expect_object(value, where)
+    answer_id = expect_text(entry.get("id"), f"{where}.id")
+    question = expect_text(entry.get("question"), f"{where}.question")
     correct = entry.get("correct")
     if not isinstance(correct, bool):
         raise ProgressFormatError(f"{where}.correct: expected true or false, got {correct!r}")
     pillar = entry.get("pillar")
     return Answer(
-        id=expect_text(entry.get("id"), f"{where}.id"),
-        question=expect_text(entry.get("question"), f"{where}.question"),
+        id=answer_id,
+        question=question,
         correct=correct,
         seconds=expect_seconds(entry.get("seconds"), f"{where}.seconds"),
         at=parse_ts(entry.get("at"), f"{where}.at"),

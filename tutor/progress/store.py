@@ -123,6 +123,10 @@ def set_aside_name(path: Path, label: str, moment: datetime) -> Path:
     return candidate
 
 
+class NeedsRepair(Exception):
+    """The file must be moved aside or migrated, which needs the lock."""
+
+
 class FileState:
     """Reads the file and repairs it (under the lock); owned by a `ProgressFile`."""
 
@@ -132,11 +136,12 @@ class FileState:
         self.warn = warn
         self.read_only = False  # never write again this session (newer/unreadable/unmovable)
 
-    def load(self, repair: bool) -> Progress | None:
+    def load(self, repair: str) -> Progress | None:
         """The file's data as schema 2 (empty if there is no file); None if unreadable.
 
-        With `repair` (only under the lock) a damaged file is moved aside and an older
-        schema is migrated on disk; without it, either makes the session read-only.
+        A damaged file or an older schema needs repair (move aside / migrate on disk):
+        `repair="now"` (only under the lock) does it; `"ask"` raises `NeedsRepair`
+        so the caller can take the lock; `"never"` makes the session read-only instead.
         """
         try:
             raw = self.path.read_bytes()
@@ -148,11 +153,15 @@ class FileState:
         try:
             decoded = decode(raw)
         except ProgressFormatError as error:
-            return self._damaged(error, repair)
+            if repair == "ask":
+                raise NeedsRepair from None
+            return self._damaged(error, repair == "now")
         if decoded.version > SCHEMA_VERSION:
             self._newer(decoded.version)
         elif decoded.version < SCHEMA_VERSION:
-            self._migrate(raw, decoded.version, decoded.progress, repair)
+            if repair == "ask":
+                raise NeedsRepair
+            self._migrate(raw, decoded.version, decoded.progress, repair == "now")
         return decoded.progress
 
     def _read_only(self, reason: str) -> None:
@@ -243,10 +252,13 @@ class ProgressFile:
         """The progress as it stands now (file re-read, unsaved changes applied)."""
         with self._mutex:
             try:
-                with file_lock(self.lock_path, self._lock_timeout):
-                    loaded = self._file.load(repair=True)
-            except OSError:
-                loaded = self._file.load(repair=False)
+                loaded = self._file.load(repair="ask")  # atomic writes: no lock needed to read
+            except NeedsRepair:
+                try:
+                    with file_lock(self.lock_path, self._lock_timeout):
+                        loaded = self._file.load(repair="now")
+                except OSError:
+                    loaded = self._file.load(repair="never")
             if loaded is not None:
                 self._base = loaded
             return self._apply_pending(self._base)
@@ -268,7 +280,7 @@ class ProgressFile:
     def _save(self, backup: str | None) -> bool:
         self.home.mkdir(parents=True, exist_ok=True)
         with file_lock(self.lock_path, self._lock_timeout):
-            loaded = self._file.load(repair=True)
+            loaded = self._file.load(repair="now")
             if loaded is not None:
                 self._base = loaded
             if self._file.read_only:

@@ -1,0 +1,204 @@
+"""`llmtutor progress`, as a learner runs it: exit codes, stdout and stderr checked apart."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tutor.cli.app import app
+from tutor.progress import ProgressStore
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, ["progress", *args], input=input)
+
+
+def filled(home: Path) -> ProgressStore:
+    store = ProgressStore(home)
+    store.record_lesson_complete("vectors-and-matrices")
+    store.record_lesson_open("chain-rule")
+    store.record_step("chain-rule", 2)
+    store.add_time("chain-rule", 3900)
+    for i in range(4):
+        store.record_answer(f"chain-rule.{i}", i != 0, 5)
+    return store
+
+
+def test_bare_progress_shows_the_summary(tmp_home: Path) -> None:
+    filled(tmp_home)
+    result = run()
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for text in ("Linear Algebra", "Calculus", "Optimization & the training loop", "1/5",
+                 "3/4 right", "1/25", "4 answers, 75% right", "1h 05m", "The chain rule, step 3"):
+        assert text in out, text
+    assert "█" in out and result.stderr == ""
+
+
+def test_progress_on_a_first_run_shows_empty_bars_and_writes_nothing(tmp_home: Path) -> None:
+    result = run()
+    assert result.exit_code == 0
+    assert "0/25" in result.stdout and "0 answers" in result.stdout
+    assert list(tmp_home.iterdir()) == []
+
+
+def test_progress_json_is_machine_readable(tmp_home: Path) -> None:
+    filled(tmp_home)
+    summary = json.loads(run("--json").stdout)
+    calculus = next(p for p in summary["pillars"] if p["id"] == "calculus")
+    assert (calculus["answers"], calculus["correct"], calculus["recalled"]) == (4, 3, 3)
+    assert summary["resume"] == {"lesson": "chain-rule", "step": 2}
+    assert summary["lessons_done"] == 1 and summary["seconds"] == 3900
+
+
+def test_progress_path_names_the_file(tmp_home: Path) -> None:
+    result = run("path")
+    assert result.exit_code == 0 and result.stdout.strip() == str(tmp_home / "progress.json")
+
+
+def test_a_damaged_file_gives_one_warning_line_and_the_summary_still_shows(tmp_home: Path) -> None:
+    (tmp_home / "progress.json").write_text("{ this is not json")
+    result = run()
+    assert result.exit_code == 0 and "Linear Algebra" in result.stdout
+    [line] = result.stderr.splitlines()
+    assert line.startswith("llmtutor: warning: ") and "corrupt-" in line
+    assert len(list(tmp_home.glob("progress.json.corrupt-*"))) == 1
+
+
+def test_a_home_that_cannot_be_created_does_not_crash_progress(tmp_path: Path, monkeypatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("LLMTUTOR_HOME", str(blocker / "llmtutor"))
+    assert run().exit_code == 0
+    result = run("reset", "--all", "--yes")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("llmtutor: warning: could not save progress")
+    assert lines[-1] == "llmtutor: nothing was reset: the progress file could not be written"
+
+
+# -- reset -------------------------------------------------------------------------------------
+
+
+def test_reset_with_yes_forgets_one_lesson_and_keeps_a_copy(tmp_home: Path) -> None:
+    store = filled(tmp_home)
+    result = run("reset", "--lesson", "chain-rule", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "1 lesson(s), 4 answer(s)" in result.stdout and "before-reset-" in result.stdout
+    assert store.status("chain-rule") == "new" and store.status("vectors-and-matrices") == "done"
+
+
+def test_reset_asks_and_yes_deletes(tmp_home: Path) -> None:
+    store = filled(tmp_home)
+    result = run("reset", "--pillar", "calculus", input="y\n")
+    assert result.exit_code == 0
+    assert "Forget your progress in the calculus pillar?" in result.stderr
+    assert store.status("chain-rule") == "new" and store.snapshot().answers == {}
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n", None])
+def test_reset_declined_or_without_stdin_deletes_nothing(tmp_home: Path, answer: str | None) -> None:
+    filled(tmp_home)
+    before = (tmp_home / "progress.json").read_bytes()
+    result = run("reset", "--all", input=answer)
+    assert result.exit_code == 1
+    # (a terminal ends the prompt line with the learner's Enter; CliRunner does not echo it)
+    assert result.stderr.endswith("llmtutor: nothing was reset (confirm with 'y', or pass --yes)\n")
+    assert (tmp_home / "progress.json").read_bytes() == before
+    assert not list(tmp_home.glob("*before-reset*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [([], "say what to reset"), (["--lesson", "nope", "--yes"], "no lesson 'nope'"),
+     (["--pillar", "poetry", "--yes"], "no pillar 'poetry'"),
+     (["--all", "--lesson", "chain-rule", "--yes"], "say what to reset")],
+)
+def test_reset_with_an_unclear_target_is_bad_input(tmp_home: Path, args: list[str], message: str) -> None:
+    filled(tmp_home)
+    before = (tmp_home / "progress.json").read_bytes()
+    result = run("reset", *args)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("llmtutor: ") and message in line
+    assert (tmp_home / "progress.json").read_bytes() == before
+
+
+# -- export / import ------------------------------------------------------------------------------
+
+
+def test_export_then_import_on_another_machine_merges_both(tmp_path: Path, monkeypatch) -> None:
+    laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
+    filled(laptop)
+    ProgressStore(desktop).record_answer("entropy.1", True, 3)
+    monkeypatch.setenv("LLMTUTOR_HOME", str(laptop))
+    exported = run("export", str(tmp_path / "moving.json"))
+    assert exported.exit_code == 0 and "Exported 4 answer(s) and 2 lesson(s)" in exported.stdout
+
+    monkeypatch.setenv("LLMTUTOR_HOME", str(desktop))
+    first = run("import", str(tmp_path / "moving.json"))
+    assert first.exit_code == 0 and "4 new answer(s), 2 lesson(s) updated" in first.stdout
+    once = (desktop / "progress.json").read_bytes()
+    again = run("import", str(tmp_path / "moving.json"))
+    assert again.exit_code == 0 and "nothing new" in again.stdout
+    assert (desktop / "progress.json").read_bytes() == once
+    summary = json.loads(run("--json").stdout)
+    assert summary["answers"] == 5 and summary["lessons_done"] == 1
+
+
+def test_export_to_stdout_and_import_from_stdin(tmp_path: Path, monkeypatch) -> None:
+    filled(tmp_path / "a")
+    monkeypatch.setenv("LLMTUTOR_HOME", str(tmp_path / "a"))
+    exported = run("export", "-")
+    assert json.loads(exported.stdout)["schema_version"] == 2
+    monkeypatch.setenv("LLMTUTOR_HOME", str(tmp_path / "b"))
+    imported = run("import", "-", input=exported.stdout)
+    assert imported.exit_code == 0, imported.output
+    assert ProgressStore(tmp_path / "b").status("vectors-and-matrices") == "done"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{broken", "is not a progress file: not valid JSON (line 1"),
+     ('{"schema_version": 2, "answers": [{"id": 5}]}', "answers[0].id"),
+     ('{"schema_version": 99}', "newer llmtutor"),
+     (None, "no such file")],
+)
+def test_a_malformed_import_is_one_line_exit_2_and_progress_untouched(
+    tmp_home: Path, tmp_path: Path, content: str | None, message: str
+) -> None:
+    filled(tmp_home)
+    before = (tmp_home / "progress.json").read_bytes()
+    source = tmp_path / "incoming.json"
+    if content is not None:
+        source.write_text(content)
+    result = run("import", str(source))
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("llmtutor: ") and message in line
+    assert (tmp_home / "progress.json").read_bytes() == before
+
+
+def test_export_to_a_folder_that_does_not_exist_is_one_line(tmp_home: Path, tmp_path: Path) -> None:
+    result = run("export", str(tmp_path / "no" / "such" / "dir" / "out.json"))
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("llmtutor: could not write")
+
+
+def test_progress_commands_import_neither_textual_nor_numpy(tmp_home: Path) -> None:
+    probe = (
+        "import sys\nfrom tutor.cli.app import app\n"
+        "for args in (['progress', '--help'], ['progress'], ['progress', 'path']):\n"
+        "    try:\n        app(args)\n    except SystemExit:\n        pass\n"
+        "print('HEAVY=' + ','.join(m for m in ('textual', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY="
