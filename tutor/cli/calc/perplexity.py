@@ -30,9 +30,9 @@ def register(calc_app: typer.Typer) -> None:
 def perplexity(
     logprobs: str = typer.Option(None, "--logprobs", metavar="SRC", help=_SRC_HELP, show_default=False),
     base: str = typer.Option(
-        None, "--base", metavar="e|2|10", help="Base of the INPUT log-probabilities [default: e].", show_default=False
+        None, "--base", metavar="e|2|10", help="Base of the INPUT log-probabilities (default e: natural log).", show_default=False
     ),
-    probs: bool = typer.Option(False, "--probs", help="The values are probabilities in [0, 1], not logs."),
+    probs: bool = typer.Option(False, "--probs", help="The values are probabilities (0 to 1), not logs."),
     text: str = typer.Option(
         None, "--text", help="The text the tokens spell (or @path), for bits per byte.", show_default=False
     ),
