@@ -24,7 +24,7 @@ def filled(home: Path) -> ProgressStore:
     store = ProgressStore(home)
     store.record_lesson_complete("vectors-and-matrices")
     store.record_lesson_open("chain-rule")
-    store.record_step("chain-rule", 2)
+    store.record_step("chain-rule", 3)
     store.add_time("chain-rule", 3900)
     for i in range(4):
         store.record_answer(f"chain-rule.{i}", i != 0, 5)
@@ -54,7 +54,7 @@ def test_progress_json_is_machine_readable(tmp_home: Path) -> None:
     summary = json.loads(run("--json").stdout)
     calculus = next(p for p in summary["pillars"] if p["id"] == "calculus")
     assert (calculus["answers"], calculus["correct"], calculus["recalled"]) == (4, 3, 3)
-    assert summary["resume"] == {"lesson": "chain-rule", "step": 2}
+    assert summary["resume"] == {"lesson": "chain-rule", "step": 3}
     assert summary["lessons_done"] == 1 and summary["seconds"] == 3900
 
 

@@ -55,6 +55,13 @@ def test_lesson_life_cycle_and_resume_point(tmp_home: Path) -> None:
     assert on_disk(tmp_home)["lessons"]["chain-rule"]["position"]["step"] == 4
 
 
+def test_statuses_for_a_listing(tmp_home: Path) -> None:
+    store = ProgressStore()
+    store.record_lesson_open("a")
+    store.record_lesson_complete("b")
+    assert store.statuses(["a", "b", "c"]) == {"a": "started", "b": "done", "c": "new"}
+
+
 def test_reopening_keeps_the_first_opening(tmp_home: Path) -> None:
     store = ProgressStore(clock=Clock())
     store.record_lesson_open("x")

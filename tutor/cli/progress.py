@@ -96,7 +96,7 @@ def _render_summary(summary: Any, titles: dict[str, str]) -> None:
     totals.add_row("Time spent", _duration(summary.seconds))
     if summary.resume is not None:
         where = titles.get(summary.resume.lesson_id, summary.resume.lesson_id)
-        step = "" if summary.resume.step is None else f", step {summary.resume.step + 1}"
+        step = "" if summary.resume.step is None else f", step {summary.resume.step}"
         totals.add_row("Resume", f"{where}{step}  (llmtutor learn)")
     console = Console(highlight=False)
     console.print(table)

@@ -11,7 +11,7 @@ Updates return True if saved, False if only kept in memory (see `warnings()`).
 
 Updates
     record_lesson_open(lesson_id) -> bool          first opening kept; now the resume lesson
-    record_step(lesson_id, step) -> bool           derivation step reached (resume point)
+    record_step(lesson_id, step) -> bool           position in the lesson, int >= 0 (resume point)
     record_lesson_complete(lesson_id) -> bool      latest completion kept
     add_time(lesson_id, seconds) -> bool           adds to this process's session total
     record_answer(question_id, correct, seconds, pillar=None, when=None) -> str (answer id)
@@ -21,6 +21,7 @@ Updates
 
 Queries (re-read the file, so they see other processes' updates)
     status(lesson_id) -> "new" | "started" | "done"
+    statuses(lesson_ids) -> dict[str, str]         one read of the file for a whole listing
     last_position() -> Resume(lesson_id, step | None) | None
     time_spent(lesson_id) -> float seconds
     summary(now=None) -> Summary                   per-pillar mastery, totals, due, resume

@@ -137,7 +137,7 @@ class ProgressStore(ProgressFile):
         return self.update(change)
 
     def record_step(self, lesson_id: str, step: int) -> bool:
-        """The learner reached derivation step `step` (0-based) of `lesson_id`; resume point."""
+        """The learner is at `step` of `lesson_id` (`learn` stores steps revealed); resume point."""
         lesson_id, at = _check_id(lesson_id, "lesson id"), self.clock()
         if not isinstance(step, int) or isinstance(step, bool) or step < 0:
             raise ValueError(f"step must be a whole number >= 0, got {step!r}")
@@ -272,6 +272,11 @@ class ProgressStore(ProgressFile):
     def status(self, lesson_id: str) -> str:
         """"new", "started" or "done"."""
         return self.snapshot().status(lesson_id)
+
+    def statuses(self, lesson_ids: list[str]) -> dict[str, str]:
+        """The status of each of `lesson_ids`, from one read of the file (for listings)."""
+        progress = self.snapshot()
+        return {lesson_id: progress.status(lesson_id) for lesson_id in lesson_ids}
 
     def last_position(self) -> Resume | None:
         """The lesson seen last and the step reached in it (where `learn` resumes)."""
