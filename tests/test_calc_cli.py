@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tutor.cli.app import app
@@ -335,6 +337,29 @@ def test_intended_infinities_still_pass_under_the_overflow_guard() -> None:
     assert calc("lr-schedule", "--schedule", "1/t^400")["partial_sum_eta"] == pytest.approx(1.0)
     assert calc("softmax", "--logits", "1e308,-1e308")["probs"] == [1.0, 0.0]
     assert calc("attention", "--causal")["steps"]["scaled"][0][1] == "-inf"
+
+
+FUZZ_TARGETS = [
+    ("entropy", "--probs"), ("kl", "--q"), ("mutual-information", "--joint"), ("softmax", "--logits"),
+    ("sample", "--top-p"), ("matmul", "--b"), ("eigen", "--matrix"), ("svd", "--rank"), ("ce-grad", "--target"),
+    ("layernorm-grad", "--x"), ("adam", "--grads"), ("lr-schedule", "--schedule"), ("mle", "--data"),
+    ("bayes", "--likelihood"), ("compression", "--probs"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(FUZZ_TARGETS), st.text(alphabet="0123456789.,; -+[]\"enaifE/t^", max_size=24))
+def test_any_typed_value_gives_an_answer_or_one_error_line(target: tuple[str, str], text: str) -> None:
+    name, option = target
+    if text.strip() == "-":
+        return  # stdin is tested above
+    extra = ("--dy", "1,2,3") if name == "layernorm-grad" else ()
+    result = run(name, option, text, *extra, "--json")
+    assert result.exit_code in (0, 2), (text, result.exception)
+    if result.exit_code == 2 and result.stderr.startswith("llmtutor:"):
+        assert result.stderr.count("\n") == 1 and result.stdout == ""
+    elif result.exit_code == 0:
+        json.loads(result.stdout)
 
 
 # --- help and import hygiene ---------------------------------------------------------------
