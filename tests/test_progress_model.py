@@ -179,10 +179,13 @@ def test_a_bad_field_is_refused_with_its_location(changes: dict, where: str) -> 
         from_json(_file(**changes))
 
 
-def test_nan_seconds_are_refused() -> None:
-    with pytest.raises(ProgressFormatError, match="seconds"):
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_nan_and_infinity_are_refused_anywhere_in_the_file(constant: bytes) -> None:
+    with pytest.raises(ProgressFormatError, match="not a JSON number"):
         decode(b'{"schema_version": 2, "answers": [{"id": "a", "question": "q", "correct": true,'
-               b' "seconds": NaN, "at": "2024-05-01T00:00:00Z"}]}')
+               b' "seconds": ' + constant + b', "at": "2024-05-01T00:00:00Z"}]}')
+    with pytest.raises(ProgressFormatError, match="not a JSON number"):
+        decode(b'{"schema_version": 2, "unknown_key": [' + constant + b"]}")
 
 
 def test_unknown_keys_survive_at_every_level() -> None:

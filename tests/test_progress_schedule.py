@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tutor.progress.schedule import (
     INITIAL_EASE,
+    MAX_INTERVAL_DAYS,
     MIN_EASE,
     Attempt,
     due,
@@ -52,6 +53,14 @@ def test_a_wrong_answer_starts_the_question_over() -> None:
     assert state.due == T0 + timedelta(days=8)
     assert round(state.ease, 6) == round(INITIAL_EASE + 0.2 - 0.54, 6)
     assert (state.answers, state.correct) == (3, 2)
+
+
+def test_intervals_are_capped_so_long_streaks_never_overflow_dates() -> None:
+    streak = [Attempt("q", True, 1, T0 + timedelta(minutes=i), str(i)) for i in range(200)]
+    state = schedule(streak)["q"]
+    assert state.interval_days == MAX_INTERVAL_DAYS and state.repetitions == 200
+    late = datetime(9999, 12, 31, tzinfo=timezone.utc)
+    assert review(state, Attempt("q", True, 1, late)).due == datetime.max.replace(tzinfo=timezone.utc)
 
 
 def test_due_lists_only_reviews_whose_time_has_come() -> None:

@@ -91,6 +91,13 @@ def test_answers_are_saved_when_recorded_and_feed_the_schedule(tmp_home: Path) -
     assert on_disk(tmp_home)["review"]["calculus/q1"]["interval_days"] == 1
 
 
+def test_an_answer_time_without_a_zone_is_taken_as_utc(tmp_home: Path) -> None:
+    store = ProgressStore()
+    answer_id = store.record_answer("q", True, 1, when=datetime(2024, 5, 1, 12))
+    assert store.snapshot().answers[answer_id].at == T0
+    assert on_disk(tmp_home)["answers"][0]["at"] == "2024-05-01T12:00:00Z"
+
+
 def test_summary_defines_mastery_from_lessons_and_recall(tmp_home: Path) -> None:
     store = ProgressStore(clock=Clock())
     for lesson in ("derivatives-and-gradients", "chain-rule"):

@@ -164,11 +164,26 @@ class Summary:
         return self.correct / self.answers if self.answers else None
 
 
-def pillar_mastery(progress: Progress, syllabus: Syllabus, pillar: PillarInfo) -> PillarMastery:
+@dataclass(frozen=True)
+class _Derived:
+    """What every pillar's numbers are computed from, worked out once."""
+
+    pillars: dict[str, str | None]  # question id -> pillar
+    states: dict[str, ReviewState]  # question id -> SM-2 state
+
+    @classmethod
+    def of(cls, progress: Progress, syllabus: Syllabus) -> _Derived:
+        return cls(question_pillars(progress, syllabus), progress.review_states())
+
+
+def pillar_mastery(
+    progress: Progress, syllabus: Syllabus, pillar: PillarInfo, derived: _Derived | None = None
+) -> PillarMastery:
     """Mastery of one pillar (see the module docstring for the definition)."""
-    pillars = question_pillars(progress, syllabus)
-    answers = [a for a in progress.answers.values() if pillars.get(a.question) == pillar.id]
-    states = [s for q, s in progress.review_states().items() if pillars.get(q) == pillar.id]
+    derived = derived or _Derived.of(progress, syllabus)
+    mine = {q for q, p in derived.pillars.items() if p == pillar.id}
+    answers = [a for a in progress.answers.values() if a.question in mine]
+    states = [derived.states[q] for q in mine]
     return PillarMastery(
         pillar=pillar.id,
         title=pillar.title,
@@ -196,13 +211,14 @@ def summarize(progress: Progress, syllabus: Syllabus, now: datetime) -> Summary:
     """The whole picture: per-pillar mastery, totals, due reviews, where to resume."""
     known = set(syllabus.lesson_ids)
     answers = list(progress.answers.values())
+    derived = _Derived.of(progress, syllabus)
     return Summary(
-        pillars=tuple(pillar_mastery(progress, syllabus, p) for p in syllabus.pillars),
+        pillars=tuple(pillar_mastery(progress, syllabus, p, derived) for p in syllabus.pillars),
         lessons_done=sum(progress.status(lesson) == "done" for lesson in known),
         lessons_total=len(known),
         answers=len(answers),
         correct=sum(a.correct for a in answers),
-        due=tuple(due_items(progress, syllabus, now)),
+        due=tuple(due(derived.states.values(), now)),
         seconds=sum(r.seconds for r in progress.lessons.values()),
         resume=progress.resume(),
         other_lessons=sum(1 for lesson in progress.lessons if lesson not in known),

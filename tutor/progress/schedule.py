@@ -11,7 +11,8 @@ How an answer is graded (SM-2 "quality", 0-5):
     wrong                         -> 1
 
 SM-2 update for quality q (Wozniak, 1990):
-    q >= 3: repetitions += 1; interval = 1, 6, then round(interval * ease) days
+    q >= 3: repetitions += 1; interval = 1, 6, then ceil(interval * ease) days,
+            capped at MAX_INTERVAL_DAYS (unbounded growth overflows dates within ~20 reviews)
     q <  3: repetitions = 0;  interval = 1 day (the question comes back tomorrow)
     ease  = max(1.3, ease + 0.1 - (5 - q) * (0.08 + (5 - q) * 0.02))
     due   = time of the answer + interval days
@@ -29,6 +30,7 @@ MIN_EASE = 1.3
 FAST_SECONDS = 15.0
 SLOW_SECONDS = 60.0
 PASSING_QUALITY = 3
+MAX_INTERVAL_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,15 @@ def next_interval(interval_days: int, repetitions: int, ease: float) -> int:
         return 1
     if repetitions == 2:
         return 6
-    return max(1, math.ceil(interval_days * ease - 1e-9))
+    return min(MAX_INTERVAL_DAYS, max(1, math.ceil(interval_days * ease - 1e-9)))
+
+
+def _later(moment: datetime, days: int) -> datetime:
+    """`moment` + `days`, or the last representable instant for answers dated near year 9999."""
+    try:
+        return moment + timedelta(days=days)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=moment.tzinfo)
 
 
 def review(state: ReviewState | None, attempt: Attempt) -> ReviewState:
@@ -98,7 +108,7 @@ def review(state: ReviewState | None, attempt: Attempt) -> ReviewState:
         ease=next_ease(ease, q),
         interval_days=interval,
         repetitions=repetitions,
-        due=attempt.at + timedelta(days=interval),
+        due=_later(attempt.at, interval),
         last_answered=attempt.at,
         answers=(state.answers if state else 0) + 1,
         correct=(state.correct if state else 0) + int(attempt.correct),

@@ -70,13 +70,18 @@ def schema_version_of(data: Any) -> int:
 def parse_json(raw: bytes) -> Any:
     """JSON from bytes; `ProgressFormatError` (one line, with the line number) otherwise."""
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError as error:
         raise ProgressFormatError(f"not UTF-8 text (byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise ProgressFormatError(f"not valid JSON (line {error.lineno}: {error.msg})") from None
     except RecursionError:
         raise ProgressFormatError("not valid JSON (nested too deeply)") from None
+
+
+def _refuse_constant(name: str) -> None:
+    """Python's json reads NaN and Infinity; JSON has neither, and we could not write them back."""
+    raise ProgressFormatError(f"not valid JSON ({name} is not a JSON number)")
 
 
 def decode(raw: bytes) -> Decoded:
