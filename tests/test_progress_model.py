@@ -271,3 +271,52 @@ def test_a_newer_schema_is_read_as_far_as_it_is_understood() -> None:
     assert newer.version == 3 and "a1" in newer.progress.answers
     odd = decode(b'{"schema_version": 9, "lessons": "moved elsewhere"}')
     assert odd.version == 9 and odd.progress == Progress()
+
+
+# -- fuzz: any file either loads and saves again, or is refused with ProgressFormatError ----
+
+stamps = st.sampled_from([
+    "2024-05-01T12:00:00Z", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
+    "9999-12-31T23:59:59Z", "2024-02-30T00:00:00", "yesterday", "",
+]) | st.datetimes().map(lambda d: d.isoformat())
+fields = st.one_of(stamps, json_values, st.integers(-2, 10**30), st.floats(allow_nan=False))
+entry = st.dictionaries(
+    st.sampled_from([*LESSON_KEYS, *ANSWER_KEYS, "step", "last_lesson", "other"]),
+    fields | st.dictionaries(st.sampled_from(["step", "at", "s"]), fields, max_size=2),
+    max_size=6,
+)
+files = st.fixed_dictionaries(
+    {"schema_version": st.sampled_from([1, 2, 3])},
+    optional={
+        "lessons": st.dictionaries(st.text(max_size=3), entry, max_size=3) | fields,
+        "answers": st.lists(entry, max_size=3) | fields,
+        "quiz_history": st.lists(entry, max_size=3) | fields,
+        "last_lesson": st.text(max_size=3) | fields,
+    },
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"schema_version": 2, "lessons": {"x": {"opened": "0001-01-01T00:00:00+05:00"}}},
+        {"schema_version": 2, "answers": [{"id": "a", "question": "q", "correct": True, "seconds": 1,
+                                           "at": "9999-12-31T23:59:59-05:00"}]},
+        {"schema_version": 1, "lessons": {"x": {"opened": "9999-12-31T23:59:59.999999Z"}},
+         "last_lesson": "x"},
+        {"schema_version": 1, "answers": 5, "lessons": {"x": {"sessions": 1, "id": 2}}},
+    ],
+)
+def test_extreme_files_load_and_save_or_are_refused_cleanly(data: dict) -> None:
+    test_any_file_loads_and_saves_or_is_refused_cleanly.hypothesis.inner_test(data)
+
+
+@settings(max_examples=150)
+@given(files)
+def test_any_file_loads_and_saves_or_is_refused_cleanly(data: dict) -> None:
+    try:
+        decoded = decode(json.dumps(data).encode())
+    except ProgressFormatError as error:
+        assert "\n" not in str(error)
+        return
+    assert decode(dumps(decoded.progress)).progress == decoded.progress

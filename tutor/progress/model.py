@@ -142,11 +142,11 @@ def parse_ts(value: Any, where: str) -> datetime:
         raise ProgressFormatError(f"{where}: expected a timestamp, got {_kind(value)}")
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # overflow: year 1 or 9999 shifted out of range
         raise ProgressFormatError(f"{where}: {value[:40]!r} is not an ISO 8601 timestamp") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def _kind(value: Any) -> str:

@@ -25,11 +25,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tutor.progress.model import (
+    ANSWER_KEYS,
+    LESSON_KEYS,
     SCHEMA_VERSION,
+    TOP_KEYS,
     Answer,
     LessonRecord,
     Position,
@@ -48,6 +51,7 @@ V1_LESSON_KEYS = ("opened", "completed", "step", "seconds")
 V1_ANSWER_KEYS = ("question", "correct", "seconds", "at")
 V1_TOP_KEYS = ("schema_version", "lessons", "last_lesson", "quiz_history")
 V1_SESSION = "v1"
+_LATEST = datetime.max.replace(tzinfo=timezone.utc) - timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -103,13 +107,18 @@ def decode(raw: bytes) -> Decoded:
         return Decoded(version, Progress())
 
 
+def _v1_extra(entry: dict[str, Any], v1_keys: tuple[str, ...], v2_keys: tuple[str, ...]) -> dict:
+    """Unknown schema-1 keys; one that schema 2 uses for something else gets a `v1_` prefix."""
+    return {(f"v1_{k}" if k in v2_keys else k): v for k, v in entry.items() if k not in v1_keys}
+
+
 def _v1_lesson(value: Any, where: str) -> LessonRecord:
     """One schema-1 lesson entry as a schema-2 record."""
     entry = expect_object(value, where)
     record = LessonRecord(
         opened=optional_ts(entry, "opened", where),
         completed=optional_ts(entry, "completed", where),
-        extra={k: v for k, v in entry.items() if k not in V1_LESSON_KEYS},
+        extra=_v1_extra(entry, V1_LESSON_KEYS, LESSON_KEYS),
     )
     record.last_seen = max((t for t in (record.opened, record.completed) if t), default=None)
     if entry.get("step") is not None:
@@ -136,7 +145,7 @@ def _v1_answer(index: int, value: Any) -> Answer:
         correct=correct,
         seconds=expect_seconds(entry.get("seconds"), f"{where}.seconds"),
         at=parse_ts(entry.get("at"), f"{where}.at"),
-        extra={k: v for k, v in entry.items() if k not in V1_ANSWER_KEYS},
+        extra=_v1_extra(entry, V1_ANSWER_KEYS, ANSWER_KEYS),
     )
 
 
@@ -155,7 +164,7 @@ def migrate_v1(data: Any) -> Progress:
         raise ProgressFormatError("quiz_history: expected a list")
     progress = Progress(
         lessons={k: _v1_lesson(v, f"lessons.{k}") for k, v in lessons.items()},
-        extra={k: v for k, v in top.items() if k not in V1_TOP_KEYS},
+        extra=_v1_extra(top, V1_TOP_KEYS, TOP_KEYS),
     )
     for index, value in enumerate(history):
         answer = _v1_answer(index, value)
@@ -171,4 +180,4 @@ def _mark_last_lesson(progress: Progress, last: Any) -> None:
     lesson_id = expect_text(last, "last_lesson")
     newest = _newest(progress)
     if newest is not None:
-        progress.lesson(lesson_id).last_seen = newest + timedelta(seconds=1)
+        progress.lesson(lesson_id).last_seen = min(newest, _LATEST) + timedelta(seconds=1)
