@@ -72,9 +72,10 @@ def check_file(home: Path, answers: set[str], spent: dict[str, float]) -> None:
     assert decoded.version == 2
     missing = answers - set(decoded.progress.answers)
     assert not missing, f"{len(missing)} acknowledged answers lost"
-    sessions = decoded.progress.lessons["kill-test"].sessions
-    for session, seconds in spent.items():
-        assert sessions[session] >= seconds
+    if spent:  # (a writer may die after its first answer, before any time was recorded)
+        sessions = decoded.progress.lessons["kill-test"].sessions
+        for session, seconds in spent.items():
+            assert sessions[session] >= seconds, f"session {session}: time lost"
 
 
 def kill_at_random(home: Path, rng: random.Random, round_: int, sig: int) -> tuple[int, bool]:
@@ -103,6 +104,7 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_update(tmp_home: 
         if answers:
             check_file(tmp_home, answers, spent)
     assert len(answers) >= 20, f"too few updates acknowledged to mean anything (seed {seed})"
+    assert len(spent) >= 10, f"too few writers recorded time (seed {seed})"
     assert not list(tmp_home.glob("progress.json.corrupt-*")), f"seed {seed}"
     print(f"\n20 SIGKILLs (seed {seed}): {len(answers)} acked answers kept, "
           f"{mid_write} kills landed mid-write (temp file left behind)")
