@@ -314,6 +314,20 @@ def test_a_held_lock_times_out_into_memory_instead_of_hanging(tmp_home: Path) ->
     assert on_disk(tmp_home)["lessons"]["x"]["completed"]
 
 
+def test_a_lock_file_we_may_not_write_still_locks(tmp_home: Path, monkeypatch) -> None:
+    ProgressStore().record_lesson_open("x")  # the lock file exists now
+    real_open = store_module.os.open
+
+    def read_only_lock(path, flags, *mode):
+        if str(path).endswith("progress.lock") and flags & store_module.os.O_RDWR:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *mode)
+
+    monkeypatch.setattr(store_module.os, "open", read_only_lock)
+    store = ProgressStore()
+    assert store.record_lesson_complete("x") is True and store.warnings == []
+
+
 def test_temp_files_left_by_a_killed_writer_are_cleaned_up(tmp_home: Path) -> None:
     stale = tmp_home / ".progress.json.abc123.tmp"
     stale.write_bytes(b'{"half": ')

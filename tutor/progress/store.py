@@ -97,7 +97,10 @@ class LockTimeout(OSError):
 @contextlib.contextmanager
 def file_lock(path: Path, timeout: float) -> Iterator[None]:
     """Hold an exclusive flock on `path` (created if needed); the OS drops it if we die."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except PermissionError:  # a lock file we may not write (another user's): flock needs no write
+        fd = os.open(path, os.O_RDONLY)
     try:
         deadline = time.monotonic() + timeout
         while fcntl is not None:
