@@ -10,7 +10,7 @@ def written_statuses(lesson_ids: list[str]) -> dict[str, str]:
     from tutor.progress import default_store
 
     store = default_store()
-    statuses = {lesson_id: store.status(lesson_id) for lesson_id in lesson_ids}
+    statuses = store.statuses(lesson_ids)
     for warning in store.warnings:
         sys.stderr.write(f"llmtutor: warning: {warning}\n")
     return statuses

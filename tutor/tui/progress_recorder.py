@@ -16,7 +16,7 @@ class StoreRecorder:
         return self.store.warnings
 
     def statuses(self, lesson_ids: list[str]) -> dict[str, str]:
-        return {lesson_id: self.store.status(lesson_id) for lesson_id in lesson_ids}
+        return self.store.statuses(lesson_ids)
 
     def resume_point(self) -> tuple[str, int] | None:
         position = self.store.last_position()
