@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from tutor import __version__
@@ -17,7 +18,34 @@ from tutor.errors import TutorError
 
 
 class _FriendlyGroup(TyperGroup):
-    """Turns a learner-facing `TutorError` into one line on stderr and an exit code."""
+    """Every error a user can cause becomes one line on stderr and an exit code.
+
+    `TutorError`s come from our own code; usage errors (a missing argument, an unknown
+    option) come from the parser and would otherwise be drawn as a multi-line box.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as error:
+            # The help was already drawn while the error was made (Rich prints as it renders).
+            if error.format_message().strip():
+                sys.stdout.write(error.format_message() + "\n")
+            sys.exit(error.exit_code)
+        except UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+            sys.stderr.write(f"llmtutor: {_one_line(error.format_message())}{hint}\n")
+            sys.exit(error.exit_code)
+        except ClickException as error:
+            sys.stderr.write(f"llmtutor: {_one_line(error.format_message())}\n")
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            sys.stderr.write("llmtutor: aborted\n")
+            sys.exit(1)
+        # Without standalone mode the parser returns an exit code (e.g. 0 after --help).
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -28,6 +56,10 @@ class _FriendlyGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("llmtutor: interrupted\n")
             ctx.exit(130)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 app = typer.Typer(
