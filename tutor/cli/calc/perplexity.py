@@ -214,9 +214,12 @@ def _pm(stderr: float | None) -> str:
 def _sequence_table(analysis: Any) -> Any:
     from rich.table import Table
 
-    table = Table(title="Per sequence (each on its own tokens)", title_justify="left")
-    for name in ("sequence", "tokens", "perplexity", "± stderr", "mean NLL", "bits/byte", "nulls", "flagged"):
-        table.add_column(name, justify="left" if name == "sequence" else "right")
+    table = Table(
+        title="Per sequence (each on its own tokens)", title_justify="left",
+        caption="PPL: perplexity · ±: its stderr · NLL: mean, nats · bits/B: bits per byte", caption_justify="left",
+    )
+    for name in ("sequence", "tokens", "PPL", "±", "NLL", "bits/B", "nulls", "flagged"):
+        table.add_column(name, justify="left" if name == "sequence" else "right", no_wrap=True)
     for info in analysis.sequences:
         s = info.stats
         table.add_row(
