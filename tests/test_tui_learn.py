@@ -21,10 +21,7 @@ from tutor.tui.widgets.syllabus import Syllabus
 
 def lesson_text(app: TutorApp, width: int = 100) -> str:
     """The plain text of everything mounted in the lesson pane."""
-    console = Console(file=io.StringIO(), width=width, color_system=None)
-    for widget in app.query_one(LessonView).query(Static):
-        console.print(widget.content)
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    return "".join(lesson_text_of(widget, width) for widget in app.query_one(LessonView).query(Static))
 
 
 def visible_text(app: TutorApp) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.maths.common import as_matrix, as_vector, softmax
+from tutor.maths.common import as_matrix, as_vector
 
 
 @dataclass(frozen=True)

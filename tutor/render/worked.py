@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from tutor.examples.claims import ClaimCheck, rounded_like
-from tutor.examples.model import Item, Matrix, Note, Scalar, Step, Worked
+from tutor.examples.model import Item, Matrix, Scalar, Step, Worked
 from tutor.render.tables import format_number, matrix_table
 
 

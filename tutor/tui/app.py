@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
