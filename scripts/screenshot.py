@@ -18,20 +18,19 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshot.svg"
 async def take(out: Path = OUT, size: tuple[int, int] = (100, 32)) -> Path:
     import os
 
-    from textual.widgets import Static
-
     os.environ.setdefault("LLMTUTOR_HOME", tempfile.mkdtemp(prefix="llmtutor-shot-"))
     from tutor.curriculum.catalog import load_catalog
     from tutor.tui.app import TutorApp
     from tutor.tui.recorder import MemoryRecorder
     from tutor.tui.widgets.lesson_view import LessonView
+    from tutor.tui.widgets.rich_block import RichBlock
 
     catalog = load_catalog()
     app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         view = app.query_one(LessonView)
-        y = _line_of(view.query(Static), "A = softmax (3×3)") - 16
+        y = _line_of(view.query(RichBlock), "A = softmax (3×3)") - 16
         view.scroll_to(y=y, animate=False)
         await pilot.pause()
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +46,7 @@ def _line_of(widgets, needle: str) -> int:  # type: ignore[no-untyped-def]
 
     for widget in widgets:
         console = Console(file=io.StringIO(), width=widget.content_region.width, color_system=None)
-        console.print(widget.content)
+        console.print(widget.renderable)
         for offset, line in enumerate(console.file.getvalue().splitlines()):
             if needle in line:
                 return widget.virtual_region.y + offset

@@ -16,12 +16,13 @@ from tutor.tui.recorder import MemoryRecorder
 from tutor.tui.screens.help import HelpScreen
 from tutor.tui.widgets.derivation import DerivationView
 from tutor.tui.widgets.lesson_view import LessonView
+from tutor.tui.widgets.rich_block import RichBlock
 from tutor.tui.widgets.syllabus import Syllabus
 
 
 def lesson_text(app: TutorApp, width: int = 100) -> str:
     """The plain text of everything mounted in the lesson pane."""
-    return "".join(lesson_text_of(widget, width) for widget in app.query_one(LessonView).query(Static))
+    return "".join(lesson_text_of(widget, width) for widget in app.query_one(LessonView).query(RichBlock))
 
 
 def visible_text(app: TutorApp) -> str:
@@ -43,7 +44,7 @@ async def test_attention_lesson_shows_computed_weights(catalog) -> None:  # type
         assert "0.3859" in text and "0.3233" in text and "0.2908" in text
         assert "Erratum · weights_row0" in text
         view = app.query_one(LessonView)
-        example = next(w for w in view.query(Static) if "A = softmax" in lesson_text_of(w))
+        example = next(w for w in view.query(RichBlock) if "A = softmax" in lesson_text_of(w))
         lines = lesson_text_of(example, example.content_region.width).splitlines()
         offset = next(i for i, line in enumerate(lines) if "0.3859" in line)
         view.scroll_to(y=example.virtual_region.y + offset - 5, animate=False)
@@ -51,9 +52,9 @@ async def test_attention_lesson_shows_computed_weights(catalog) -> None:  # type
         assert "0.3859" in visible_text(app)
 
 
-def lesson_text_of(widget: Static, width: int = 100) -> str:
+def lesson_text_of(widget: RichBlock | Static, width: int = 100) -> str:
     console = Console(file=io.StringIO(), width=width, color_system=None)
-    console.print(widget.content)
+    console.print(widget.renderable if isinstance(widget, RichBlock) else widget.content)
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
@@ -124,7 +125,7 @@ async def test_playground_recomputes_and_reports_bad_input(catalog) -> None:  # 
         box.focus()
         await pilot.press("enter")
         await pilot.pause()
-        result = lesson_text_of(app.query_one("#pg-result", Static))
+        result = lesson_text_of(app.query_one("#pg-result", RichBlock))
         scores = np.array([[1.0, 0.5]]) @ np.array([[0.9, 0.2], [0.4, 0.7], [0.2, 0.8]]).T / np.sqrt(2)
         expected = softmax(scores, axis=1) @ np.array([[2.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
         assert f"{expected[0, 0]:.4f}" in result and f"{expected[0, 1]:.4f}" in result

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
 
 from tutor.curriculum.model import Derivation
 from tutor.render.lesson import derivation_renderable
+from tutor.tui.widgets.rich_block import RichBlock
 
 
-class DerivationView(Static):
+class DerivationView(RichBlock):
     """Shows the first `revealed` steps; `reveal_next` shows one more."""
 
     def __init__(self, derivation: Derivation, revealed: int = 1, **kwargs: object) -> None:

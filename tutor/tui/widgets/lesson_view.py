@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from tutor.curriculum.model import Derivation, Lesson, Playground
 from tutor.render.lesson import block_renderable, lesson_header
 from tutor.tui.widgets.derivation import DerivationView
 from tutor.tui.widgets.playground import PlaygroundView
+from tutor.tui.widgets.rich_block import RichBlock
 
 
 class LessonView(VerticalScroll, can_focus=True):
@@ -16,7 +16,7 @@ class LessonView(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     LessonView { padding: 0 1; }
-    LessonView > Static { margin: 0 0 1 0; }
+    LessonView > RichBlock { margin: 0 0 1 0; }
     """
 
     lesson: Lesson | None = None
@@ -24,8 +24,7 @@ class LessonView(VerticalScroll, can_focus=True):
     async def show_lesson(self, lesson: Lesson, pillar_title: str, revealed_steps: int = 0) -> None:
         """Replace the content with `lesson`; `revealed_steps` restores how far the learner got."""
         self.lesson = lesson
-        await self.remove_children()
-        widgets = [Static(lesson_header(lesson, pillar_title), classes="lesson-header")]
+        widgets = [RichBlock(lesson_header(lesson, pillar_title), classes="lesson-header")]
         remaining = revealed_steps
         for block in lesson.blocks:
             if isinstance(block, Derivation):
@@ -35,9 +34,11 @@ class LessonView(VerticalScroll, can_focus=True):
             elif isinstance(block, Playground):
                 widgets.append(PlaygroundView(block))
             else:
-                widgets.append(Static(block_renderable(block)))
-        await self.mount_all(widgets)
-        self.scroll_home(animate=False)
+                widgets.append(RichBlock(block_renderable(block)))
+        with self.app.batch_update():  # one layout pass for the swap, not two
+            await self.remove_children()
+            await self.mount_all(widgets)
+            self.scroll_home(animate=False)
 
     @property
     def derivations(self) -> list[DerivationView]:

@@ -9,6 +9,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from tutor.curriculum.model import Playground
 from tutor.errors import TutorError
+from tutor.tui.widgets.rich_block import RichBlock
 
 
 class PlaygroundView(Vertical):
@@ -39,7 +40,7 @@ class PlaygroundView(Vertical):
                 yield Static(spec.help, classes="pg-help")
         yield Button("Run", variant="success", id="pg-run")
         yield Static("", classes="pg-error", id="pg-error")
-        yield Static("", id="pg-result")
+        yield RichBlock("", id="pg-result")
 
     def on_mount(self) -> None:
         self.run_playground()
@@ -64,4 +65,4 @@ class PlaygroundView(Vertical):
             error.update(f"⚠ {problem}")
             return
         error.update("")
-        self.query_one("#pg-result", Static).update(worked_renderable(worked))
+        self.query_one("#pg-result", RichBlock).update(worked_renderable(worked))
