@@ -38,18 +38,12 @@ async def take(out: Path = OUT, size: tuple[int, int] = (100, 32)) -> Path:
     return out
 
 
-def _line_of(widgets, needle: str) -> int:  # type: ignore[no-untyped-def]
+def _line_of(blocks, needle: str) -> int:  # type: ignore[no-untyped-def]
     """The virtual line in the lesson pane where `needle` is drawn."""
-    import io
-
-    from rich.console import Console
-
-    for widget in widgets:
-        console = Console(file=io.StringIO(), width=widget.content_region.width, color_system=None)
-        console.print(widget.renderable)
-        for offset, line in enumerate(console.file.getvalue().splitlines()):
+    for block in blocks:
+        for offset, line in enumerate(block.text_for(block.content_region.width).plain.split("\n")):
             if needle in line:
-                return widget.virtual_region.y + offset
+                return block.virtual_region.y + offset
     raise LookupError(needle)
 
 

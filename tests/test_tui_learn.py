@@ -53,8 +53,11 @@ async def test_attention_lesson_shows_computed_weights(catalog) -> None:  # type
 
 
 def lesson_text_of(widget: RichBlock | Static, width: int = 100) -> str:
+    """A block's plain text as the app draws it at `width` (a Static: its content, rendered)."""
+    if isinstance(widget, RichBlock):
+        return widget.text_for(width).plain + "\n"
     console = Console(file=io.StringIO(), width=width, color_system=None)
-    console.print(widget.renderable if isinstance(widget, RichBlock) else widget.content)
+    console.print(widget.content)
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 

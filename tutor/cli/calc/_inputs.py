@@ -88,6 +88,12 @@ class Inputs:
         values = self.matrix(text, option) if matrix else self.vector(text, option)
         return as_distribution(values, option, normalize=normalize, flag="--normalize")
 
+    def distribution_pair(self, p: str, q: str, normalize: bool) -> tuple[Any, Any]:
+        """--p and --q: two distributions over the same outcomes (cross-entropy, KL)."""
+        pv, qv = self.distribution(p, "--p", normalize), self.distribution(q, "--q", normalize)
+        same_size(pv, qv, ("--p", "--q"))
+        return pv, qv
+
     def tokens(self, text: str, option: str) -> list[str]:
         self._claim(text, option)
         return parse.parse_tokens(_source(text), option)

@@ -71,9 +71,7 @@ def cross_entropy(
     """Cross-entropy H(p, q) = −Σ p log q = H(p) + KL(p‖q): the language-model loss."""
     from tutor.maths.information import cross_entropy as compute
 
-    read = Inputs()
-    pv, qv = read.distribution(p, "--p", normalize), read.distribution(q, "--q", normalize)
-    opt.same_size(pv, qv, ("--p", "--q"))
+    pv, qv = Inputs().distribution_pair(p, q, normalize)
     r = compute(pv, qv, opt.base(base))
     emit(as_json, lambda: record(
         "cross-entropy", {"p": r.p, "q": r.q, "base": r.base.name, "normalize": normalize},
@@ -121,9 +119,7 @@ def kl(
     """KL divergence D_KL(p‖q) = Σ p log(p/q), in both directions (it is not symmetric)."""
     from tutor.maths.information import kl_divergence
 
-    read = Inputs()
-    pv, qv = read.distribution(p, "--p", normalize), read.distribution(q, "--q", normalize)
-    opt.same_size(pv, qv, ("--p", "--q"))
+    pv, qv = Inputs().distribution_pair(p, q, normalize)
     r = kl_divergence(pv, qv, opt.base(base))
     emit(as_json, lambda: record(
         "kl", {"p": r.p, "q": r.q, "base": r.base.name, "normalize": normalize},
