@@ -8,7 +8,7 @@ from scipy.special import softmax
 
 from tutor.errors import BadInput
 from tutor.examples.attention import K, Q, V, attention_playground, attention_worked
-from tutor.examples.claims import check_claims, decimals_of
+from tutor.explain.claims import check_claims, decimals_of
 from tutor.maths.linalg import attention
 
 

@@ -15,7 +15,7 @@ from tutor.errors import BadInput
 from tutor.examples import REGISTRY, resolve
 from tutor.examples import linalg as L
 from tutor.examples import spectral as S
-from tutor.examples.model import Matrix, Note, Scalar, Worked
+from tutor.explain.model import Matrix, Note, Scalar, Worked
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "linear-algebra"
 LESSONS = ["01-vectors-and-matrices.md", "02-matrix-multiplication.md",
@@ -272,7 +272,7 @@ def test_svd_low_rank_column_guess_never_wins_and_bad_rank() -> None:
 
 
 def test_lora_counts_match_closed_form_and_syllabus() -> None:
-    from tutor.examples.claims import check_claims
+    from tutor.explain.claims import check_claims
 
     figures = S.lora_counts().figures
     d, r = 4096, 8
@@ -297,7 +297,7 @@ def test_lora_counts_bad_input(kwargs: dict) -> None:
 def test_lesson_loads_computes_and_every_claim_holds(filename: str) -> None:
     from tutor.curriculum.lesson_file import parse_lesson_file
     from tutor.curriculum.model import Example, Playground
-    from tutor.examples.claims import check_claims
+    from tutor.explain.claims import check_claims
     from tutor.examples.playground import run_playground
 
     lesson = parse_lesson_file(CONTENT / filename)

@@ -2,9 +2,15 @@
 
 The CLI prints ``str(error)`` as one line on stderr and exits with ``exit_code``;
 anything a user or a content author can cause must surface as one of these.
+
+A `BadInput` raised by the core names the *field* it is about (``q``, ``probs``,
+``matrix``), never a command-line option: the CLI turns the field into its option
+(``--q``), the TUI marks the input box of that name, and `show` prints it as is.
 """
 
 from __future__ import annotations
+
+import re
 
 
 class TutorError(Exception):
@@ -14,9 +20,25 @@ class TutorError(Exception):
 
 
 class BadInput(TutorError):
-    """The user's input (an option, a file, a value) is malformed."""
+    """The user's input (an option, a file, a value) is malformed.
+
+    `field` names the input the message is about (``None`` when it concerns no single
+    input); `message` is the text without it. ``str(error)`` is ``field: message``.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.message = message
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+    def renamed(self, label: str) -> BadInput:
+        """The same error about the same input, shown under another name (an option, a label)."""
+        error = type(self).__new__(type(self))
+        BadInput.__init__(error, self.message, label)
+        error.field = self.field
+        return error
 
 
 class UnknownLesson(BadInput):
@@ -31,3 +53,24 @@ class ContentError(TutorError):
         self.line = line
         self.message = message
         super().__init__(f"{path}:{line}: {message}")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
+    return named.get(char, f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def printable(text: str) -> str:
+    """`text` with newlines and control characters escaped (``\\n``, ``\\e``, ``\\x00``), so it
+    can neither break a one-line message nor drive the terminal (an ESC sequence)."""
+    return _CONTROL.sub(_escape, text)
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """What the learner typed, safe to echo in a one-line message: escaped and shortened."""
+    shown = printable(text.strip())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

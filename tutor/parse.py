@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from tutor.errors import BadInput
+from tutor.errors import BadInput, quote
 
 Vector = list[float]
 Matrix = list[list[float]]
@@ -39,51 +39,59 @@ def _read_file(name: str, what: str) -> str:
         path = Path(name).expanduser()
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BadInput(f"{what}: no such file '{_short(name, 80)}'") from None
+        raise BadInput(f"no such file '{_short(name, 80)}'", what) from None
     except (OSError, UnicodeDecodeError, ValueError, RuntimeError) as error:
-        raise BadInput(f"{what}: cannot read '{_short(name, 80)}' ({error.__class__.__name__})") from None
+        raise BadInput(f"cannot read '{_short(name, 80)}' ({error.__class__.__name__})", what) from None
 
 
 def _read_stdin(what: str) -> str:
     """All of standard input; a closed or unreadable stdin is the learner's problem to fix."""
     if sys.stdin is None:
-        raise BadInput(f"{what}: '-' reads standard input, but there is none")
+        raise BadInput("'-' reads standard input, but there is none", what)
     try:
         return sys.stdin.read()
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise BadInput(f"{what}: cannot read standard input ({error.__class__.__name__})") from None
+        raise BadInput(f"cannot read standard input ({error.__class__.__name__})", what) from None
+
+
+#: What output prints and a learner may paste back: the typographic minus (U+2212) and its
+#: look-alikes are read as '-'. Every exponent form `float` knows (1e-3, 1E-3, 1e+3) is accepted.
+_MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
 
 
 def parse_number(text: str, what: str) -> float:
-    """One finite real number."""
+    """One finite real number: ``0.5``, ``-1e-3``, ``1E-3``, ``−0.5`` (typographic minus)."""
     try:
-        value = float(text.strip())
+        cleaned = text.strip().translate(_MINUSES)
+        if "_" in cleaned:  # float() would read 1_000 as 1000: too surprising in a list of numbers
+            raise ValueError(cleaned)
+        value = float(cleaned)
     except ValueError:
-        raise BadInput(f"{what}: '{_short(text.strip())}' is not a number") from None
+        raise BadInput(f"'{_short(text.strip())}' is not a number", what) from None
     return _finite(value, what)
 
 
 def _finite(value: float, what: str) -> float:
     if math.isnan(value):
-        raise BadInput(f"{what}: NaN is not allowed; give a real number")
+        raise BadInput("NaN is not allowed; give a real number", what)
     if math.isinf(value):
-        raise BadInput(f"{what}: infinity is not allowed; give a finite number")
+        raise BadInput("infinity is not allowed; give a finite number", what)
     return value
 
 
 def _json_number(item: object, what: str) -> float:
     if isinstance(item, bool) or not isinstance(item, (int, float)):
-        raise BadInput(f"{what}: {_short(json.dumps(item))} is not a number")
+        raise BadInput(f"{_short(json.dumps(item))} is not a number", what)
     try:
         return _finite(float(item), what)
     except OverflowError:
-        raise BadInput(f"{what}: a number is too large; give a finite number") from None
+        raise BadInput("a number is too large; give a finite number", what) from None
 
 
 def _short(text: str, limit: int = 40) -> str:
-    """Quote at most `limit` characters of what the learner typed, so an error stays one line."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """At most `limit` characters of what the learner typed, control characters escaped, so an
+    error stays one line and never drives the terminal."""
+    return quote(text, limit)
 
 
 def _looks_like_json(text: str) -> bool:
@@ -94,12 +102,19 @@ def _load_json(text: str, what: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise BadInput(f"{what}: invalid JSON ({error.msg} at column {error.colno})") from None
+        raise BadInput(f"invalid JSON ({error.msg} at column {error.colno})", what) from None
     except (ValueError, RecursionError) as error:  # e.g. a 5,000-digit integer, or absurd nesting
-        raise BadInput(f"{what}: invalid JSON ({error.__class__.__name__})") from None
+        raise BadInput(f"invalid JSON ({error.__class__.__name__})", what) from None
 
 
-def _row(text: str, what: str) -> Vector:
+_EMPTY_FIELD = re.compile(r",\s*,|^\s*,|,\s*$")
+
+
+def _row(text: str, what: str, row: int | None = None) -> Vector:
+    """Numbers split by commas or spaces; an empty field (``1,,2``) is reported, never skipped."""
+    if _EMPTY_FIELD.search(text):
+        where = f" in row {row}" if row is not None else ""
+        raise BadInput(f"an empty entry{where} ('{_short(text)}'); remove the extra comma or fill it in", what)
     tokens = [token for token in _SPLIT.split(text.strip()) if token]
     return [parse_number(token, what) for token in tokens]
 
@@ -110,14 +125,14 @@ def parse_vector(text: str, what: str = "vector") -> Vector:
     if _looks_like_json(text):
         data = _load_json(text, what)
         if not isinstance(data, list) or any(isinstance(item, list) for item in data):
-            raise BadInput(f"{what}: expected a flat JSON array of numbers, like [0.1, 0.2, 0.7]")
+            raise BadInput("expected a flat JSON array of numbers, like [0.1, 0.2, 0.7]", what)
         values = [_json_number(item, what) for item in data]
     else:
         if ";" in text:
-            raise BadInput(f"{what}: expected a vector, got rows separated by ';' (a matrix)")
+            raise BadInput("expected a vector, got rows separated by ';' (a matrix)", what)
         values = _row(text, what)
     if not values:
-        raise BadInput(f"{what}: is empty; give at least one number, like 0.1,0.2,0.7")
+        raise BadInput("is empty; give at least one number, like 0.1,0.2,0.7", what)
     return values
 
 
@@ -138,21 +153,31 @@ def _matrix(text: str, what: str, flat_json_is_row: bool) -> Matrix:
             data = [data]
         rows = _json_matrix(data, what)
     else:
-        rows = [_row(line, what) for line in re.split(r"[;\n]", text) if line.strip()]
+        rows = _text_rows(text, what)
     if not rows or not rows[0]:
-        raise BadInput(f"{what}: is empty; give rows separated by ';', like \"1,0.5; 0.3,0.8\"")
+        raise BadInput("is empty; give rows separated by ';', like \"1,0.5; 0.3,0.8\"", what)
     widths = [len(row) for row in rows]
     if len(set(widths)) != 1:
         bad = next(i for i, width in enumerate(widths) if width != widths[0])
         raise BadInput(
-            f"{what}: ragged matrix: row 1 has {widths[0]} entries but row {bad + 1} has {widths[bad]}"
-        )
+            f"ragged matrix: row 1 has {widths[0]} entries but row {bad + 1} has {widths[bad]}", what)
     return rows
+
+
+def _text_rows(text: str, what: str) -> Matrix:
+    """Rows split by ';' or newlines; an empty row between two others (``1,2;;3,4``) is reported.
+    Blank lines and a trailing ';' are fine (a file often ends with a newline)."""
+    lines = re.split(r";|\r?\n", text)
+    semicolons = text.split(";")
+    if len(semicolons) > 2 and any(not part.strip() for part in semicolons[1:-1]):
+        raise BadInput("an empty row between two ';' (like '1,2;;3,4'); remove the extra ';'", what)
+    rows = [line for line in lines if line.strip()]
+    return [_row(line, what, row=number) for number, line in enumerate(rows, start=1)]
 
 
 def _json_matrix(data: object, what: str) -> Matrix:
     if not isinstance(data, list) or not all(isinstance(row, list) for row in data):
-        raise BadInput(f"{what}: expected nested JSON arrays, like [[1, 0.5], [0.3, 0.8]]")
+        raise BadInput("expected nested JSON arrays, like [[1, 0.5], [0.3, 0.8]]", what)
     return [[_json_number(item, what) for item in row] for row in data]
 
 
@@ -160,23 +185,25 @@ def parse_int(text: str, what: str, minimum: int | None = None, maximum: int | N
     """A whole number (``12``, or ``1e3`` when it is whole), optionally bounded."""
     value = _whole(text.strip(), what)
     if minimum is not None and value < minimum:
-        raise BadInput(f"{what}: must be at least {minimum}, got {value}")
+        raise BadInput(f"must be at least {minimum}, got {value}", what)
     if maximum is not None and value > maximum:
-        raise BadInput(f"{what}: must be at most {maximum}, got {value}")
+        raise BadInput(f"must be at most {maximum}, got {value}", what)
     return value
 
 
 def _whole(text: str, what: str) -> int:
+    text = text.translate(_MINUSES)
+    if "_" not in text and len(text) <= 20:
+        try:
+            return int(text)
+        except ValueError:
+            pass
     try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
+        number = float(text) if "_" not in text else math.nan
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or not number.is_integer() or abs(number) > 2**53:
-        raise BadInput(f"{what}: '{_short(text)}' is not a whole number")
+        raise BadInput(f"'{_short(text)}' is not a whole number", what)
     return int(number)
 
 
@@ -186,12 +213,12 @@ def parse_tokens(text: str, what: str = "tokens") -> list[str]:
     if _looks_like_json(text):
         data = _load_json(text, what)
         if not isinstance(data, list) or not all(_is_label(item) for item in data):
-            raise BadInput(f'{what}: expected a flat JSON array of labels, like ["the", "cat", "the"]')
+            raise BadInput('expected a flat JSON array of labels, like ["the", "cat", "the"]', what)
         tokens = [item if isinstance(item, str) else json.dumps(item) for item in data]
     else:
         tokens = [token for token in _SPLIT.split(text.strip()) if token]
     if not tokens:
-        raise BadInput(f"{what}: is empty; give at least one label, like a,b,a")
+        raise BadInput("is empty; give at least one label, like a,b,a", what)
     return tokens
 
 
@@ -205,4 +232,4 @@ def parse_choice(text: str, what: str, choices: dict[str, str]) -> str:
     if key in choices:
         return choices[key]
     names = sorted(set(choices.values()), key=list(choices.values()).index)
-    raise BadInput(f"{what}: '{_short(text.strip())}' is not one of {', '.join(names)}")
+    raise BadInput(f"'{_short(text.strip())}' is not one of {', '.join(names)}", what)

@@ -14,7 +14,7 @@ from typing import Any
 
 from tutor.errors import TutorError
 
-#: example/playground name -> "module:function"; each returns a `tutor.examples.model.Worked`.
+#: example/playground name -> "module:function"; each returns a `tutor.explain.model.Worked`.
 REGISTRY: dict[str, str] = {
     # linear algebra
     "vector_basics": "tutor.examples.linalg:vector_basics",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tutor.examples.model import Matrix, Note, Scalar, Step, Worked
+from tutor.explain.model import Matrix, Note, Scalar, Step, Worked
 from tutor.maths.linalg import Attention, attention
 
 TOKENS = ("The", "cat", "sat")

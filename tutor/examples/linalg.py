@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.examples.model import Matrix, Note, Scalar, Step, Worked
+from tutor.explain.model import Matrix, Note, Scalar, Step, Worked
 from tutor.maths.common import as_matrix, as_vector
 from tutor.maths.linalg import matmul, similarity
 

@@ -10,7 +10,7 @@ from tutor import parse
 from tutor.curriculum.model import Playground, PlaygroundInput
 from tutor.errors import BadInput
 from tutor.examples import resolve
-from tutor.examples.model import Worked
+from tutor.explain.model import Worked
 
 
 def parse_input(spec: PlaygroundInput, text: str) -> Any:

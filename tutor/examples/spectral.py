@@ -9,7 +9,7 @@ import numpy as np
 
 from tutor.errors import BadInput
 from tutor.examples.linalg import exact, fit_decimals, sub
-from tutor.examples.model import Matrix, Note, Scalar, Step, Worked
+from tutor.explain.model import Matrix, Note, Scalar, Step, Worked
 from tutor.maths.common import as_matrix, softmax
 from tutor.maths.linalg import (
     attention, eigen, lora, low_rank, power_iteration, row_distance, row_entropy_bits,

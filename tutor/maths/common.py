@@ -13,7 +13,7 @@ def as_vector(values: Sequence[float] | np.ndarray, what: str = "vector") -> np.
     """A 1-D float array with at least one entry and no NaN or infinity."""
     array = np.asarray(values, dtype=float)
     if array.ndim != 1 or array.size == 0:
-        raise BadInput(f"{what}: expected a non-empty vector, got shape {array.shape}")
+        raise BadInput(f"expected a non-empty vector, got shape {array.shape}", what)
     _check_finite(array, what)
     return array
 
@@ -23,18 +23,18 @@ def as_matrix(values: Sequence[Sequence[float]] | np.ndarray, what: str = "matri
     try:
         array = np.asarray(values, dtype=float)
     except ValueError:
-        raise BadInput(f"{what}: ragged matrix; every row needs the same number of entries") from None
+        raise BadInput("ragged matrix; every row needs the same number of entries", what) from None
     if array.ndim != 2 or array.size == 0:
-        raise BadInput(f"{what}: expected a non-empty matrix, got shape {array.shape}")
+        raise BadInput(f"expected a non-empty matrix, got shape {array.shape}", what)
     _check_finite(array, what)
     return array
 
 
 def _check_finite(array: np.ndarray, what: str) -> None:
     if np.isnan(array).any():
-        raise BadInput(f"{what}: contains NaN; every entry must be a real number")
+        raise BadInput("contains NaN; every entry must be a real number", what)
     if np.isinf(array).any():
-        raise BadInput(f"{what}: contains infinity; every entry must be finite")
+        raise BadInput("contains infinity; every entry must be finite", what)
 
 
 def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -63,18 +63,18 @@ def as_distribution(
     """
     array = np.asarray(values, dtype=float)
     if array.size == 0:
-        raise BadInput(f"{what}: is empty; give at least one probability")
+        raise BadInput("is empty; give at least one probability", what)
     _check_finite(array, what)
     if (array < 0).any():
-        raise BadInput(f"{what}: probabilities cannot be negative, but {_first_negative(array)}{_negative_hint(flag)}")
+        raise BadInput(f"probabilities cannot be negative, but {_first_negative(array)}{_negative_hint(flag)}", what)
     total = float(array.sum())
     if normalize:
         if total <= 0:
-            raise BadInput(f"{what}: every entry is 0, so there is nothing to normalise")
+            raise BadInput("every entry is 0, so there is nothing to normalise", what)
         return array / total
     if abs(total - 1.0) > tol:
         rescale = f" (pass {flag} to rescale)" if flag else ""
-        raise BadInput(f"{what}: probabilities sum to {total:.6g}, not 1{rescale}")
+        raise BadInput(f"probabilities sum to {total:.6g}, not 1{rescale}", what)
     return array
 
 

@@ -51,7 +51,7 @@ def formula_renderable(block: Formula) -> RenderableType:
 def example_renderable(block: Example) -> RenderableType:
     """Compute the example now; a failure shows as a red note instead of stopping the lesson."""
     from tutor.examples import resolve
-    from tutor.examples.claims import check_claims
+    from tutor.explain.claims import check_claims
     from tutor.render.worked import worked_renderable
 
     try:

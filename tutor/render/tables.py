@@ -1,13 +1,31 @@
-"""Matrices and vectors as Rich tables whose title carries the shape, e.g. ``Q (3×2)``."""
+"""Matrices and vectors as Rich tables titled with their shape, e.g. ``Q (3×2)``.
+
+Every number shown is whole: a table wider than the terminal is split into column blocks
+(each block repeats the row labels) instead of cutting cells to ``0.5…``; a long vector or a
+big matrix is summarised (first and last entries, the largest, sum, min, max) instead of
+drawn as thousands of cells. Only the entries shown are formatted, so a 256,000-entry vector
+renders as fast as a short one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
+
+from tutor.explain.format import fixed, format_column, format_number
+
+#: A vector longer than this is summarised; a matrix with more rows or columns shows a corner.
+LONG_VECTOR = 16
+MAX_ROWS = 12
+MAX_COLS = 10
+EDGE = 3  # rows/columns shown at each end of a corner view
 
 
 def shape_label(name: str, value: np.ndarray) -> str:
@@ -15,59 +33,186 @@ def shape_label(name: str, value: np.ndarray) -> str:
     shape = np.shape(value)
     if not shape:
         return name
-    return f"{name} ({'×'.join(str(n) for n in shape)})"
+    return f"{name} ({'×'.join(f'{n:,}' for n in shape)})"
 
 
-def format_number(value: float | complex, decimals: int = 4) -> str:
-    """Fixed decimals for ordinary sizes, scientific for tiny or huge, words for ±inf."""
-    if isinstance(value, complex) or np.iscomplexobj(value):
-        value = complex(value)
-        if abs(value.imag) > 1e-12:
-            sign = "+" if value.imag >= 0 else "−"
-            return f"{format_number(value.real, decimals)}{sign}{format_number(abs(value.imag), decimals)}i"
-        value = value.real
-    value = float(value)
-    if value.is_integer() and 1e7 <= abs(value) < 1e16:
-        return f"{int(value):,}".replace("-", "−")
-    if np.isposinf(value):
-        return "∞"
-    if np.isneginf(value):
-        return "−∞"
-    if value != 0 and (abs(value) < 10 ** (-decimals) or abs(value) >= 1e7):
-        return f"{value:.{max(decimals - 1, 2)}e}"
-    text = f"{value:.{decimals}f}"
-    if text.startswith("-") and float(text) == 0:
-        text = text[1:]
-    return text.replace("-", "−")
+def _kept(n: int, limit: int) -> list[int | None]:
+    """Indices to show along an axis of length n: all, or EDGE at each end with None between."""
+    if n <= limit:
+        return list(range(n))
+    return [*range(EDGE), None, *range(n - EDGE, n)]
 
 
-def matrix_table(
-    name: str,
-    value: np.ndarray | Sequence[Sequence[float]],
-    *,
-    row_labels: Sequence[str] | None = None,
-    col_labels: Sequence[str] | None = None,
-    caption: str | None = None,
-    decimals: int = 4,
-    highlight: np.ndarray | None = None,
-) -> Table:
-    """A compact table for a 2-D (or 1-D, shown as one row) array, titled with its shape."""
-    array = np.asarray(value)
-    grid = array.reshape(1, -1) if array.ndim == 1 else array
-    table = Table(
-        title=shape_label(name, array), caption=caption, box=box.SQUARE, show_header=col_labels is not None,
-        title_style="bold", caption_style="dim", padding=(0, 1), expand=False,
-    )
+@dataclass
+class _Grid:
+    """The cells to draw: header, row labels and cell texts (already formatted)."""
+
+    headers: list[str]
+    labels: list[str] | None
+    cells: list[list[str]]
+
+
+def _grid(array: np.ndarray, row_labels: Sequence[str] | None, col_labels: Sequence[str] | None,
+          decimals: int, numbered: bool = False) -> _Grid:
+    """Cells as text. Columns get their numbers as headers when the table is cut to a corner
+    or split into blocks (`numbered`), so every shown number can be located."""
+    grid = array.reshape(1, -1) if array.ndim == 1 else array.reshape(array.shape[0], -1)
+    rows, cols = _kept(grid.shape[0], MAX_ROWS), _kept(grid.shape[1], MAX_COLS)
+    shown = grid[np.ix_([r for r in rows if r is not None], [c for c in cols if c is not None])]
+    texts = iter(format_column(shown.ravel().tolist(), decimals))  # row-major, as the loops read them
+    cells = []
+    for r in rows:
+        if r is None:
+            cells.append(["⋮" if c is not None else "" for c in cols])
+        else:
+            cells.append(["⋯" if c is None else next(texts) for c in cols])
+    cornered = len(rows) < grid.shape[0] or len(cols) < grid.shape[1]
+    if col_labels is None and (cornered or numbered):
+        col_labels = [str(j + 1) for j in range(grid.shape[1])]
+    if row_labels is None and cornered and array.ndim == 2:
+        row_labels = [str(i + 1) for i in range(grid.shape[0])]
+    headers = ["⋯" if c is None else (col_labels[c] if col_labels else "") for c in cols]
+    labels = None
     if row_labels is not None:
-        table.add_column("", style="dim", no_wrap=True)
-    for j in range(grid.shape[1]):
-        table.add_column(col_labels[j] if col_labels else "", justify="right", no_wrap=True)
-    for i, row in enumerate(grid):
-        cells = [_cell(row[j], decimals, highlight is not None and bool(highlight.reshape(grid.shape)[i, j]))
-                 for j in range(grid.shape[1])]
-        table.add_row(*([row_labels[i]] if row_labels is not None else []), *cells)
+        labels = ["⋮" if r is None else row_labels[r] for r in rows]
+    return _Grid(headers, labels, cells)
+
+
+class MatrixTable:
+    """A shape-titled table that splits into column blocks rather than cut a number."""
+
+    def __init__(self, name: str, value: np.ndarray, *, row_labels: Sequence[str] | None = None,
+                 col_labels: Sequence[str] | None = None, caption: str | None = None,
+                 decimals: int = 4, highlight: np.ndarray | None = None) -> None:
+        self.array = np.asarray(value)
+        self.title = shape_label(name, self.array)
+        self.caption = caption
+        self.highlight = highlight
+        self._args = (row_labels, col_labels, decimals)
+        self._layout(numbered=False)
+
+    def _layout(self, numbered: bool) -> None:
+        row_labels, col_labels, decimals = self._args
+        self.grid = _grid(self.array, row_labels, col_labels, decimals, numbered)
+        self.show_header = any(self.grid.headers)
+
+    @property
+    def widths(self) -> list[int]:
+        return [max([len(header)] + [len(row[j]) for row in self.grid.cells])
+                for j, header in enumerate(self.grid.headers)]
+
+    @property
+    def label_width(self) -> int:
+        return max((len(x) for x in self.grid.labels), default=0) if self.grid.labels else 0
+
+    def _block_width(self, columns: Sequence[int]) -> int:
+        label = self.label_width + 3 if self.grid.labels is not None else 0
+        return 1 + label + sum(self.widths[j] + 3 for j in columns)
+
+    def full_width(self) -> int:
+        return max(self._block_width(range(len(self.widths))), len(self.title))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        narrowest = max(self._block_width([j]) for j in range(len(self.widths)))
+        return Measurement(min(narrowest, options.max_width), min(self.full_width(), options.max_width))
+
+    def blocks(self, width: int) -> list[list[int]]:
+        """Column indices grouped so that each block fits `width` cells."""
+        blocks: list[list[int]] = [[]]
+        for j in range(len(self.widths)):
+            if blocks[-1] and self._block_width([*blocks[-1], j]) > width:
+                blocks.append([])
+            blocks[-1].append(j)
+        return blocks
+
+    def table(self, columns: Sequence[int], title: str | None, caption: str | None) -> Table:
+        table = Table(title=title, caption=caption, box=box.SQUARE, show_header=self.show_header,
+                      title_style="bold", caption_style="dim", padding=(0, 1), expand=False)
+        if self.grid.labels is not None:
+            table.add_column("", style="dim", no_wrap=True)
+        for j in columns:
+            table.add_column(self.grid.headers[j], justify="right", no_wrap=True)
+        for i, row in enumerate(self.grid.cells):
+            label = [self.grid.labels[i]] if self.grid.labels is not None else []
+            table.add_row(*label, *(self._cell(i, j, row[j]) for j in columns))
+        return table
+
+    def _cell(self, i: int, j: int, text: str) -> Text:
+        bold = self.highlight is not None and self.highlight.ndim == 2 and i < self.highlight.shape[0] \
+            and j < self.highlight.shape[1] and bool(self.highlight[i, j])
+        return Text(text, style="bold" if bold else "")
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        blocks = self.blocks(options.max_width)
+        if len(blocks) == 1:
+            yield self.table(blocks[0], self.title, self.caption)
+            return
+        if not self.show_header:  # blocks need column numbers to say which columns they hold
+            self._layout(numbered=True)
+            blocks = self.blocks(options.max_width)
+        if any(self._block_width(block) > options.max_width for block in blocks):
+            yield self.stacked()
+            return
+        parts = []
+        for n, block in enumerate(blocks):
+            title = self.title if n == 0 else None
+            caption = self.caption if n == len(blocks) - 1 else None
+            parts.append(self.table(block, title, caption))
+        yield Group(*parts)
+
+    def stacked(self) -> Text:
+        """Too narrow for even one column: one ``row, column = value`` line per entry."""
+        lines = Text(self.title, style="bold")
+        for i, row in enumerate(self.grid.cells):
+            name = self.grid.labels[i] if self.grid.labels else str(i + 1)
+            for j, cell in enumerate(row):
+                header = self.grid.headers[j] or str(j + 1)
+                lines.append(f"\n{name}, {header} = {cell}")
+        return lines
+
+
+def vector_summary(name: str, value: np.ndarray, decimals: int = 4, caption: str | None = None,
+                   top: int = 5) -> Table:
+    """A long vector in a few lines: its first and last entries, the largest, and statistics."""
+    v = np.asarray(value, dtype=float).ravel()
+    n = v.size
+    table = Table.grid(padding=(0, 2))
+    table.title = shape_label(name, v)
+    table.title_style = "bold"
+    table.title_justify = "left"
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    table.add_row("first", _entries(v, range(min(EDGE + 2, n)), decimals))
+    table.add_row("last", _entries(v, range(max(n - EDGE, 0), n), decimals))
+    finite = v[np.isfinite(v)]
+    if finite.size:
+        order = np.argsort(-finite if finite.size == v.size else -np.where(np.isfinite(v), v, -np.inf))
+        largest = [int(i) for i in order[:top]]
+        table.add_row(f"largest {len(largest)}", _entries(v, largest, decimals))
+        stats = [("sum", float(finite.sum())), ("min", float(finite.min())), ("max", float(finite.max())),
+                 ("mean", float(finite.mean()))]
+        table.add_row("stats", "   ".join(f"{label} {format_number(x, decimals)}" for label, x in stats))
+    if finite.size < n:
+        table.add_row("not finite", f"{n - finite.size:,} entries (∞, −∞ or undefined)")
+    if caption:
+        table.caption = caption
+        table.caption_style = "dim"
     return table
 
 
-def _cell(value: float, decimals: int, bold: bool) -> Text:
-    return Text(format_number(value, decimals), style="bold" if bold else "")
+def _entries(v: np.ndarray, indices: Sequence[int] | range, decimals: int) -> str:
+    shown = list(indices)
+    texts = format_column([float(v[i]) for i in shown], decimals)
+    return "  ".join(f"[{fixed(float(i), 0)}] {t}" for i, t in zip(shown, texts))
+
+
+def matrix_table(name: str, value: np.ndarray | Sequence[Sequence[float]] | Sequence[float], *,
+                 row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
+                 caption: str | None = None, decimals: int = 4,
+                 highlight: np.ndarray | None = None) -> MatrixTable | Table:
+    """The right drawing for an array: a summary for a long vector, else a (cornered) table."""
+    array = np.asarray(value)
+    if array.ndim == 1 and array.size > LONG_VECTOR and array.dtype.kind in "fiu":
+        return vector_summary(name, array, decimals, caption)
+    return MatrixTable(name, array, row_labels=row_labels, col_labels=col_labels, caption=caption,
+                       decimals=decimals, highlight=highlight)

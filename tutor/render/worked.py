@@ -1,27 +1,37 @@
-"""A `Worked` example as Rich renderables: numbered steps of shape-labelled tables."""
+"""The one renderer of explanations: a `Worked` as Rich renderables, for `calc`, `show`,
+`learn` and quiz feedback alike. It only draws what it is given; nothing is computed here
+beyond choosing how to lay numbers out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
-from tutor.examples.claims import ClaimCheck, rounded_like
-from tutor.examples.model import Item, Matrix, Scalar, Step, Worked
-from tutor.render.tables import format_number, matrix_table
+from tutor.explain.claims import ClaimCheck, rounded_like
+from tutor.explain.format import compact, format_column, format_number
+from tutor.explain.model import Choice, Fact, Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
+from tutor.maths.numerics import Beyond, Undefined
+from tutor.render.tables import matrix_table
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SERIES_ROWS = 8
 
 
-def worked_renderable(worked: Worked, checks: Iterable[ClaimCheck] = ()) -> RenderableType:
-    """The whole example: a title, its steps, then how the syllabus's figures fared."""
+def worked_renderable(worked: Worked) -> RenderableType:
+    """The whole explanation: title, formulas, numbered steps, then how the syllabus's figures fared."""
     parts: list[RenderableType] = [Text(worked.title, style="bold underline")]
+    parts.extend(Text(f"  {formula}", style="cyan") for formula in worked.formulas)
     for index, step in enumerate(worked.steps, start=1):
         parts.append(step_renderable(index, step, numbered=len(worked.steps) > 1))
-    parts.extend(claim_renderable(check) for check in checks)
+    parts.extend(claim_renderable(check) for check in worked.claims)
     return Group(*parts)
 
 
@@ -31,30 +41,132 @@ def step_renderable(index: int, step: Step, numbered: bool = True) -> Renderable
 
 
 def items_renderables(items: Iterable[Item]) -> list[RenderableType]:
-    """Consecutive matrices share a row (wrapping as the width allows); notes and scalars stand alone."""
+    """Consecutive matrices share a row (wrapping as the width allows); other items stand alone."""
     out: list[RenderableType] = []
     tables: list[RenderableType] = []
     for item in items:
         if isinstance(item, Matrix):
-            tables.append(matrix_table(
-                item.name, item.value, row_labels=item.row_labels, col_labels=item.col_labels,
-                caption=item.caption or None, decimals=item.decimals,
-            ))
+            tables.append(matrix_renderable(item))
             continue
         if tables:
             out.append(Columns(tables, padding=(0, 3)))
             tables = []
-        out.append(_scalar(item) if isinstance(item, Scalar) else Markdown(item.text))
+        out.append(item_renderable(item))
     if tables:
         out.append(Columns(tables, padding=(0, 3)))
     return out
 
 
-def _scalar(item: Scalar) -> Text:
-    text = Text.assemble((f"{item.name} = ", "bold"), format_number(item.value, item.decimals))
+def item_renderable(item: Item) -> RenderableType:
+    """Any single item (matrices too, outside a row of tables)."""
+    if isinstance(item, Matrix):
+        return matrix_renderable(item)
+    if isinstance(item, Scalar):
+        return scalar_renderable(item)
+    if isinstance(item, Fact):
+        return _marked(Text.assemble((f"{item.label}: ", "bold"), item.text), item.result)
+    if isinstance(item, Note):
+        if item.tone == "warning":
+            return Text(f"! {item.text}", style="bold yellow")
+        return Markdown(item.text)
+    if isinstance(item, Series):
+        return series_renderable(item)
+    if isinstance(item, Verdict):
+        return verdict_renderable(item)
+    return choice_renderable(item)
+
+
+def matrix_renderable(item: Matrix) -> RenderableType:
+    name = f"→ {item.name}" if item.result else item.name
+    return matrix_table(name, _without_noise(np.asarray(item.value)), row_labels=item.row_labels,
+                        col_labels=item.col_labels, caption=item.caption or None, decimals=item.decimals)
+
+
+def _without_noise(array: np.ndarray) -> np.ndarray:
+    """Show rounding debris such as 2.3e-16 beside entries of size ~1 as 0 (display only)."""
+    if array.dtype.kind != "f" or array.size == 0:
+        return array
+    ok = np.isfinite(array)
+    magnitude = np.abs(np.where(ok, array, 0))
+    scale = float(magnitude.max())
+    tiny = ok & (magnitude < 1e-12 * max(scale, 1.0))
+    return np.where(tiny, 0.0, array) if tiny.any() else array
+
+
+def _marked(text: Text, result: bool) -> Text:
+    if result:
+        text.stylize("green", 0, len(text.plain.split(" = ")[0].split(": ")[0]))
+        return Text.assemble("→ ", text)
+    return text
+
+
+def scalar_renderable(item: Scalar) -> Text:
+    """``name = value unit   caption``; an undefined value says so and why, never a number."""
+    value = item.value
+    if isinstance(value, Undefined):
+        text = Text.assemble((f"{item.name}: ", "bold"), ("undefined", "bold yellow"), f" ({value.reason})")
+        return _marked(text, item.result)
+    shown = f"≈ {format_number(value)}" if isinstance(value, Beyond) else format_number(value, item.decimals)
+    text = Text.assemble((f"{item.name} = ", "bold"), (shown, "bold" if item.result else ""))
+    if item.unit:
+        text.append(f" {item.unit}")
     if item.caption:
         text.append(f"   {item.caption}", style="dim")
+    return _marked(text, item.result)
+
+
+def verdict_renderable(item: Verdict) -> Text:
+    mark, style = {True: ("✓", "green"), False: ("✗", "red"), None: ("?", "yellow")}[item.holds]
+    text = Text.assemble((f"{mark} ", f"bold {style}"), (item.text, style))
+    if item.detail:
+        text.append(f"   {item.detail}", style="dim")
     return text
+
+
+def choice_renderable(item: Choice) -> RenderableType:
+    lines = [Text(item.prompt, style="bold")]
+    for index, option in enumerate(item.options):
+        letter = chr(ord("a") + index)
+        right, picked = index in item.correct, index in item.chosen
+        mark = "✓" if right else ("✗" if picked else " ")
+        style = "green" if right else ("red" if picked else "")
+        lines.append(Text(f" {mark} {letter}) {option}" + ("   ← your answer" if picked else ""), style=style))
+    return Group(*lines)
+
+
+def sparkline(values: np.ndarray) -> str:
+    """A curve in one line of block characters (finite values only; gaps as spaces)."""
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    if finite.size == 0:
+        return " " * v.size
+    low, high = float(finite.min()), float(finite.max())
+    span = high - low or 1.0
+    return "".join(SPARKS[int(round((x - low) / span * 7))] if np.isfinite(x) else " " for x in v)
+
+
+def series_renderable(item: Series) -> RenderableType:
+    """A series in text: a sparkline per curve and a table of a few evenly spaced points."""
+    x = np.asarray(item.x, dtype=float)
+    picks = np.unique(np.linspace(0, x.size - 1, min(SERIES_ROWS, x.size)).round().astype(int)) if x.size else []
+    table = Table(title=f"{item.name}  ({x.size:,} points)", title_style="bold", title_justify="left",
+                  caption=item.caption or None, caption_style="dim", expand=False)
+    table.add_column(item.x_label, justify="right", no_wrap=True)
+    for label, _ in item.curves:
+        table.add_column(label or item.y_label, justify="right", no_wrap=True)
+    columns = [format_column([x[i] for i in picks], 4)] + [
+        format_column([float(y[i]) for i in picks], 4) for _, y in item.curves]
+    for row in zip(*columns):
+        table.add_row(*row)
+    sparks = [Text.assemble((f"{label or item.y_label} ", "dim"), sparkline(_thin(y, 60))) for label, y in item.curves]
+    return Group(table, *sparks)
+
+
+def _thin(values: np.ndarray, width: int) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    if v.size <= width:
+        return v
+    return v[np.linspace(0, v.size - 1, width).round().astype(int)]
 
 
 def claim_renderable(check: ClaimCheck) -> RenderableType:
@@ -62,7 +174,8 @@ def claim_renderable(check: ClaimCheck) -> RenderableType:
     if check.missing:
         return Text(f"⚠ the lesson quotes '{check.name}', which this example does not compute", style="red")
     if check.holds:
-        return Text(f"✓ checked: the syllabus's {check.name} = {_show(check.claimed)} matches the computation", style="green")
+        return Text(f"✓ checked: the syllabus's {check.name} = {_show(check.claimed)} matches the computation",
+                    style="green")
     body = Text.assemble(
         ("The syllabus prints  ", ""), (_show(check.claimed), "bold"), "\n",
         ("computed (rounded)   ", ""), (_show(rounded_like(check.claimed, check.computed)), "bold"), "\n",
@@ -72,8 +185,6 @@ def claim_renderable(check: ClaimCheck) -> RenderableType:
 
 
 def _show(value: Any, full: bool = False) -> str:
-    import numpy as np
-
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)):
@@ -83,5 +194,5 @@ def _show(value: Any, full: bool = False) -> str:
     if full:
         return format_number(value, 6)
     if isinstance(value, int) or float(value).is_integer():
-        return f"{int(value):,}"
-    return repr(value)
+        return format_number(int(value))
+    return compact(float(value)) if abs(float(value)) < 1e-4 else repr(float(value)).replace("-", "−")

@@ -26,7 +26,7 @@ MATRIX_FORMS = "a matrix: \"1,0.5; 0.3,0.8\" (rows split by ;) or nested JSON ar
 
 
 def json_option() -> Any:
-    return typer.Option(False, "--json", help="Print one JSON object (inputs, steps, result) instead of the explanation.")
+    return typer.Option(False, "--json", help="Print one JSON object instead of the explanation: calculator, inputs, steps, result, notes, claims, special (docs/calc-json.md).")
 
 
 def normalize_option() -> Any:
@@ -103,40 +103,37 @@ def _source(text: str) -> str:
     return "-" if text.strip() == "-" else text
 
 
-_BARE_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_BARE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def option_for(field: str, names: dict[str, str]) -> str:
+    """The option a core field is given by: `names` first, else ``--field`` (``d_k`` → ``--d-k``)."""
+    if field in names:
+        return names[field]
+    if _BARE_NAME.match(field):
+        return "--" + field.lower().replace("_", "-")
+    return field
 
 
 @contextmanager
 def options(**names: str) -> Iterator[None]:
-    """Run core maths whose errors start with a parameter name (``data: ...``) and report them
-    with the option's name instead (``--data: ...``). Bare lower-case names get ``--`` added;
-    `names` overrides that, e.g. ``options(n="-n")``."""
+    """Run core code whose `BadInput`s name a field (``q``, ``probs``) and report them under the
+    option that field comes from (``--q``); `names` overrides the default, e.g.
+    ``options(A="--a", n="-n")``."""
     try:
         yield
-    except FloatingPointError as error:  # raised under `named_errors`' errstate, instead of inf/nan results
-        raise BadInput(
-            f"the numbers are too large or degenerate for 64-bit floats ({error}); try smaller values"
-        ) from None
     except BadInput as error:
-        head, sep, rest = str(error).partition(": ")
-        if sep and head in names:
-            raise BadInput(f"{names[head]}: {rest}") from None
-        if sep and _BARE_NAME.match(head):
-            raise BadInput(f"--{head.replace('_', '-')}: {rest}") from None
-        raise
+        if error.field is None or error.field.startswith("-"):
+            raise
+        raise error.renamed(option_for(error.field, names)) from None
 
 
-def named_errors(command: Callable[..., None]) -> Callable[..., None]:
-    """Wrap a calculator so errors raised by the core maths name the option (see `options`),
-    and floating-point overflow is reported in one line instead of printed as a warning."""
+def named_errors(command: Callable[..., None], **names: str) -> Callable[..., None]:
+    """Wrap a calculator so errors raised by the core name the option (see `options`)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
-        import numpy as np
-
-        # Overflow and 0/0 become an error message rather than a warning on stderr and an inf or
-        # nan answer; code that means to produce ±inf (log 0, KL) allows it locally with np.errstate.
-        with options(), np.errstate(over="raise", invalid="raise"):
+        with options(**names):
             command(*args, **kwargs)
 
     return run
@@ -179,19 +176,16 @@ def same_size(first: Any, second: Any, names: tuple[str, str], what: str = "entr
         )
 
 
-def emit(as_json: bool, payload: Callable[[], dict[str, Any]], explanation: Callable[[], Iterable[Any]]) -> None:
-    """Print either the JSON payload or the Rich explanation (building only the one needed)."""
+def emit(as_json: bool, worked: Any) -> None:
+    """Print the explanation `worked` (a `tutor.explain.model.Worked`) for people, or its JSON
+    view for scripts: two views of one object."""
     if as_json:
         from tutor.cli.calc._common import print_json
+        from tutor.explain.jsonable import worked_to_json
 
-        print_json(payload())
+        print_json(worked_to_json(worked))
         return
     from tutor.cli.calc._common import console
-    from tutor.render.explain import group
+    from tutor.render.worked import worked_renderable
 
-    console().print(group(explanation()))
-
-
-def record(calculator: str, inputs: dict[str, Any], steps: dict[str, Any], **results: Any) -> dict[str, Any]:
-    """The JSON shape every calculator shares: name, inputs, intermediate steps, then the results."""
-    return {"calculator": calculator, "inputs": inputs, "steps": steps, **results}
+    console().print(worked_renderable(worked))

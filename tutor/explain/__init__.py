@@ -1,0 +1,1 @@
+"""The explanation model (pure data), claims checks, and the JSON view of an explanation."""
