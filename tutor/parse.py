@@ -56,13 +56,19 @@ def _read_stdin(what: str) -> str:
 
 #: What output prints and a learner may paste back: the typographic minus (U+2212) and its
 #: look-alikes are read as '-'. Every exponent form `float` knows (1e-3, 1E-3, 1e+3) is accepted.
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?([eE][-+]?\d+)?$")
 _MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
+
+
+def _ungrouped(text: str) -> str:
+    """``16,777,216`` (thousands separators, as llmtutor prints counts) read as one number."""
+    return text.replace(",", "") if _GROUPED.match(text) else text
 
 
 def parse_number(text: str, what: str) -> float:
     """One finite real number: ``0.5``, ``-1e-3``, ``1E-3``, ``−0.5`` (typographic minus)."""
     try:
-        cleaned = text.strip().translate(_MINUSES)
+        cleaned = _ungrouped(text.strip().translate(_MINUSES))
         if "_" in cleaned:  # float() would read 1_000 as 1000: too surprising in a list of numbers
             raise ValueError(cleaned)
         value = float(cleaned)
@@ -192,7 +198,7 @@ def parse_int(text: str, what: str, minimum: int | None = None, maximum: int | N
 
 
 def _whole(text: str, what: str) -> int:
-    text = text.translate(_MINUSES)
+    text = _ungrouped(text.translate(_MINUSES))
     if "_" not in text and len(text) <= 20:
         try:
             return int(text)

@@ -7,43 +7,52 @@ stays fast; each command imports numpy, rich or textual when it runs.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
-from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from tutor import __version__
-from tutor.errors import TutorError
+from tutor.errors import TutorError, printable
+
+
+def _flag_type(self: TyperOption, ctx: Any) -> str | None:
+    """Help shows a value placeholder (``VECTOR``) only for options that take a value; a plain
+    flag such as ``--json`` gets none (Typer would print ``<bool>``)."""
+    return None if self.is_flag else _typed(self, ctx)
+
+
+_typed = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+
+
+def fail(message: str, code: int) -> None:
+    """Exit with one line on stderr: newlines and control characters escaped, so a message
+    (which may quote what the user typed) can neither span lines nor drive the terminal."""
+    sys.stderr.write(f"llmtutor: {_one_line(message)}\n")
+    sys.exit(code)
 
 
 class _FriendlyGroup(TyperGroup):
     """Every error a user can cause becomes one line on stderr and an exit code.
 
     `TutorError`s come from our own code; usage errors (a missing argument, an unknown
-    option) come from the parser and would otherwise be drawn as a multi-line box.
+    option) come from the parser, as `typer.TyperException`s, and would otherwise be drawn
+    as a multi-line box.
     """
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
-        except NoArgsIsHelpError as error:
-            # The help was already drawn while the error was made (Rich prints as it renders).
-            if error.format_message().strip():
-                sys.stdout.write(error.format_message() + "\n")
-            sys.exit(error.exit_code)
-        except UsageError as error:
-            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
-            sys.stderr.write(f"llmtutor: {_one_line(error.format_message())}{hint}\n")
-            sys.exit(error.exit_code)
-        except ClickException as error:
-            sys.stderr.write(f"llmtutor: {_one_line(error.format_message())}\n")
-            sys.exit(error.exit_code)
+            result = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except typer.Abort:
-            sys.stderr.write("llmtutor: aborted\n")
-            sys.exit(1)
+            fail("aborted", 1)
+        except typer.TyperException as error:
+            _usage_error(error)
         # Without standalone mode the parser returns an exit code (e.g. 0 after --help).
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -51,15 +60,26 @@ class _FriendlyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except TutorError as error:
-            sys.stderr.write(f"llmtutor: {error}\n")
-            ctx.exit(error.exit_code)
+            fail(str(error), error.exit_code)
         except KeyboardInterrupt:
-            sys.stderr.write("llmtutor: interrupted\n")
-            ctx.exit(130)
+            fail("interrupted", 130)
+
+
+def _usage_error(error: typer.TyperException) -> None:
+    """A parser error: 'no arguments' prints the help (already drawn); others are one line."""
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
+    code = int(getattr(error, "exit_code", 2))
+    if type(error).__name__ == "NoArgsIsHelpError":
+        if message.strip():
+            sys.stdout.write(message + "\n")
+        sys.exit(code)
+    ctx = getattr(error, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    fail(f"{message}{hint}", code)
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    return printable(" ".join(line.strip() for line in message.splitlines() if line.strip()))
 
 
 app = typer.Typer(

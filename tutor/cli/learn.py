@@ -9,13 +9,10 @@ def learn(
     lesson: str = typer.Argument(None, help="Open this lesson (number, id or prefix); default: where you left off."),
 ) -> None:
     """Open the interactive tutor (F1 inside for keys)."""
-    from tutor.cli.lessons import load_catalog_reporting
-    from tutor.errors import TutorError
+    from tutor.cli.lessons import load_catalog_reporting, written_slot
 
     catalog = load_catalog_reporting()
-    start = catalog.find(lesson) if lesson else None
-    if start is not None and not start.written:
-        raise TutorError(f"lesson {start.number} ({start.title}) is coming soon; try 'llmtutor lessons'")
+    start = written_slot(catalog, lesson) if lesson else None
     from tutor.tui.app import TutorApp
     from tutor.tui.progress_recorder import open_recorder
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tutor.errors import TutorError
 
 if TYPE_CHECKING:
     from tutor.curriculum.catalog import Catalog
@@ -37,7 +36,7 @@ def lessons(
     pillar: str = typer.Option(None, "--pillar", "-p", help="Only this section, e.g. calculus."),
     as_json: bool = typer.Option(False, "--json", help="One JSON array of lessons, for scripts."),
 ) -> None:
-    """List the 25 lessons with their number, id, section and your status."""
+    """List every lesson of the course with its number, id, section and your status."""
     catalog = load_catalog_reporting()
     slots = catalog.pillar(pillar).slots if pillar else catalog.slots
     statuses = lesson_statuses(catalog)
@@ -84,18 +83,47 @@ def show(
 ) -> None:
     """Print one lesson in the plain terminal, every derivation step revealed."""
     catalog = load_catalog_reporting()
-    slot = catalog.find(lesson)
-    if slot.lesson is None:
-        written = ", ".join(str(s.number) for s in catalog.slots if s.written)
-        raise TutorError(f"lesson {slot.number} ({slot.title}) is coming soon; written so far: {written}")
-    from rich.console import Console
-
+    slot = written_slot(catalog, lesson)
+    from tutor.curriculum.compute import compute_lesson
     from tutor.render.lesson import lesson_renderables
 
-    title = catalog.pillar(slot.pillar).title
+    assert slot.lesson is not None
+    titles = {s.id: s.title for s in catalog.slots}
+    parts = lesson_renderables(slot.lesson, catalog.pillar(slot.pillar).title, compute_lesson(slot.lesson), titles)
+    write_plain(parts)
+
+
+def written_slot(catalog: Catalog, query: str) -> Slot:
+    """The slot `query` names, which must be written: an unwritten one is bad input (exit 2)."""
+    from tutor.errors import BadInput
+
+    slot = catalog.find(query)
+    if slot.lesson is None:
+        written = ", ".join(str(s.number) for s in catalog.slots if s.written) or "none"
+        raise BadInput(f"lesson {slot.number} ({slot.title}) is not written yet; written so far: {written}")
+    return slot
+
+
+def write_plain(parts: list[object]) -> None:
+    """Render to text and print it without trailing spaces; a closed pipe (`| head`) ends quietly."""
+    import os
+
+    from rich.console import Console
+
     console = Console(highlight=False)
-    for part in lesson_renderables(slot.lesson, title):
-        console.print(part)
+    with console.capture() as capture:
+        for part in parts:
+            console.print(part)
+    text = "\n".join(line.rstrip() for line in capture.get().split("\n"))
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (head, less) has gone: that is not an error. Point stdout at devnull so the
+        # interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None
 
 
 def register(app: typer.Typer) -> None:

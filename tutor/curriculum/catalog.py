@@ -7,17 +7,14 @@ A broken lesson never stops the tool: it is reported in `Catalog.problems`
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tutor.curriculum.lesson_file import parse_lesson_file
-from tutor.curriculum.model import PILLAR_IDS, Lesson, Pillar, Slot
-from tutor.errors import ContentError, UnknownLesson
+from tutor.curriculum.model import Lesson, Pillar, Slot
+from tutor.errors import ContentError, UnknownLesson, quote
+from tutor.plan import SYLLABUS, load_plan
 from tutor.resources import content_dir
-
-SYLLABUS = "syllabus.toml"
-
 
 @dataclass(frozen=True)
 class Catalog:
@@ -38,7 +35,7 @@ class Catalog:
         for pillar in self.pillars:
             if pillar.id == pillar_id:
                 return pillar
-        raise UnknownLesson(f"unknown pillar '{pillar_id}' (one of: {', '.join(p.id for p in self.pillars)})")
+        raise UnknownLesson(f"unknown pillar '{quote(pillar_id)}' (one of: {', '.join(p.id for p in self.pillars)})")
 
     def find(self, query: str) -> Slot:
         """A slot by number, exact id, or unique id prefix; `UnknownLesson` with suggestions otherwise."""
@@ -68,10 +65,11 @@ def find_slot(slots: tuple[Slot, ...], query: str) -> Slot:
         return prefixed[0]
     if len(prefixed) > 1:
         names = ", ".join(slot.id for slot in prefixed[:5])
-        raise UnknownLesson(f"'{query}' matches several lessons: {names}; type more of the id")
+        raise UnknownLesson(f"'{quote(query)}' matches several lessons: {names}; type more of the id")
     close = _closest(text, slots)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; run 'llmtutor lessons' to list them"
-    raise UnknownLesson(f"no lesson '{query}'{hint}")
+    hint = (f"; did you mean {', '.join(close)}?" if close
+            else f"; give a number 1-{len(slots)} or a lesson id such as '{slots[0].id}'" if slots else "")
+    raise UnknownLesson(f"no lesson '{quote(query)}'{hint}")
 
 
 def _closest(text: str, slots: tuple[Slot, ...]) -> list[str]:
@@ -100,18 +98,12 @@ def load_catalog(root: Path | None = None) -> Catalog:
 
 
 def _load_plan(root: Path) -> tuple[Pillar, ...]:
-    path = root / SYLLABUS
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ContentError(str(path), 1, f"cannot load the course plan ({error})") from None
-    pillars = []
-    for entry in data.get("pillar", []):
-        slots = tuple(Slot(s["number"], s["id"], s["title"], entry["id"]) for s in entry["lessons"])
-        pillars.append(Pillar(entry["id"], entry["title"], slots))
-    if tuple(p.id for p in pillars) != PILLAR_IDS:
-        raise ContentError(str(path), 1, f"the plan must list the pillars {', '.join(PILLAR_IDS)} in order")
-    return tuple(pillars)
+    """The course plan (`tutor.plan`, validated with file:line errors) as empty slots."""
+    plan = load_plan(root / SYLLABUS)
+    return tuple(
+        Pillar(p.id, p.title, tuple(Slot(s.number, s.id, s.title, p.id) for s in p.lessons))
+        for p in plan.pillars
+    )
 
 
 def _load_lessons(root: Path, plan: tuple[Pillar, ...], problems: list[ContentError]) -> dict[int, Lesson]:
@@ -139,7 +131,7 @@ def _display(path: Path, root: Path) -> str:
 def _check_against_plan(lesson: Lesson, slots: dict[int, Slot], found: dict[int, Lesson], where: str) -> None:
     slot = slots.get(lesson.number)
     if slot is None:
-        raise ContentError(where, 2, f"number {lesson.number} is not in the course plan")
+        raise ContentError(where, 2, f"number {lesson.number} is not in the course plan (1-{len(slots)})")
     if lesson.id != slot.id:
         raise ContentError(where, 2, f"lesson {lesson.number} is planned as '{slot.id}', but the file says id '{lesson.id}'")
     if lesson.pillar != slot.pillar:

@@ -40,9 +40,7 @@ def _formula(arg: str, body: list[str], where: str, line: int) -> Formula:
 
 def _example(arg: str, body: list[str], where: str, line: int) -> Example:
     from tutor.curriculum.lesson_file import toml_table
-    from tutor.examples import REGISTRY
 
-    _require_registered(arg, "{example}", REGISTRY, where, line)
     table = toml_table("\n".join(body), where, first_line=line + 1)
     unknown = sorted(set(table) - {"args", "claims"})
     if unknown:
@@ -50,6 +48,7 @@ def _example(arg: str, body: list[str], where: str, line: int) -> Example:
     for key in ("args", "claims"):
         if not isinstance(table.get(key, {}), dict):
             raise ContentError(where, line, f"{{example}} '{key}' must be a table")
+    _require_registered(arg, "example", table.get("args", {}), where, line)
     for figure, claim in table.get("claims", {}).items():
         if not _is_claim(claim):
             raise ContentError(where, line, f"claim '{figure}' must be a number or a list of numbers")
@@ -70,11 +69,22 @@ def _is_claim(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(_is_claim(item) for item in value)
 
 
-def _require_registered(name: str, directive: str, registry: dict[str, str], where: str, line: int) -> None:
+def _require_registered(name: str, kind: str, arguments: Any, where: str, line: int) -> None:
+    """The block names a function registered as `kind` whose signature takes `arguments`."""
+    from tutor.examples import registry
+
+    directive = "{" + kind + "}"
     if not name:
         raise ContentError(where, line, f"{directive} needs the name of a registered function")
-    if name not in registry:
-        raise ContentError(where, line, f"{directive} names '{name}', which is not in tutor.examples.REGISTRY")
+    found = registry().get(name)
+    if found is None:
+        raise ContentError(where, line, f"{directive} names '{name}', which no @{kind} in tutor/examples registers")
+    if kind not in found.kinds:
+        raise ContentError(where, line, f"{directive} names '{name}', which is registered only as "
+                                        f"{' and '.join(sorted(found.kinds))}; add @{kind}() to it")
+    problem = found.signature_problem(arguments)
+    if problem:
+        raise ContentError(where, line, f"{directive} '{name}' does not accept these arguments: {problem}")
 
 
 def _derivation(arg: str, body: list[str], where: str, line: int) -> Derivation:
@@ -103,14 +113,13 @@ def _derivation(arg: str, body: list[str], where: str, line: int) -> Derivation:
 
 def _playground(arg: str, body: list[str], where: str, line: int) -> Playground:
     from tutor.curriculum.lesson_file import toml_table
-    from tutor.examples import REGISTRY
 
-    _require_registered(arg, "{playground}", REGISTRY, where, line)
     table = toml_table("\n".join(body), where, first_line=line + 1)
     inputs = table.get("inputs")
     if not isinstance(inputs, dict) or not inputs:
         raise ContentError(where, line, "{playground} needs at least one [inputs.NAME] table")
     parsed = tuple(_playground_input(name, spec, where, line) for name, spec in inputs.items())
+    _require_registered(arg, "playground", [spec.name for spec in parsed], where, line)
     return Playground(name=arg, title=str(table.get("title", "Playground")), inputs=parsed, line=line)
 
 

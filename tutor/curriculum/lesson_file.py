@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.curriculum import directives
-from tutor.curriculum.model import PILLAR_IDS, Block, Lesson, Prose
+from tutor.curriculum.model import Block, Lesson, Prose
 from tutor.errors import ContentError
 
 _FENCE = "+++"
@@ -79,10 +79,8 @@ def _check_front_matter(meta: dict[str, Any], where: str) -> None:
         raise ContentError(where, line, f"unknown front matter key '{extra[0]}' (allowed: {', '.join(_REQUIRED)})")
     if not _ID.match(meta["id"]):
         raise ContentError(where, line, f"id '{meta['id']}' must be lowercase words joined by '-'")
-    if not 1 <= meta["number"] <= 25:
-        raise ContentError(where, line, f"number must be between 1 and 25, got {meta['number']}")
-    if meta["pillar"] not in PILLAR_IDS:
-        raise ContentError(where, line, f"unknown pillar '{meta['pillar']}' (one of: {', '.join(PILLAR_IDS)})")
+    if meta["number"] < 1:
+        raise ContentError(where, line, f"number must be 1 or more, got {meta['number']}")
     for key in ("objectives", "prerequisites"):
         if not all(isinstance(item, str) and item.strip() for item in meta[key]):
             raise ContentError(where, line, f"'{key}' must be a list of non-empty strings")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-PILLAR_IDS = ("linear-algebra", "calculus", "probability", "information-theory", "optimization")
 INPUT_TYPES = ("matrix", "vector", "number", "integer")
 
 

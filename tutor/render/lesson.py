@@ -1,64 +1,103 @@
-"""A lesson's blocks as Rich renderables, shared by `llmtutor show` and the TUI."""
+"""A lesson's blocks as Rich renderables, shared by `llmtutor show` and the TUI.
+
+Drawing only: the numbers of examples and playgrounds arrive already computed
+(`tutor.curriculum.compute.Computed`), so the TUI can compute them in a worker.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
+from collections.abc import Mapping
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from tutor.curriculum.compute import Computed
 from tutor.curriculum.model import Block, Derivation, Erratum, Example, Formula, Lesson, Playground, Prose
-from tutor.errors import TutorError
+from tutor.render.worked import worked_renderable
+
+_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
 
 
-def lesson_header(lesson: Lesson, pillar_title: str) -> RenderableType:
-    """Number, title, section, objectives and prerequisites."""
+def inline(text: str, style: str = "") -> Text:
+    """One line of Markdown-ish text (``code`` and **bold**) as styled Text without the marks."""
+    out = Text(style=style)
+    position = 0
+    for match in _INLINE.finditer(text):
+        out.append(text[position:match.start()])
+        if match.group(1) is not None:
+            out.append(match.group(1), style="bold cyan")
+        else:
+            out.append(match.group(2), style="bold")
+        position = match.end()
+    out.append(text[position:])
+    return out
+
+
+class TitledPanel:
+    """A panel whose title is never cut: when it does not fit the border, it moves inside."""
+
+    def __init__(self, body: RenderableType, title: str, border_style: str, expand: bool = True) -> None:
+        self.body, self.title, self.border_style, self.expand = body, title, border_style, expand
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if len(self.title) + 6 <= options.max_width:
+            yield Panel(self.body, title=self.title, title_align="left", border_style=self.border_style,
+                        expand=self.expand, padding=(0, 1))
+            return
+        body = Group(Text(self.title, style=f"bold {self.border_style}"), self.body)
+        yield Panel(body, border_style=self.border_style, expand=self.expand, padding=(0, 1))
+
+
+def lesson_header(lesson: Lesson, pillar_title: str, titles: Mapping[str, str] | None = None) -> RenderableType:
+    """Number, title, section, objectives and prerequisites (by title when `titles` knows them)."""
     title = Text.assemble((f"Lesson {lesson.number} · ", "dim"), (lesson.title, "bold"), (f"   {pillar_title}", "dim"))
     bullets = Table.grid(padding=(0, 1))
     bullets.add_column(no_wrap=True)
     bullets.add_column(ratio=1)
     for objective in lesson.objectives:
-        bullets.add_row("  •", objective)
+        bullets.add_row("  •", inline(objective))
     lines: list[RenderableType] = [title, Text("You will be able to:", style="italic"), bullets]
     if lesson.prerequisites:
-        lines.append(Text(f"Builds on: {', '.join(lesson.prerequisites)}", style="dim"))
+        names = [titles.get(p, p) if titles else p for p in lesson.prerequisites]
+        lines.append(Text(f"Builds on: {', '.join(names)}", style="dim"))
     return Group(*lines)
 
 
-def block_renderable(block: Block, revealed: int | None = None) -> RenderableType:
-    """One block; `revealed` limits how many derivation steps are shown (None = all)."""
+def block_renderable(block: Block, computed: Computed | None = None, revealed: int | None = None) -> RenderableType:
+    """One block; `computed` holds the numbers of an example or playground; `revealed` limits how
+    many derivation steps are shown (None = all)."""
     if isinstance(block, Prose):
         return Markdown(block.markdown)
     if isinstance(block, Formula):
         return formula_renderable(block)
     if isinstance(block, Example):
-        return example_renderable(block)
+        return computed_renderable(computed)
     if isinstance(block, Derivation):
         return derivation_renderable(block, revealed)
     if isinstance(block, Playground):
-        return playground_renderable(block)
+        return playground_renderable(block, computed)
     return erratum_renderable(block)
 
 
 def formula_renderable(block: Formula) -> RenderableType:
     text = Text("\n".join(block.lines), style="bold")
-    return Panel(text, title=block.caption or None, title_align="left", border_style="blue", expand=False, padding=(0, 1))
+    if not block.caption:
+        return Panel(text, border_style="blue", expand=False, padding=(0, 1))
+    return TitledPanel(text, block.caption, "blue", expand=False)
 
 
-def example_renderable(block: Example) -> RenderableType:
-    """Compute the example now; a failure shows as a red note instead of stopping the lesson."""
-    from tutor.examples import resolve
-    from tutor.explain.claims import check_claims
-    from tutor.render.worked import worked_renderable
-
-    try:
-        worked = resolve(block.name)(**block.args)
-    except (TutorError, TypeError, ValueError) as error:
-        return Text(f"⚠ worked example '{block.name}' could not be computed: {error}", style="red")
-    return worked_renderable(worked, check_claims(block.claims, worked.figures))
+def computed_renderable(computed: Computed | None, last_step_only: bool = False) -> RenderableType:
+    """A computed example: its explanation, a one-line problem, or a placeholder while computing."""
+    if computed is None:
+        return Text("computing…", style="dim italic")
+    if computed.worked is None:
+        return Text(f"⚠ {computed.error}", style="red")
+    worked = computed.worked.last_step() if last_step_only else computed.worked
+    return worked_renderable(worked)
 
 
 def derivation_renderable(block: Derivation, revealed: int | None = None) -> RenderableType:
@@ -72,9 +111,10 @@ def derivation_renderable(block: Derivation, revealed: int | None = None) -> Ren
         rows.append(grid)
     hidden = len(block.steps) - shown
     if hidden:
-        rows.append(Text(f"… {hidden} more step{'s' if hidden > 1 else ''}: press s to reveal the next", style="dim italic"))
+        rows.append(Text(f"… {hidden} more step{'s' if hidden > 1 else ''}: press s to reveal the next",
+                         style="dim italic"))
     title = f"Derivation · {block.title}  ({shown}/{len(block.steps)})"
-    return Panel(Group(*rows) if rows else Text(""), title=title, title_align="left", border_style="magenta")
+    return TitledPanel(Group(*rows) if rows else Text(""), title, "magenta")
 
 
 def playground_inputs_table(block: Playground) -> Table:
@@ -86,28 +126,21 @@ def playground_inputs_table(block: Playground) -> Table:
     return table
 
 
-def playground_renderable(block: Playground) -> RenderableType:
+def playground_renderable(block: Playground, computed: Computed | None) -> RenderableType:
     """In plain output: the inputs with their defaults, then the result computed from them."""
-    from tutor.examples.playground import run_playground
-    from tutor.render.worked import worked_renderable
-
-    note = Text("Edit these inputs in `llmtutor learn`. With the defaults, the result is:", style="dim italic")
-    try:
-        worked = run_playground(block, {spec.name: spec.default for spec in block.inputs})
-        result: RenderableType = worked_renderable(replace(worked, steps=worked.steps[-1:]))
-    except TutorError as error:
-        result = Text(f"⚠ {error}", style="red")
-    return Group(playground_inputs_table(block), note, result)
+    note = inline("Edit these inputs in `llmtutor learn`. With the defaults, the result is:", style="dim italic")
+    return Group(playground_inputs_table(block), note, computed_renderable(computed, last_step_only=True))
 
 
 def erratum_renderable(block: Erratum) -> RenderableType:
     body = Group(Text(f"The syllabus says: “{block.claim}”", style="italic"), Markdown(block.markdown))
-    return Panel(body, title="Erratum", title_align="left", border_style="yellow")
+    return TitledPanel(body, "Erratum", "yellow")
 
 
-def lesson_renderables(lesson: Lesson, pillar_title: str) -> list[RenderableType]:
-    """Everything `llmtutor show` prints, derivations fully revealed."""
-    parts: list[RenderableType] = [lesson_header(lesson, pillar_title)]
-    for block in lesson.blocks:
-        parts += [Text(""), block_renderable(block)]
+def lesson_renderables(lesson: Lesson, pillar_title: str, computed: Mapping[int, Computed],
+                       titles: Mapping[str, str] | None = None) -> list[RenderableType]:
+    """Everything `llmtutor show` prints, derivations fully revealed; `computed` by block index."""
+    parts: list[RenderableType] = [lesson_header(lesson, pillar_title, titles)]
+    for index, block in enumerate(lesson.blocks):
+        parts += [Text(""), block_renderable(block, computed.get(index))]
     return parts

@@ -176,9 +176,12 @@ def same_size(first: Any, second: Any, names: tuple[str, str], what: str = "entr
         )
 
 
-def emit(as_json: bool, worked: Any) -> None:
+def emit(as_json: bool, worked: Any, _legacy_explanation: Any = None) -> None:
     """Print the explanation `worked` (a `tutor.explain.model.Worked`) for people, or its JSON
     view for scripts: two views of one object."""
+    if _legacy_explanation is not None:  # TRANSITIONAL: calculators not yet on the Worked model
+        _legacy_emit(as_json, worked, _legacy_explanation)
+        return
     if as_json:
         from tutor.cli.calc._common import print_json
         from tutor.explain.jsonable import worked_to_json
@@ -189,3 +192,17 @@ def emit(as_json: bool, worked: Any) -> None:
     from tutor.render.worked import worked_renderable
 
     console().print(worked_renderable(worked))
+
+
+def _legacy_emit(as_json: bool, payload: Any, explanation: Any) -> None:  # TRANSITIONAL, removed once all calculators return a Worked
+    from tutor.cli.calc._common import console, print_json
+    from tutor.render.explain import group
+
+    if as_json:
+        print_json(payload())
+    else:
+        console().print(group(explanation()))
+
+
+def record(calculator: str, inputs: dict[str, Any], steps: dict[str, Any], **results: Any) -> dict[str, Any]:  # TRANSITIONAL
+    return {"calculator": calculator, "inputs": inputs, "steps": steps, **results}

@@ -1,0 +1,89 @@
+"""Computing a lesson's live blocks: worked examples and playgrounds, before anything is drawn.
+
+The renderer only draws; this module is where a lesson's numbers are computed, so `show`
+computes them all up front and the TUI computes them in workers, off the event loop.
+Every failure a learner can cause is a `BadInput` naming the playground input it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tutor import parse
+from tutor.curriculum.model import Block, Example, Lesson, Playground, PlaygroundInput
+from tutor.errors import BadInput, TutorError
+from tutor.examples import resolve
+from tutor.explain.model import Worked
+
+
+@dataclass(frozen=True)
+class Computed:
+    """The outcome of computing one block: its explanation, or the one-line reason it failed."""
+
+    worked: Worked | None = None
+    error: str | None = None
+    field: str | None = None
+
+
+def compute_example(block: Example) -> Computed:
+    """Run an ``{example}`` and check the syllabus's claims; a failure becomes a `Computed.error`."""
+    try:
+        worked = resolve(block.name)(**block.args)
+    except (TutorError, TypeError, ValueError) as error:
+        return Computed(error=f"worked example '{block.name}' could not be computed: {error}")
+    return Computed(worked.with_claims(block.claims) if block.claims else worked)
+
+
+def parse_input(spec: PlaygroundInput, text: str) -> Any:
+    """The value of one playground input, typed as its spec says; `BadInput` names the input."""
+    import numpy as np
+
+    if text.strip() == "-" or text.startswith("@"):
+        raise BadInput("type the value itself (files and standard input are for the calculators)", spec.name)
+    if spec.type == "matrix":
+        return np.asarray(parse.parse_matrix(text, spec.name), dtype=float)
+    if spec.type == "vector":
+        return np.asarray(parse.parse_vector(text, spec.name), dtype=float)
+    if spec.type == "integer":
+        return parse.parse_int(text, spec.name)
+    return parse.parse_number(text, spec.name)
+
+
+def run_playground(block: Playground, texts: Mapping[str, str]) -> Worked:
+    """Parse each input's text and compute. Raises `BadInput` whose `field` is the input's name."""
+    values = {spec.name: parse_input(spec, texts.get(spec.name, spec.default)) for spec in block.inputs}
+    result = resolve(block.name)(**values)
+    if not isinstance(result, Worked):
+        raise TypeError(f"playground '{block.name}' returned {type(result).__name__}, not a Worked")
+    return result
+
+
+def compute_playground(block: Playground, texts: Mapping[str, str] | None = None) -> Computed:
+    """A playground's result for `texts` (default: the lesson's defaults), never raising for bad input."""
+    try:
+        return Computed(run_playground(block, texts or {}))
+    except BadInput as error:
+        return Computed(error=str(error), field=error.field)
+    except TutorError as error:
+        return Computed(error=str(error))
+
+
+def compute_block(block: Block) -> Computed | None:
+    """What a block needs computed before it can be drawn (None for prose, formulas, ...)."""
+    if isinstance(block, Example):
+        return compute_example(block)
+    if isinstance(block, Playground):
+        return compute_playground(block)
+    return None
+
+
+def compute_lesson(lesson: Lesson) -> dict[int, Computed]:
+    """Every live block of a lesson, by its index in `lesson.blocks` (what `show` draws)."""
+    computed: dict[int, Computed] = {}
+    for index, block in enumerate(lesson.blocks):
+        outcome = compute_block(block)
+        if outcome is not None:
+            computed[index] = outcome
+    return computed
