@@ -1,0 +1,84 @@
+"""`llmtutor show` as a learner reads it, and tables that never cut a number at any width."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from typer.testing import CliRunner
+
+from tutor.cli.app import app
+from tutor.curriculum.catalog import load_catalog
+from tutor.render.tables import matrix_table
+
+CUT_NUMBER = re.compile(r"\d…|…\d|…\.|\.…")
+WRITTEN = [slot.number for slot in load_catalog().slots if slot.written]
+UNWRITTEN = [slot.number for slot in load_catalog().slots if not slot.written]
+
+
+def show(number: int, width: int = 80) -> str:
+    result = CliRunner().invoke(app, ["show", str(number)], env={"COLUMNS": str(width)}, terminal_width=width)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("number", WRITTEN)
+def test_every_written_lesson_reads_cleanly_at_80_columns(number: int) -> None:
+    text = show(number)
+    lines = text.splitlines()
+    assert not CUT_NUMBER.search(text), [line for line in lines if CUT_NUMBER.search(line)][:3]
+    assert not [line for line in lines if line != line.rstrip()], "trailing spaces"
+    assert "`" not in text, [line for line in lines if "`" in line][:3]
+    assert "could not be computed" not in text and "nan" not in text.lower().split()
+    assert max(len(line) for line in lines) <= 80
+
+
+def test_prerequisites_are_shown_by_title() -> None:
+    catalog = load_catalog()
+    lesson = next(slot.lesson for slot in catalog.slots if slot.lesson and slot.lesson.prerequisites)
+    titles = {slot.id: slot.title for slot in catalog.slots}
+    builds_on = next(line for line in show(lesson.number).splitlines() if line.startswith("Builds on"))
+    assert all(titles[p] in builds_on for p in lesson.prerequisites)
+
+
+def test_an_unwritten_lesson_is_bad_input() -> None:
+    if not UNWRITTEN:
+        pytest.skip("every lesson is written")
+    result = CliRunner().invoke(app, ["show", str(UNWRITTEN[0])])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "not written yet" in result.stderr
+
+
+def test_a_closed_pipe_is_not_an_error() -> None:
+    command = [sys.executable, "-m", "tutor", "show", str(WRITTEN[-1])]
+    shell = subprocess.run(f"{' '.join(command)} | head -1", shell=True, capture_output=True, text=True,
+                           timeout=60, executable="/bin/bash")
+    assert shell.stdout.strip().startswith("Lesson")
+    status = subprocess.run(
+        ["/bin/bash", "-c", f"set -o pipefail; {' '.join(command)} | head -1 >/dev/null"],
+        capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0, status.stderr
+    assert "Traceback" not in status.stderr and "BrokenPipe" not in status.stderr
+
+
+magnitudes = st.sampled_from([1e-12, 1e-5, 0.01, 1.0, 37.0, 1e4, 1e6, 1e9, 1e13])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 14), cols=st.integers(1, 24), scale=magnitudes, width=st.integers(24, 130),
+       seed=st.integers(0, 2**16), labels=st.booleans())
+def test_tables_never_cut_a_number(rows: int, cols: int, scale: float, width: int, seed: int, labels: bool) -> None:
+    values = np.random.default_rng(seed).standard_normal((rows, cols)) * scale
+    table = matrix_table("M", values, row_labels=[f"q{i}" for i in range(rows)] if labels else None)
+    console = Console(width=width, record=True, color_system=None)
+    with console.capture() as capture:
+        console.print(table)
+    text = capture.get()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= width
