@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from scipy import special
 
 from tutor.errors import BadInput
-from tutor.maths.calculus import cross_entropy_grad, layernorm_grad, softmax_jacobian
+from tutor.maths.calculus import FULL_LIMIT, cross_entropy_grad, layernorm_grad, softmax_jacobian
+from tutor.maths.numerics import Beyond, NumericOverflow, Undefined
 
 H = 1e-6
 
@@ -36,15 +37,20 @@ vectors = st.integers(2, 6).flatmap(lambda n: st.lists(st.floats(-5, 5), min_siz
 @given(vectors)
 def test_softmax_jacobian_matches_finite_differences(z: np.ndarray) -> None:
     r = softmax_jacobian(z)
-    assert np.allclose(r.jacobian, numeric_jacobian(special.softmax, z), atol=1e-8)
-    assert np.allclose(r.jacobian.sum(axis=1), 0, atol=1e-12)
-    assert np.allclose(r.jacobian, r.jacobian.T)
+    jacobian = r.matrix()
+    assert np.allclose(jacobian, numeric_jacobian(special.softmax, z), atol=1e-8)
+    assert np.allclose(jacobian.sum(axis=1), 0, atol=1e-12)
+    assert np.allclose(jacobian, jacobian.T)
+    assert np.allclose(r.diagonal, np.diag(jacobian)) and r.trace == pytest.approx(np.trace(jacobian), abs=1e-12)
+    off = jacobian - np.diag(np.diag(jacobian))
+    assert r.largest_off_diagonal == pytest.approx(np.max(np.abs(off)), abs=1e-15)
+    assert np.allclose([r.column(j) for j in range(z.size)], jacobian.T)
 
 
 def test_softmax_jacobian_closed_form_for_two_logits() -> None:
     s = special.expit(1.0)  # softmax([1, 0])[0] is the logistic sigmoid
     r = softmax_jacobian(np.array([1.0, 0.0]))
-    assert np.allclose(r.jacobian, s * (1 - s) * np.array([[1, -1], [-1, 1]]))
+    assert np.allclose(r.matrix(), s * (1 - s) * np.array([[1, -1], [-1, 1]]))
 
 
 @settings(max_examples=40, deadline=None)
@@ -55,13 +61,14 @@ def test_ce_grad_matches_finite_differences(z: np.ndarray, data: st.DataObject) 
     loss = lambda v: -special.log_softmax(v)[c]  # noqa: E731
     assert r.loss == pytest.approx(loss(z), abs=1e-12)
     assert np.allclose(r.grad, numeric_jacobian(loss, z), atol=1e-7)
-    assert np.allclose(r.chain_rule, r.grad, atol=1e-12)
+    assert np.allclose(r.chain_rule(), r.grad, atol=1e-12)
     assert r.grad.sum() == pytest.approx(0, abs=1e-12) and r.grad[c] < 0
 
 
 def test_ce_grad_rejects_a_missing_class() -> None:
-    with pytest.raises(BadInput, match="class 3 does not exist"):
+    with pytest.raises(BadInput, match="class 3 does not exist") as raised:
         cross_entropy_grad(np.zeros(3), 3)
+    assert raised.value.field == "target"
 
 
 def reference_layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
@@ -104,17 +111,53 @@ def test_layernorm_single_vector_keeps_its_shape() -> None:
 def test_the_syllabus_formula_is_right_only_for_shared_gamma_and_zero_eps() -> None:
     x, dy = np.array([1.0, 2.0, 4.0]), np.array([0.1, -0.2, 0.3])
     shared = layernorm_grad(x, dy, np.array([2.0]), eps=0.0)
-    assert np.allclose(shared.syllabus_dx, shared.dx)
+    assert isinstance(shared.syllabus_dx, np.ndarray) and np.allclose(shared.syllabus_dx, shared.dx)
     per_feature = layernorm_grad(x, dy, np.array([1.0, 0.5, 2.0]), eps=1e-5)
     assert not np.allclose(per_feature.syllabus_dx, per_feature.dx, atol=1e-3)
     with_eps = layernorm_grad(x, dy, eps=0.5)
     assert not np.allclose(with_eps.syllabus_dx, with_eps.dx, atol=1e-3)
+    constant = layernorm_grad(np.ones(3), dy, eps=1e-5)
+    assert isinstance(constant.syllabus_dx, Undefined), "0/0 is undefined, never a NaN"
 
 
 def test_layernorm_rejects_bad_shapes_and_zero_variance_without_eps() -> None:
-    with pytest.raises(BadInput, match="dy: shape mismatch"):
-        layernorm_grad(np.ones((2, 3)), np.ones((3, 2)))
-    with pytest.raises(BadInput, match="gamma: shape mismatch"):
-        layernorm_grad(np.arange(3.0), np.ones(3), np.ones(2))
-    with pytest.raises(BadInput, match="σ̂ = 0"):
-        layernorm_grad(np.ones(3), np.arange(3.0), eps=0.0)
+    cases = [((np.ones((2, 3)), np.ones((3, 2))), {}, "dy", "shape mismatch"),
+             ((np.arange(3.0), np.ones(3), np.ones(2)), {}, "gamma", "shape mismatch"),
+             ((np.ones(3), np.arange(3.0)), {"eps": 0.0}, "x", "σ̂ = 0")]
+    for args, kwargs, field, match in cases:
+        with pytest.raises(BadInput, match=match) as raised:
+            layernorm_grad(*args, **kwargs)  # type: ignore[arg-type]
+        assert raised.value.field == field
+
+
+def test_the_whole_jacobian_is_refused_past_its_limit_with_the_reason() -> None:
+    r = softmax_jacobian(np.zeros(FULL_LIMIT + 1))
+    with pytest.raises(BadInput, match=f"at most {FULL_LIMIT:,} logits") as raised:
+        r.matrix()
+    assert raised.value.field == "full" and "O(n)" in str(raised.value)
+    assert softmax_jacobian(np.zeros(FULL_LIMIT)).matrix().shape == (FULL_LIMIT, FULL_LIMIT)
+
+
+def test_one_logit_has_no_off_diagonal_entry() -> None:
+    r = softmax_jacobian(np.array([3.0]))
+    assert r.largest_pair is None and isinstance(r.largest_off_diagonal, Undefined)
+    assert r.matrix().tolist() == [[0.0]] and r.trace == 0.0
+
+
+def test_chain_rule_route_underflows_to_undefined_not_nan() -> None:
+    r = cross_entropy_grad(np.array([1000.0, -1000.0]), 1)
+    assert r.grad.tolist() == [1.0, -1.0] and r.loss == pytest.approx(2000.0)
+    assert isinstance(r.chain_rule(), Undefined) and "underflows" in r.chain_rule().reason  # type: ignore[union-attr]
+    assert isinstance(r.dloss_dprob, Beyond) and r.dloss_dprob.negative
+    assert r.dloss_dprob.log10 == pytest.approx(2000.0 / np.log(10))
+
+
+def test_a_loss_past_the_float_range_is_beyond_not_infinite() -> None:
+    r = cross_entropy_grad(np.array([1e308, -1e308]), 1)
+    assert isinstance(r.loss, Beyond) and r.loss.log10 == pytest.approx(308 + np.log10(2))
+    assert r.grad.tolist() == [1.0, -1.0]
+
+
+def test_layernorm_overflow_is_one_plain_error() -> None:
+    with pytest.raises(NumericOverflow, match="too large for 64-bit floats"):
+        layernorm_grad(np.array([1e308, -1e308]), np.ones(2))
