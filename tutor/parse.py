@@ -34,14 +34,27 @@ def read_source(text: str, what: str) -> str:
     return text
 
 
+#: Larger files are refused before they are read: a vector that size is not typed by a learner.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
 def _read_file(name: str, what: str) -> str:
+    """The text of file `name`; every failure is one line with the operating system's own reason."""
+    if not name:
+        raise BadInput("'@' must be followed by a file name, like @values.txt", what)
+    shown = _short(name, 80)
     try:
         path = Path(name).expanduser()
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise BadInput(f"'{shown}' is larger than {MAX_FILE_BYTES // 2**20} MiB", what)
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"no such file '{_short(name, 80)}'", what) from None
-    except (OSError, UnicodeDecodeError, ValueError, RuntimeError) as error:
-        raise BadInput(f"cannot read '{_short(name, 80)}' ({error.__class__.__name__})", what) from None
+    except UnicodeDecodeError as error:
+        raise BadInput(f"'{shown}' is not UTF-8 text (byte {error.start})", what) from None
+    except OSError as error:
+        reason = error.strerror or error.__class__.__name__
+        raise BadInput(f"cannot read '{shown}': {reason}", what) from None
+    except (ValueError, RuntimeError) as error:  # e.g. a NUL byte in the name, '~user' unknown
+        raise BadInput(f"cannot read '{shown}' ({error.__class__.__name__})", what) from None
 
 
 def _read_stdin(what: str) -> str:
