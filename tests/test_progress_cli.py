@@ -54,7 +54,7 @@ def test_progress_json_is_machine_readable(tmp_home: Path) -> None:
     summary = json.loads(run("--json").stdout)
     calculus = next(p for p in summary["pillars"] if p["id"] == "calculus")
     assert (calculus["answers"], calculus["correct"], calculus["recalled"]) == (4, 3, 3)
-    assert summary["resume"] == {"lesson": "chain-rule", "step": 3}
+    assert summary["resume"] == {"lesson": "chain-rule", "step": 3, "scroll": None}
     assert summary["lessons_done"] == 1 and summary["seconds"] == 3900
 
 
@@ -72,16 +72,46 @@ def test_a_damaged_file_gives_one_warning_line_and_the_summary_still_shows(tmp_h
     assert len(list(tmp_home.glob("progress.json.corrupt-*"))) == 1
 
 
-def test_a_home_that_cannot_be_created_does_not_crash_progress(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("under", [False, True])
+def test_a_home_that_is_a_file_is_said_once_and_reset_is_one_line(
+    tmp_path: Path, monkeypatch, under: bool
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    monkeypatch.setenv("LLMTUTOR_HOME", str(blocker / "llmtutor"))
-    assert run().exit_code == 0
+    monkeypatch.setenv("LLMTUTOR_HOME", str(blocker / "llmtutor" if under else blocker))
+    shown = run()
+    assert shown.exit_code == 0 and "Linear Algebra" in shown.stdout
+    [warning] = shown.stderr.splitlines()  # not silently empty progress
+    assert warning.startswith("llmtutor: warning: the progress folder") and "is a file" in warning
     result = run("reset", "--all", "--yes")
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    lines = result.stderr.splitlines()
-    assert lines[0].startswith("llmtutor: warning: could not save progress")
-    assert lines[-1] == "llmtutor: nothing was reset: the progress file could not be written"
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("llmtutor: nothing was reset: the progress folder") and "is a file" in line
+    assert blocker.read_text() == "x"
+
+
+def test_an_unwritable_home_makes_reset_and_import_one_line_with_the_real_cause(
+    tmp_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from tutor.progress import files
+
+    filled(tmp_home)
+    other = ProgressStore(tmp_path / "other")
+    other.record_lesson_complete("entropy")
+    other.export(tmp_path / "other.json")
+    real_mkstemp = files.tempfile.mkstemp
+
+    def refuse(*args, **kwargs):
+        if kwargs.get("dir") == tmp_home:
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
+    for args in (["reset", "--all", "--yes"], ["import", str(tmp_path / "other.json")]):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        [line] = result.stderr.splitlines()
+        assert "nothing was" in line and "(Permission denied)" in line
 
 
 # -- reset -------------------------------------------------------------------------------------
@@ -119,7 +149,8 @@ def test_reset_declined_or_without_stdin_deletes_nothing(tmp_home: Path, answer:
     ("args", "message"),
     [([], "say what to reset"), (["--lesson", "nope", "--yes"], "no lesson 'nope'"),
      (["--pillar", "poetry", "--yes"], "no pillar 'poetry'"),
-     (["--all", "--lesson", "chain-rule", "--yes"], "say what to reset")],
+     (["--all", "--lesson", "chain-rule", "--yes"], "--lesson and --all cannot be used together"),
+     (["--pillar", "calculus", "--lesson", "x"], "--lesson and --pillar cannot be used together")],
 )
 def test_reset_with_an_unclear_target_is_bad_input(tmp_home: Path, args: list[str], message: str) -> None:
     filled(tmp_home)
@@ -129,6 +160,11 @@ def test_reset_with_an_unclear_target_is_bad_input(tmp_home: Path, args: list[st
     [line] = result.stderr.splitlines()
     assert line.startswith("llmtutor: ") and message in line
     assert (tmp_home / "progress.json").read_bytes() == before
+
+
+def test_reset_of_a_lesson_not_known_points_to_the_listing(tmp_home: Path) -> None:
+    result = run("reset", "--lesson", "nope", "--yes")
+    assert result.stderr == "llmtutor: no lesson 'nope' (see 'llmtutor lessons')\n"
 
 
 # -- export / import ------------------------------------------------------------------------------
@@ -151,16 +187,19 @@ def test_export_then_import_on_another_machine_merges_both(tmp_path: Path, monke
     assert (desktop / "progress.json").read_bytes() == once
     summary = json.loads(run("--json").stdout)
     assert summary["answers"] == 5 and summary["lessons_done"] == 1
+    assert summary["resume"] == {"lesson": "chain-rule", "step": 3, "scroll": None}
 
 
 def test_export_to_stdout_and_import_from_stdin(tmp_path: Path, monkeypatch) -> None:
     filled(tmp_path / "a")
     monkeypatch.setenv("LLMTUTOR_HOME", str(tmp_path / "a"))
     exported = run("export", "-")
-    assert json.loads(exported.stdout)["schema_version"] == 2
+    assert json.loads(exported.stdout)["schema_version"] == 3
+    assert len(json.loads(exported.stdout)["answers"]) == 4
     monkeypatch.setenv("LLMTUTOR_HOME", str(tmp_path / "b"))
     imported = run("import", "-", input=exported.stdout)
     assert imported.exit_code == 0, imported.output
+    assert imported.stdout.startswith("Imported standard input: 4 new answer(s)")
     assert ProgressStore(tmp_path / "b").status("vectors-and-matrices") == "done"
 
 
@@ -169,7 +208,7 @@ def test_export_to_stdout_and_import_from_stdin(tmp_path: Path, monkeypatch) -> 
     [("{broken", "is not a progress file: not valid JSON (line 1"),
      ('{"schema_version": 2, "answers": [{"id": 5}]}', "answers[0].id"),
      ('{"schema_version": 99}', "newer llmtutor"),
-     (None, "no such file")],
+     (None, "(No such file or directory)")],
 )
 def test_a_malformed_import_is_one_line_exit_2_and_progress_untouched(
     tmp_home: Path, tmp_path: Path, content: str | None, message: str
@@ -188,9 +227,21 @@ def test_a_malformed_import_is_one_line_exit_2_and_progress_untouched(
 
 def test_export_to_a_folder_that_does_not_exist_is_one_line(tmp_home: Path, tmp_path: Path) -> None:
     result = run("export", str(tmp_path / "no" / "such" / "dir" / "out.json"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     [line] = result.stderr.splitlines()
-    assert line.startswith("llmtutor: could not write")
+    assert line.startswith("llmtutor: cannot write") and line.endswith("(No such file or directory)")
+
+
+def test_export_refuses_to_overwrite_without_force(tmp_home: Path, tmp_path: Path) -> None:
+    filled(tmp_home)
+    target = tmp_path / "out.json"
+    target.write_text("keep me")
+    refused = run("export", str(target))
+    assert refused.exit_code == 2 and target.read_text() == "keep me"
+    assert refused.stderr == f"llmtutor: {target} already exists (pass --force to replace it)\n"
+    forced = run("export", str(target), "--force")
+    assert forced.exit_code == 0 and json.loads(target.read_text())["schema_version"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 def test_progress_commands_import_neither_textual_nor_numpy(tmp_home: Path) -> None:

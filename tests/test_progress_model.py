@@ -1,4 +1,4 @@
-"""The progress data: validation, JSON round-trips, merge laws, schema-1 migration."""
+"""The progress data: validation, JSON round-trips, merge laws, schema-1 and -2 migration."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tutor.progress.codec import dumps, dumps_state, from_json, to_json
+from tutor.progress.merge import merge
 from tutor.progress.model import (
     ANSWER_KEYS,
     LESSON_KEYS,
@@ -20,10 +22,6 @@ from tutor.progress.model import (
     Progress,
     ProgressFormatError,
     Resume,
-    dumps,
-    from_json,
-    merge,
-    to_json,
 )
 from tutor.progress.versions import decode, migrate_v1
 
@@ -59,7 +57,9 @@ lessons = st.builds(
     opened=st.none() | times,
     completed=st.none() | times,
     last_seen=st.none() | times,
-    position=st.none() | st.builds(Position, st.integers(0, 3), times),
+    position=st.none() | st.builds(
+        Position, st.integers(0, 3), times, st.none() | st.sampled_from([0.0, 2.5, 7.0])
+    ),
     sessions=st.dictionaries(ids, seconds, max_size=3),
     extra=extras(LESSON_KEYS),
 )
@@ -84,17 +84,28 @@ progresses = st.builds(
 # -- round trips ---------------------------------------------------------------------------
 
 
+@settings(max_examples=50)
 @given(progresses)
 def test_to_json_then_from_json_is_the_identity(progress: Progress) -> None:
     assert from_json(to_json(progress)) == progress
 
 
+@settings(max_examples=50)
 @given(progresses)
-def test_the_file_bytes_decode_to_the_same_progress(progress: Progress) -> None:
+def test_the_export_bytes_decode_to_the_same_progress(progress: Progress) -> None:
     decoded = decode(dumps(progress))
-    assert decoded.version == 2 and decoded.progress == progress
+    assert decoded.version == 3 and decoded.inline_answers and decoded.progress == progress
 
 
+@settings(max_examples=50)
+@given(progresses)
+def test_progress_json_holds_everything_but_the_answers(progress: Progress) -> None:
+    decoded = decode(dumps_state(progress))
+    assert decoded.version == 3 and not decoded.inline_answers
+    assert decoded.progress == Progress(progress.lessons, {}, progress.extra)
+
+
+@settings(max_examples=50)
 @given(progresses)
 def test_serialising_is_deterministic(progress: Progress) -> None:
     assert dumps(from_json(json.loads(dumps(progress)))) == dumps(progress)
@@ -133,6 +144,20 @@ def test_positions_at_the_same_instant_merge_the_same_way_round() -> None:
     b = Progress({"x": LessonRecord(position=Position(5, T0))})
     assert merge(a, b) == merge(b, a)
     assert merge(a, b).lessons["x"].position == Position(5, T0)
+    scrolled = Progress({"x": LessonRecord(position=Position(5, T0, 12.5))})
+    assert merge(b, scrolled) == merge(scrolled, b)
+    assert merge(b, scrolled).lessons["x"].position == Position(5, T0, 12.5)
+
+
+def test_a_position_keeps_its_scroll_and_an_old_one_has_none() -> None:
+    data = _file(lessons={"x": {"position": {"step": 2, "at": "2024-05-01T12:00:00Z", "scroll": 14.5},
+                                "last_seen": "2024-05-01T12:00:00Z"},
+                          "y": {"position": {"step": 1, "at": "2024-05-01T11:00:00Z"}}})
+    progress = from_json(data)
+    assert progress.resume() == Resume("x", 2, 14.5)
+    assert progress.lessons["y"].position == Position(1, T0 - timedelta(hours=1))
+    assert "scroll" not in to_json(progress)["lessons"]["y"]["position"]
+    assert Resume("x", 2) == Resume("x", 2, None)  # old callers build it without a scroll
 
 
 def test_merge_keeps_first_opening_last_completion_and_latest_position() -> None:
@@ -167,6 +192,8 @@ def _file(**changes: object) -> dict:
         ({"lessons": {"x": {"opened": "yesterday"}}}, "lessons.x.opened"),
         ({"lessons": {"x": {"sessions": {"s": -1}}}}, "lessons.x.sessions.s"),
         ({"lessons": {"x": {"position": {"step": True, "at": "2024-05-01"}}}}, "lessons.x.position.step"),
+        ({"lessons": {"x": {"position": {"step": 1, "at": "2024-05-01", "scroll": -1}}}},
+         "lessons.x.position.scroll"),
         ({"answers": {}}, "answers"),
         ({"answers": [{"id": "a", "question": "q", "correct": 1, "seconds": 1, "at": "2024-05-01"}]},
          "answers[0].correct"),
@@ -267,10 +294,26 @@ def test_bytes_that_are_not_a_progress_file_are_refused(raw: bytes) -> None:
 
 
 def test_a_newer_schema_is_read_as_far_as_it_is_understood() -> None:
-    newer = decode(json.dumps(_file(schema_version=3, shiny=True)).encode())
-    assert newer.version == 3 and "a1" in newer.progress.answers
+    newer = decode(json.dumps(_file(schema_version=4, shiny=True)).encode())
+    assert newer.version == 4 and "a1" in newer.progress.answers
     odd = decode(b'{"schema_version": 9, "lessons": "moved elsewhere"}')
     assert odd.version == 9 and odd.progress == Progress()
+
+
+def test_schema_2_is_schema_3_with_the_answers_inside() -> None:
+    decoded = decode(json.dumps(_file(history=[1, 2], review={"q": {}})).encode())
+    assert decoded.version == 2 and decoded.inline_answers
+    assert set(decoded.progress.answers) == {"a1"}
+    assert decoded.progress.extra == {"v2_history": [1, 2]}  # `history` means something in 3
+
+
+@pytest.mark.parametrize("bad_key", ["a\nb", "\x1b[31mred", "x" * 500])
+def test_a_key_from_the_file_is_escaped_in_the_error(bad_key: str) -> None:
+    for version in (1, 2, 3):
+        with pytest.raises(ProgressFormatError) as caught:
+            decode(json.dumps({"schema_version": version, "lessons": {bad_key: None}}).encode())
+        message = str(caught.value)
+        assert "\n" not in message and "\x1b" not in message and len(message) < 120
 
 
 # -- fuzz: any file either loads and saves again, or is refused with ProgressFormatError ----
@@ -286,7 +329,7 @@ entry = st.dictionaries(
     max_size=6,
 )
 files = st.fixed_dictionaries(
-    {"schema_version": st.sampled_from([1, 2, 3])},
+    {"schema_version": st.sampled_from([1, 2, 3, 4])},
     optional={
         "lessons": st.dictionaries(st.text(max_size=3), entry, max_size=3) | fields,
         "answers": st.lists(entry, max_size=3) | fields,
@@ -317,6 +360,8 @@ def test_any_file_loads_and_saves_or_is_refused_cleanly(data: dict) -> None:
     try:
         decoded = decode(json.dumps(data).encode())
     except ProgressFormatError as error:
-        assert "\n" not in str(error)
+        assert not re.search(r"[\x00-\x1f\x7f]", str(error)), str(error)
         return
     assert decode(dumps(decoded.progress)).progress == decoded.progress
+    state = decode(dumps_state(decoded.progress)).progress
+    assert state == Progress(decoded.progress.lessons, {}, decoded.progress.extra)

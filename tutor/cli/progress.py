@@ -6,9 +6,7 @@ the store and Rich are imported inside the commands.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +27,20 @@ class _Warnings:
         self.store, self.shown = store, 0
 
     def flush(self) -> None:
+        from tutor.progress.files import text_of
+
         for message in self.store.warnings[self.shown :]:
-            sys.stderr.write(f"llmtutor: warning: {message}\n")
+            sys.stderr.write(f"llmtutor: warning: {text_of(message)}\n")
         self.shown = len(self.store.warnings)
+
+    def failure(self, what: str) -> Exception:
+        """`nothing was <what>: <why>` as the one error line; the warning that says the
+        same thing is not printed as well."""
+        from tutor.errors import BadInput
+
+        problem = self.store.problem or "the progress files could not be written"
+        self.store.warnings[:] = [w for w in self.store.warnings if not w.startswith(problem)]
+        return BadInput(f"nothing was {what}: {problem}")
 
 
 def _open() -> tuple[Any, _Warnings]:
@@ -66,6 +75,7 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "due": [state.question for state in summary.due],
         "resume": None if summary.resume is None else {
             "lesson": summary.resume.lesson_id, "step": summary.resume.step,
+            "scroll": summary.resume.scroll,
         },
         "pillars": [{
             "id": p.pillar, "title": p.title, "lessons_done": p.lessons_done,
@@ -77,7 +87,11 @@ def _summary_json(summary: Any) -> dict[str, Any]:
 
 def _render_summary(summary: Any, titles: dict[str, str]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from tutor.errors import quote
+    from tutor.progress.files import text_of
 
     table = Table(title="Your progress", title_justify="left", box=None, pad_edge=False)
     for name, justify in (("Pillar", "left"), ("Lessons", "right"), ("Quiz", "right"),
@@ -95,7 +109,7 @@ def _render_summary(summary: Any, titles: dict[str, str]) -> None:
     totals.add_row("Due for review", f"{len(summary.due)} question(s)")
     totals.add_row("Time spent", _duration(summary.seconds))
     if summary.resume is not None:
-        where = titles.get(summary.resume.lesson_id, summary.resume.lesson_id)
+        where = titles.get(summary.resume.lesson_id) or escape(quote(text_of(summary.resume.lesson_id)))
         step = "" if summary.resume.step is None else f", step {summary.resume.step}"
         totals.add_row("Resume", f"{where}{step}  (llmtutor learn)")
     console = Console(highlight=False)
@@ -132,8 +146,9 @@ def progress(
 def path() -> None:
     """Print where the progress file lives (set LLMTUTOR_HOME to move it)."""
     from tutor.progress import progress_home
+    from tutor.progress.files import text_of
 
-    typer.echo(str(progress_home() / "progress.json"))
+    typer.echo(text_of(progress_home() / "progress.json"))
 
 
 def _confirm(question: str) -> None:
@@ -149,6 +164,22 @@ def _confirm(question: str) -> None:
         raise TutorError("nothing was reset (confirm with 'y', or pass --yes)")
 
 
+def _reset_target(store: Any, lesson: str | None, pillar: str | None, everything: bool) -> str:
+    """What will be forgotten, in words; one clear line when the options do not say."""
+    from tutor.errors import BadInput, UnknownLesson
+
+    given = [name for name, value in (("--lesson", lesson), ("--pillar", pillar),
+                                      ("--all", everything or None)) if value is not None]
+    if not given:
+        raise BadInput("say what to reset: --lesson ID, --pillar NAME or --all")
+    if len(given) > 1:
+        raise BadInput(f"{' and '.join(given)} cannot be used together: reset one thing at a time")
+    try:
+        return str(store.reset_target(lesson=lesson, pillar=pillar, everything=everything))
+    except UnknownLesson as error:
+        raise UnknownLesson(f"{error} (see 'llmtutor lessons')") from None
+
+
 @progress_app.command("reset")
 def reset(
     lesson: str | None = typer.Option(None, "--lesson", metavar="ID", help="Forget one lesson."),
@@ -156,51 +187,69 @@ def reset(
     everything: bool = typer.Option(False, "--all", help="Forget everything."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
-    """Forget progress (a copy of the file is kept beside it first)."""
-    from tutor.errors import TutorError
+    """Forget progress (everything is first copied beside it; importing the copy undoes it)."""
+    from tutor.progress.files import text_of
 
     store, warnings = _open()
     try:
-        target = store.reset_target(lesson=lesson, pillar=pillar, everything=everything)
+        target = _reset_target(store, lesson, pillar, everything)
+        store.lessons_view()  # a folder that cannot be written is said before asking
+        if store.read_only:
+            raise warnings.failure("reset")
         warnings.flush()
         if not yes:
             _confirm(f"Forget {target}?")
         result = store.reset(lesson=lesson, pillar=pillar, everything=everything)
         if not result.saved:
-            raise TutorError("nothing was reset: the progress file could not be written")
+            raise warnings.failure("reset")
         typer.echo(f"Forgot {target}: {result.lessons} lesson(s), {result.answers} answer(s).")
         if result.backup is not None:
-            typer.echo(f"The previous file is kept at {result.backup}")
+            kept = text_of(result.backup)
+            typer.echo(f"Everything as it was is kept in {kept} ('llmtutor progress import' it to undo).")
     finally:
         warnings.flush()
+
+
+def _export_to(store: Any, file: str, force: bool) -> None:
+    from tutor.errors import BadInput
+    from tutor.progress.files import text_of
+    from tutor.progress.transfer import ExistingFile
+
+    try:
+        exported = store.export(Path(file).expanduser(), force=force)
+    except ExistingFile as error:
+        raise BadInput(f"{error} (pass --force to replace it)") from None
+    typer.echo(f"Exported {len(exported.answers)} answer(s) and "
+               f"{len(exported.lessons)} lesson(s) to {text_of(file)}")
 
 
 @progress_app.command("export")
 def export(
     file: str = typer.Argument(..., metavar="FILE", help="Where to write ('-' for stdout)."),
+    force: bool = typer.Option(False, "--force", "-f", help="Replace FILE if it exists."),
 ) -> None:
-    """Write your progress to FILE, to import on another machine."""
+    """Write your progress and every answer to FILE, to import on another machine."""
+    from tutor.errors import BadInput
+
+    if not file.strip():
+        raise BadInput("FILE is empty: give a file name, or - for standard output")
     store, warnings = _open()
     try:
         if file == "-":
-            from tutor.progress.model import dumps
+            from tutor.progress.codec import dumps
 
             sys.stdout.buffer.write(dumps(store.snapshot()))
             sys.stdout.flush()
             return
-        exported = store.export(Path(file).expanduser())
-        typer.echo(f"Exported {len(exported.answers)} answer(s) and "
-                   f"{len(exported.lessons)} lesson(s) to {file}")
+        _export_to(store, file, force)
     finally:
         warnings.flush()
 
 
-def _stdin_to_file() -> Path:
-    """Standard input saved to a temp file, so `import -` shares the file code path."""
-    handle, name = tempfile.mkstemp(prefix="llmtutor-import-", suffix=".json")
-    with os.fdopen(handle, "wb") as out:
-        out.write(sys.stdin.buffer.read())
-    return Path(name)
+def _read_stdin() -> bytes:
+    from tutor.progress.transfer import MAX_IMPORT_BYTES
+
+    return bytes(sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1))
 
 
 @progress_app.command("import")
@@ -208,23 +257,27 @@ def import_(
     file: str = typer.Argument(..., metavar="FILE", help="An export or progress.json ('-': stdin)."),
 ) -> None:
     """Merge progress from FILE into yours (importing the same file twice changes nothing)."""
-    from tutor.errors import TutorError
+    from tutor.errors import BadInput
+    from tutor.progress.files import text_of
 
+    if not file.strip():
+        raise BadInput("FILE is empty: give a file name, or - for standard input")
     store, warnings = _open()
-    source = _stdin_to_file() if file == "-" else Path(file).expanduser()
     try:
-        result = store.import_file(source)
+        if file == "-":
+            result = store.import_bytes(_read_stdin(), "standard input")
+        else:
+            result = store.import_file(Path(file).expanduser())
         if not result.saved:
-            raise TutorError("nothing was imported: the progress file could not be written")
+            raise warnings.failure("imported")
+        name = "standard input" if file == "-" else text_of(file)
         if result.answers_added or result.lessons_changed:
-            typer.echo(f"Imported {file}: {result.answers_added} new answer(s), "
+            typer.echo(f"Imported {name}: {result.answers_added} new answer(s), "
                        f"{result.lessons_changed} lesson(s) updated.")
         else:
-            typer.echo(f"Imported {file}: nothing new (it was already merged).")
+            typer.echo(f"Imported {name}: nothing new (it was already merged).")
     finally:
         warnings.flush()
-        if file == "-":
-            source.unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:

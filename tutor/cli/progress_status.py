@@ -6,11 +6,13 @@ import sys
 
 
 def written_statuses(lesson_ids: list[str]) -> dict[str, str]:
-    """'new', 'started' or 'done' per lesson id; progress problems become one-line warnings."""
+    """'new', 'started' or 'done' per lesson id; progress problems become one-line warnings
+    (statuses come from progress.json alone: a listing never reads the answer history)."""
+    from tutor.errors import printable
     from tutor.progress import default_store
 
     store = default_store()
     statuses = store.statuses(lesson_ids)
     for warning in store.warnings:
-        sys.stderr.write(f"llmtutor: warning: {warning}\n")
+        sys.stderr.write(f"llmtutor: warning: {printable(warning)}\n")
     return statuses

@@ -1,6 +1,7 @@
-"""The learner's progress: the one place that reads and writes `progress.json`.
+"""The learner's progress: the one place that reads and writes the progress files.
 
-Where: `$LLMTUTOR_HOME/progress.json`, else `platformdirs.user_data_path("llmtutor")`.
+Where: `$LLMTUTOR_HOME`, else `platformdirs.user_data_path("llmtutor")`: `progress.json`
+(lessons, positions, time) and `history.jsonl` (every answer, appended one line each).
 Format, schema versions, merge rules and recovery: docs/progress.md.
 
 Use the module functions (they share one store per data folder) or a `ProgressStore`
@@ -11,18 +12,20 @@ Updates return True if saved, False if only kept in memory (see `warnings()`).
 
 Updates
     record_lesson_open(lesson_id) -> bool          first opening kept; now the resume lesson
-    record_step(lesson_id, step) -> bool           position in the lesson, int >= 0 (resume point)
+    record_step(lesson_id, step, scroll=None) -> bool   position (step >= 0, scroll: lines
+                                                   from the top, optional): the resume point
     record_lesson_complete(lesson_id) -> bool      latest completion kept
     add_time(lesson_id, seconds) -> bool           adds to this process's session total
     record_answer(question_id, correct, seconds, pillar=None, when=None) -> str (answer id)
+                                                   appended to the history; never rewrites it
     reset(lesson=None, pillar=None, everything=False) -> ResetResult
-    export(path) -> Progress                       same format as progress.json
+    export(path, force=False) -> Progress          lessons and answers in one file
     import_file(path) -> ImportResult              merge; importing twice changes nothing
 
 Queries (re-read the file, so they see other processes' updates)
     status(lesson_id) -> "new" | "started" | "done"
     statuses(lesson_ids) -> dict[str, str]         one read of the file for a whole listing
-    last_position() -> Resume(lesson_id, step | None) | None
+    last_position() -> Resume(lesson_id, step | None, scroll | None) | None
     time_spent(lesson_id) -> float seconds
     summary(now=None) -> Summary                   per-pillar mastery, totals, due, resume
     due_items(now=None, pillar=None) -> list[ReviewState]   SM-2 reviews due, most overdue first
@@ -77,8 +80,8 @@ def record_lesson_open(lesson_id: str) -> bool:
     return default_store().record_lesson_open(lesson_id)
 
 
-def record_step(lesson_id: str, step: int) -> bool:
-    return default_store().record_step(lesson_id, step)
+def record_step(lesson_id: str, step: int, scroll: float | None = None) -> bool:
+    return default_store().record_step(lesson_id, step, scroll)
 
 
 def record_lesson_complete(lesson_id: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tutor.errors import BadInput, TutorError, UnknownLesson
+from tutor.errors import BadInput, UnknownLesson, quote
 from tutor.progress.mastery import (
     Summary,
     Syllabus,
@@ -19,34 +19,19 @@ from tutor.progress.mastery import (
     question_pillars,
     summarize,
 )
-from tutor.progress.model import (
-    SCHEMA_VERSION,
-    Answer,
-    Position,
-    Progress,
-    ProgressFormatError,
-    Resume,
-    dumps,
-    merge,
-    now_utc,
-)
+from tutor.progress.codec import dumps
+from tutor.progress.merge import merge
+from tutor.progress.model import Answer, Position, Progress, Resume, now_utc
 from tutor.progress.schedule import ReviewState
-from tutor.progress.store import (
-    LOCK_TIMEOUT,
-    Change,
-    ProgressFile,
-    atomic_write,
-    describe,
-    one_line,
-)
-from tutor.progress.versions import decode
-
-MAX_IMPORT_BYTES = 64 * 1024 * 1024
+from tutor.progress.files import LOCK_TIMEOUT
+from tutor.progress.store import Change, ProgressFile
+from tutor.progress.transfer import read_progress, read_progress_file, write_export
 
 
 @dataclass(frozen=True)
 class ResetResult:
-    """What `reset` removed, the copy of the file it kept first, and whether it was saved."""
+    """What `reset` removed, the copy of everything it kept first (an export: importing it
+    undoes the reset), and whether it was saved."""
 
     lessons: int
     answers: int
@@ -69,41 +54,18 @@ def _check_id(value: object, what: str) -> str:
     return value
 
 
-def _check_seconds(value: object) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value < 0:
-        raise ValueError(f"seconds must be a finite number >= 0, got {value!r}")
-    return float(value)
+def _finite(value: object, what: str) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and number >= 0:
+            return number
+    raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
 
 
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
-
-
-def read_progress_file(source: Path) -> Progress:
-    """Another progress file or export, as schema 2; `BadInput` (one line) if it is not one."""
-    try:
-        if source.stat().st_size > MAX_IMPORT_BYTES:
-            raise BadInput(f"{source} is too large to be a progress file")
-        raw = source.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(one_line(f"no such file: {source}")) from None
-    except IsADirectoryError:
-        raise BadInput(one_line(f"{source} is a folder, not a progress file")) from None
-    except OSError as error:
-        raise BadInput(one_line(f"cannot read {source} ({describe(error)})")) from None
-    try:
-        decoded = decode(raw)
-    except ProgressFormatError as error:
-        raise BadInput(one_line(f"{source} is not a progress file: {error}")) from None
-    if decoded.version > SCHEMA_VERSION:
-        raise BadInput(one_line(
-            f"{source} was written by a newer llmtutor (schema {decoded.version}); "
-            "upgrade llmtutor to import it"
-        ))
-    return decoded.progress
 
 
 class ProgressStore(ProgressFile):
@@ -136,16 +98,18 @@ class ProgressStore(ProgressFile):
 
         return self.update(change)
 
-    def record_step(self, lesson_id: str, step: int) -> bool:
-        """The learner is at `step` of `lesson_id` (`learn` stores steps revealed); resume point."""
+    def record_step(self, lesson_id: str, step: int, scroll: float | None = None) -> bool:
+        """The learner is at `step` of `lesson_id` (`learn` stores steps revealed), scrolled
+        `scroll` lines from the top if given; this is where `learn` resumes."""
         lesson_id, at = _check_id(lesson_id, "lesson id"), self.clock()
         if not isinstance(step, int) or isinstance(step, bool) or step < 0:
             raise ValueError(f"step must be a whole number >= 0, got {step!r}")
+        offset = None if scroll is None else _finite(scroll, "scroll")
 
         def change(progress: Progress) -> None:
             record = progress.lesson(lesson_id)
             record.opened = record.opened or at
-            record.position = Position(step, at)
+            record.position = Position(step, at, offset)
             record.last_seen = at
 
         return self.update(change)
@@ -164,12 +128,12 @@ class ProgressStore(ProgressFile):
 
     def add_time(self, lesson_id: str, seconds: float) -> bool:
         """Add `seconds` spent in `lesson_id` to this session's total for it."""
-        lesson_id, seconds = _check_id(lesson_id, "lesson id"), _check_seconds(seconds)
+        lesson_id, spent = _check_id(lesson_id, "lesson id"), _finite(seconds, "seconds")
         session = self.session_id
 
         def change(progress: Progress) -> None:
             sessions = progress.lesson(lesson_id).sessions
-            sessions[session] = sessions.get(session, 0.0) + seconds
+            sessions[session] = sessions.get(session, 0.0) + spent
 
         return self.update(change)
 
@@ -181,12 +145,13 @@ class ProgressStore(ProgressFile):
         pillar: str | None = None,
         when: datetime | None = None,
     ) -> str:
-        """Record one quiz answer; returns its id. Saved before returning (Ctrl-C safe)."""
+        """Record one quiz answer; returns its id. Appended to the history (one line,
+        fsynced) before returning, so Ctrl-C loses nothing; the history is not read."""
         answer = Answer(
             id=uuid.uuid4().hex,
             question=_check_id(question_id, "question id"),
             correct=bool(correct),
-            seconds=_check_seconds(seconds),
+            seconds=_finite(seconds, "seconds"),
             at=_utc(when) if when is not None else self.clock(),
             pillar=None if pillar is None else _check_id(pillar, "pillar"),
         )
@@ -202,7 +167,9 @@ class ProgressStore(ProgressFile):
     ) -> ResetResult:
         """Forget one lesson (and its questions), one pillar, or everything.
 
-        A copy of the file is kept first as `progress.json.before-reset-<stamp>`.
+        Everything is first copied, as an export, to `progress.json.before-reset-<stamp>`
+        (importing it undoes the reset); then the history is rewritten without the
+        answers forgotten (atomically, under the lock).
         """
         self.reset_target(lesson=lesson, pillar=pillar, everything=everything)
         counts = {"lessons": 0, "answers": 0}
@@ -220,8 +187,12 @@ class ProgressStore(ProgressFile):
         self, *, lesson: str | None = None, pillar: str | None = None, everything: bool = False
     ) -> str:
         """What `reset` with these arguments would forget, in words; `BadInput` if unclear."""
-        if sum((lesson is not None, pillar is not None, everything)) != 1:
-            raise BadInput("say what to reset: --lesson ID, --pillar NAME or --all")
+        given = [name for name, value in (("lesson", lesson), ("pillar", pillar),
+                                          ("everything", everything or None)) if value is not None]
+        if not given:
+            raise BadInput("say what to reset: a lesson, a pillar or everything")
+        if len(given) > 1:
+            raise BadInput(f"reset one thing at a time ({' and '.join(given)} were both given)")
         if everything:
             return "all your progress"
         if lesson is not None:
@@ -231,29 +202,35 @@ class ProgressStore(ProgressFile):
     def _known_lesson(self, lesson_id: str) -> str:
         progress = self.snapshot()
         heads = {first_segment(a.question) for a in progress.answers.values()}
-        if lesson_id in load_syllabus().lesson_ids or lesson_id in progress.lessons or lesson_id in heads:
-            return lesson_id
-        raise UnknownLesson(one_line(f"no lesson '{lesson_id}' (see `llmtutor lessons`)"))
+        known = set(load_syllabus().lesson_ids) | set(progress.lessons) | heads
+        if lesson_id.strip() and lesson_id in known:
+            return quote(lesson_id)
+        raise UnknownLesson(f"no lesson '{quote(lesson_id)}'")
 
     def _known_pillar(self, pillar: str) -> str:
         syllabus = load_syllabus()
-        if syllabus.pillar(pillar) or pillar in question_pillars(self.snapshot(), syllabus).values():
-            return pillar
+        known = syllabus.pillar(pillar) or pillar in question_pillars(self.snapshot(), syllabus).values()
+        if pillar.strip() and known:
+            return quote(pillar)
         names = ", ".join(p.id for p in syllabus.pillars)
-        raise BadInput(one_line(f"no pillar '{pillar}'; the pillars are {names}"))
+        raise BadInput(f"no pillar '{quote(pillar)}'; the pillars are {names}")
 
-    def export(self, destination: Path) -> Progress:
-        """Write the progress (schema 2, same format as progress.json) to `destination`."""
+    def export(self, destination: Path, *, force: bool = False) -> Progress:
+        """Write everything (lessons and every answer) to `destination` as one file, the
+        format `import_file` reads; atomic; an existing file is replaced only with `force`."""
         progress = self.snapshot()
-        try:
-            atomic_write(Path(destination), dumps(progress))
-        except OSError as error:
-            raise TutorError(one_line(f"could not write {destination} ({describe(error)})")) from None
+        write_export(Path(destination), dumps(progress), force=force)
         return progress
 
     def import_file(self, source: Path) -> ImportResult:
-        """Merge another progress file or export into this one (importing twice changes nothing)."""
-        imported = read_progress_file(Path(source))
+        """Merge an export or another progress file into this one (twice changes nothing)."""
+        return self.import_progress(read_progress_file(Path(source)))
+
+    def import_bytes(self, raw: bytes, name: str) -> ImportResult:
+        """Like `import_file`, for bytes read elsewhere (`name` is how messages call them)."""
+        return self.import_progress(read_progress(raw, name))
+
+    def import_progress(self, imported: Progress) -> ImportResult:
         counts = {"answers": 0, "lessons": 0}
 
         def change(progress: Progress) -> Progress:
@@ -264,27 +241,27 @@ class ProgressStore(ProgressFile):
             )
             return merged
 
-        saved = self.update(change)
+        saved = self.update(change, whole=True)
         return ImportResult(counts["answers"], counts["lessons"], saved)
 
     # -- queries ------------------------------------------------------------------------
 
     def status(self, lesson_id: str) -> str:
         """"new", "started" or "done"."""
-        return self.snapshot().status(lesson_id)
+        return self.lessons_view().status(lesson_id)
 
     def statuses(self, lesson_ids: list[str]) -> dict[str, str]:
         """The status of each of `lesson_ids`, from one read of the file (for listings)."""
-        progress = self.snapshot()
+        progress = self.lessons_view()
         return {lesson_id: progress.status(lesson_id) for lesson_id in lesson_ids}
 
     def last_position(self) -> Resume | None:
-        """The lesson seen last and the step reached in it (where `learn` resumes)."""
-        return self.snapshot().resume()
+        """The lesson seen last, the step reached in it and the scroll (where `learn` resumes)."""
+        return self.lessons_view().resume()
 
     def time_spent(self, lesson_id: str) -> float:
         """Seconds spent in `lesson_id`, over all sessions and machines."""
-        record = self.snapshot().lessons.get(lesson_id)
+        record = self.lessons_view().lessons.get(lesson_id)
         return record.seconds if record else 0.0
 
     def summary(self, now: datetime | None = None, syllabus: Syllabus | None = None) -> Summary:
@@ -311,9 +288,10 @@ def _reset_all(counts: dict[str, int]) -> Change:
 def _reset_lesson(lesson_id: str, counts: dict[str, int]) -> Change:
     def change(progress: Progress) -> None:
         gone = [k for k, a in progress.answers.items() if first_segment(a.question) == lesson_id]
-        for key in gone:
-            del progress.answers[key]
-        counts.update(lessons=int(progress.lessons.pop(lesson_id, None) is not None), answers=len(gone))
+        for answer_id in gone:
+            del progress.answers[answer_id]
+        dropped = progress.lessons.pop(lesson_id, None) is not None
+        counts.update(lessons=int(dropped), answers=len(gone))
 
     return change
 
@@ -325,11 +303,11 @@ def _reset_pillar(pillar: str, syllabus: Syllabus, counts: dict[str, int]) -> Ch
     def change(progress: Progress) -> None:
         pillars = question_pillars(progress, syllabus)
         gone = [k for k, a in progress.answers.items() if pillars.get(a.question) == pillar]
-        for key in gone:
-            del progress.answers[key]
+        for answer_id in gone:
+            del progress.answers[answer_id]
         dropped = [k for k in progress.lessons if k in lessons]
-        for key in dropped:
-            del progress.lessons[key]
+        for lesson_id in dropped:
+            del progress.lessons[lesson_id]
         counts.update(lessons=len(dropped), answers=len(gone))
 
     return change

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from tutor.errors import ContentError
 from tutor.progress.model import Progress, Resume
@@ -86,7 +87,7 @@ def load_syllabus(path: Path | None = None) -> Syllabus:
     return Syllabus(pillars, titles)
 
 
-def _pillar(entry: dict) -> PillarInfo:
+def _pillar(entry: dict[str, Any]) -> PillarInfo:
     return PillarInfo(
         str(entry["id"]), str(entry["title"]), tuple(str(x["id"]) for x in entry["lessons"])
     )
@@ -200,7 +201,7 @@ def due_items(
     progress: Progress, syllabus: Syllabus, now: datetime, pillar: str | None = None
 ) -> list[ReviewState]:
     """Questions due for review at `now` (optionally of one pillar), most overdue first."""
-    states = progress.review_states().values()
+    states = list(progress.review_states().values())
     if pillar is not None:
         pillars = question_pillars(progress, syllabus)
         states = [s for s in states if pillars.get(s.question) == pillar]

@@ -1,4 +1,10 @@
-"""Schema versions of the progress file: telling them apart, and migrating schema 1.
+"""Schema versions of the progress file: telling them apart, and migrating schemas 1 and 2.
+
+Schema 3 (this version) keeps the answers out of `progress.json`, in `history.jsonl`
+beside it; schemas 1 and 2 kept them inside. `decode` reads any of them into the same
+`Progress` and says whether answers were inline, so the store can move them into the
+history (keeping a copy of the original file). Schema 2 is schema 3 with the answers
+inline; a schema-2 top-level key that schema 3 uses (`history`) is kept as `v2_history`.
 
 Schema 1 (llmtutor before 0.1, one record per lesson, time as a single total):
 
@@ -28,6 +34,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from tutor.progress.codec import (
+    expect_object,
+    expect_seconds,
+    expect_step,
+    expect_text,
+    from_json,
+    key,
+    optional_ts,
+    parse_ts,
+)
 from tutor.progress.model import (
     ANSWER_KEYS,
     LESSON_KEYS,
@@ -38,13 +54,6 @@ from tutor.progress.model import (
     Position,
     Progress,
     ProgressFormatError,
-    expect_object,
-    expect_seconds,
-    expect_step,
-    expect_text,
-    from_json,
-    optional_ts,
-    parse_ts,
 )
 
 V1_LESSON_KEYS = ("opened", "completed", "step", "seconds")
@@ -56,10 +65,12 @@ _LATEST = datetime.max.replace(tzinfo=timezone.utc) - timedelta(seconds=1)
 
 @dataclass(frozen=True)
 class Decoded:
-    """A file's bytes, understood: its schema version and the data as schema 2."""
+    """A file's bytes, understood: its schema version, the data, and whether the file
+    held answers itself (schemas 1 and 2, and exports) rather than in a history file."""
 
     version: int
     progress: Progress
+    inline_answers: bool = False
 
 
 def schema_version_of(data: Any) -> int:
@@ -98,17 +109,37 @@ def decode(raw: bytes) -> Decoded:
     data = parse_json(raw)
     version = schema_version_of(data)
     if version == 1:
-        return Decoded(1, migrate_v1(data))
+        return Decoded(1, migrate_v1(data), inline_answers=True)
+    if version == 2:
+        return Decoded(2, from_json(_v2_as_v3(data)), inline_answers=True)
+    inline = isinstance(data, dict) and "answers" in data
     if version == SCHEMA_VERSION:
-        return Decoded(version, from_json(data))
+        return Decoded(version, from_json(data), inline)
     try:
-        return Decoded(version, from_json(data))
+        return Decoded(version, from_json(data), inline)
     except ProgressFormatError:
         return Decoded(version, Progress())
 
 
-def _v1_extra(entry: dict[str, Any], v1_keys: tuple[str, ...], v2_keys: tuple[str, ...]) -> dict:
-    """Unknown schema-1 keys; one that schema 2 uses for something else gets a `v1_` prefix."""
+def _free_name(name: str, taken: dict[str, Any]) -> str:
+    while name in taken:
+        name = f"v2_{name}"
+    return name
+
+
+def _v2_as_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """A schema-2 document read as schema 3: the only difference is the new `history` key."""
+    top = dict(data)
+    if "history" in top:
+        value = top.pop("history")
+        top[_free_name("v2_history", top)] = value
+    return top
+
+
+def _v1_extra(
+    entry: dict[str, Any], v1_keys: tuple[str, ...], v2_keys: tuple[str, ...]
+) -> dict[str, Any]:
+    """Unknown schema-1 keys; one that schema 2 or 3 uses elsewhere gets a `v1_` prefix."""
     return {(f"v1_{k}" if k in v2_keys else k): v for k, v in entry.items() if k not in v1_keys}
 
 
@@ -163,7 +194,7 @@ def migrate_v1(data: Any) -> Progress:
     if not isinstance(history, list):
         raise ProgressFormatError("quiz_history: expected a list")
     progress = Progress(
-        lessons={k: _v1_lesson(v, f"lessons.{k}") for k, v in lessons.items()},
+        lessons={k: _v1_lesson(v, f"lessons.{key(k)}") for k, v in lessons.items()},
         extra=_v1_extra(top, V1_TOP_KEYS, TOP_KEYS),
     )
     for index, value in enumerate(history):
