@@ -62,9 +62,13 @@ def test_adam_json_and_text_come_from_one_worked() -> None:
 
 def test_adam_bias_correction_in_the_json() -> None:
     data = cli_json("adam", "--steps", "3")
-    first = data["steps"]["trajectory"][0]
-    assert first["bias_correction1"] == pytest.approx(0.1) and first["bias_correction2"] == pytest.approx(0.001)
-    assert first["m_hat"] == first["grad"] and first["v_hat"] == pytest.approx(np.square(first["grad"]).tolist())
+    trajectory = data["steps"]["trajectory"]
+    assert trajectory["t"] == [1, 2, 3] and np.shape(trajectory["m_hat"]) == (3, 2)
+    assert trajectory["bias_correction1"] == pytest.approx([0.1, 0.19, 0.271])
+    assert trajectory["bias_correction2"][0] == pytest.approx(0.001)
+    assert trajectory["m_hat"][0] == trajectory["grad"][0]
+    assert trajectory["v_hat"][0] == pytest.approx(np.square(trajectory["grad"][0]).tolist())
+    assert trajectory["loss"][0] == pytest.approx(2.5) and trajectory["new_params"][0] == trajectory["params"][1]
     curves = data["steps"]["bias_correction"]["curves"]
     assert curves["1 − β₁ᵗ"] == pytest.approx([1 - 0.9**t for t in (1, 2, 3)])
     assert data["steps"]["loss_curve"]["curves"]["f(θₜ)"][0] == pytest.approx(2.5)  # ½‖(1, −2)‖²
@@ -75,6 +79,7 @@ def test_adam_replay_has_no_loss_and_says_why() -> None:
     assert data["result"]["params"] == [pytest.approx(-0.2)] and data["result"]["final_loss"] is None
     assert data["special"]["result.final_loss"]["kind"] == "undefined"
     assert "loss_curve" not in data["steps"] and data["inputs"]["grads"] == [[1.0], [1.0]]
+    assert "loss" not in data["steps"]["trajectory"] and data["steps"]["trajectory"]["grad"] == [[1.0], [1.0]]
 
 
 def test_adam_shows_the_first_step_is_about_lr_times_sign() -> None:

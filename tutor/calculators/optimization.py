@@ -50,7 +50,7 @@ def explain_adam(r: AdamRun) -> Worked:
         Step("Adam, step by step", (Fact("minimising", setting), *_step_tables(r), Fact(
             "trajectory", f"{_count(len(r.steps), 'step')} of {_count(r.start.size, 'parameter')}, as in the "
             "table above", 
-            key="trajectory", data=[_step_record(s) for s in r.steps]))),
+            key="trajectory", data=_trajectory(r)))),
         Step("Bias correction", _bias_items(r, t)),
         Step("Where Adam got to", _result_items(r, t)),
     )
@@ -77,11 +77,18 @@ def _step_tables(r: AdamRun) -> list[Item]:
     return tables
 
 
-def _step_record(s: object) -> dict[str, object]:
-    names = {"t": "t", "params": "params", "loss": "loss", "grad": "grad", "m": "m", "v": "v",
-             "bias_correction1": "bias1", "bias_correction2": "bias2", "m_hat": "m_hat", "v_hat": "v_hat",
-             "update": "update", "new_params": "new_params"}
-    return {key: getattr(s, field) for key, field in names.items()}
+def _trajectory(r: AdamRun) -> dict[str, np.ndarray]:
+    """Every step's numbers as columns (one row per step): plain arrays for scripts and plots."""
+    def column(field: str) -> np.ndarray:
+        return np.array([getattr(s, field) for s in r.steps], dtype=float)
+
+    names = {"params": "params", "grad": "grad", "m": "m", "v": "v", "bias_correction1": "bias1",
+             "bias_correction2": "bias2", "m_hat": "m_hat", "v_hat": "v_hat", "update": "update",
+             "new_params": "new_params"}
+    columns = {"t": np.array([s.t for s in r.steps])}
+    if r.objective is not None:
+        columns["loss"] = column("loss")
+    return columns | {key: column(field) for key, field in names.items()}
 
 
 def _bias_items(r: AdamRun, t: np.ndarray) -> tuple[Item, ...]:
