@@ -152,8 +152,8 @@ def test_ce_grad_says_when_the_chain_rule_route_breaks_numerically() -> None:
 
 def test_optimisation_calculators() -> None:
     trajectory = calc("adam", "--steps", "3")["steps"]["trajectory"]
-    assert len(trajectory) == 3 and trajectory[0]["bias_correction1"] == pytest.approx(0.1)
-    assert trajectory[0]["m_hat"] == trajectory[0]["grad"]
+    assert trajectory["t"] == [1, 2, 3] and trajectory["bias_correction1"][0] == pytest.approx(0.1)
+    assert trajectory["m_hat"][0] == trajectory["grad"][0]
     replay = calc("adam", "--grads", "1; 1")["result"]
     assert replay["params"] == [pytest.approx(-0.2)] and replay["final_loss"] is None
     root = calc("lr-schedule", "--schedule", "1/sqrt(t)", "--steps", "100")
