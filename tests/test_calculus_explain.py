@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import special
 from typer.testing import CliRunner
 
@@ -249,3 +251,17 @@ def test_logits_of_1e308_are_answered_without_nan_or_infinity(name: str) -> None
 @pytest.mark.parametrize("name", ["softmax-jacobian", "ce-grad", "layernorm-grad"])
 def test_help_shows_no_bool_placeholder(name: str) -> None:
     assert "<bool>" not in cli(name, "--help").stdout
+
+
+finite_logits = st.lists(st.one_of(st.floats(-1e308, 1e308), st.floats(-50, 50), st.sampled_from([0.0, 1e308, -1e308])),
+                         min_size=1, max_size=20).map(np.array)
+
+
+@settings(max_examples=60, deadline=None)
+@given(finite_logits, st.data())
+def test_any_finite_logits_give_an_answer_with_every_null_explained(z: np.ndarray, data: st.DataObject) -> None:
+    target = data.draw(st.integers(0, z.size - 1))
+    for worked in (explain_softmax_jacobian(softmax_jacobian(z)), explain_ce_grad(cross_entropy_grad(z, target))):
+        text = json.dumps(worked_to_json(worked), allow_nan=False)  # raises on a NaN or an infinity
+        nulls = json.loads(text)["special"]
+        assert all(entry["kind"] in ("beyond", "undefined") for entry in nulls.values()), nulls
