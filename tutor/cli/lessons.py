@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -104,7 +105,7 @@ def written_slot(catalog: Catalog, query: str) -> Slot:
     return slot
 
 
-def write_plain(parts: list[object]) -> None:
+def write_plain(parts: Sequence[Any]) -> None:
     """Render to text and print it without trailing spaces; a closed pipe (`| head`) ends quietly."""
     import os
 

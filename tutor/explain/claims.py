@@ -38,16 +38,16 @@ def decimals_of(value: float | int | str) -> int:
         return max(places - int(exponent), 0)
     if "." not in text:
         return 0
-    places = text.split(".")[1]
-    return len(places) if isinstance(value, str) else len(places.rstrip("0"))
+    fraction = text.split(".")[1]
+    return len(fraction) if isinstance(value, str) else len(fraction.rstrip("0"))
 
 
 def _holds(claimed: Any, computed: Any) -> bool:
     if isinstance(claimed, list):
         values = np.asarray(computed, dtype=float).ravel()
         return len(values) == len(claimed) and all(_holds(c, v) for c, v in zip(claimed, values))
-    tolerance = 0.5 * 10 ** (-decimals_of(claimed))
-    return abs(float(computed) - float(claimed)) <= tolerance * (1 + 1e-9)
+    tolerance = 0.5 * 10.0 ** (-decimals_of(claimed))
+    return bool(abs(float(computed) - float(claimed)) <= tolerance * (1 + 1e-9))
 
 
 def check_claims(claims: dict[str, Any], figures: dict[str, Any]) -> list[ClaimCheck]:

@@ -58,8 +58,8 @@ class _Encoder:
             self.special[path] = {"kind": kind, "sign": 0 if math.isnan(number) else (1 if number > 0 else -1)}
             return None
         if isinstance(value, (complex, np.complexfloating)):
-            return {"re": self.scalar(float(np.real(value)), f"{path}.re"),
-                    "im": self.scalar(float(np.imag(value)), f"{path}.im")}
+            z = complex(value)
+            return {"re": self.scalar(z.real, f"{path}.re"), "im": self.scalar(z.imag, f"{path}.im")}
         return value
 
     def array(self, array: np.ndarray, path: str) -> Any:

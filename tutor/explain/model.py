@@ -99,6 +99,7 @@ class Verdict:
     holds: bool | None
     detail: str = ""
     key: str | None = None
+    result: bool = False
 
 
 @dataclass(frozen=True)

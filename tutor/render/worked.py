@@ -106,8 +106,9 @@ def scalar_renderable(item: Scalar) -> Text:
     if isinstance(value, Undefined):
         text = Text.assemble((f"{item.name}: ", "bold"), ("undefined", "bold yellow"), f" ({value.reason})")
         return _marked(text, item.result)
-    shown = f"≈ {format_number(value)}" if isinstance(value, Beyond) else format_number(value, item.decimals)
-    text = Text.assemble((f"{item.name} = ", "bold"), (shown, "bold" if item.result else ""))
+    relation, shown = (" ≈ ", format_number(value)) if isinstance(value, Beyond) else (
+        " = ", format_number(value, item.decimals))
+    text = Text.assemble((f"{item.name}{relation}", "bold"), (shown, "bold" if item.result else ""))
     if item.unit:
         text.append(f" {item.unit}")
     if item.caption:
@@ -148,13 +149,14 @@ def sparkline(values: np.ndarray) -> str:
 def series_renderable(item: Series) -> RenderableType:
     """A series in text: a sparkline per curve and a table of a few evenly spaced points."""
     x = np.asarray(item.x, dtype=float)
-    picks = np.unique(np.linspace(0, x.size - 1, min(SERIES_ROWS, x.size)).round().astype(int)) if x.size else []
+    picks: list[int] = sorted({int(i) for i in np.linspace(0, x.size - 1, min(SERIES_ROWS, x.size)).round()})
     table = Table(title=f"{item.name}  ({x.size:,} points)", title_style="bold", title_justify="left",
                   caption=item.caption or None, caption_style="dim", expand=False)
+    x_decimals = 0 if np.all(x[np.isfinite(x)] == np.round(x[np.isfinite(x)])) else 4
     table.add_column(item.x_label, justify="right", no_wrap=True)
     for label, _ in item.curves:
         table.add_column(label or item.y_label, justify="right", no_wrap=True)
-    columns = [format_column([x[i] for i in picks], 4)] + [
+    columns = [format_column([float(x[i]) for i in picks], x_decimals)] + [
         format_column([float(y[i]) for i in picks], 4) for _, y in item.curves]
     for row in zip(*columns):
         table.add_row(*row)
@@ -163,10 +165,11 @@ def series_renderable(item: Series) -> RenderableType:
 
 
 def _thin(values: np.ndarray, width: int) -> np.ndarray:
-    v = np.asarray(values, dtype=float)
+    v: np.ndarray = np.asarray(values, dtype=float)
     if v.size <= width:
         return v
-    return v[np.linspace(0, v.size - 1, width).round().astype(int)]
+    picked: np.ndarray = v[np.linspace(0, v.size - 1, width).round().astype(int)]
+    return picked
 
 
 def claim_renderable(check: ClaimCheck) -> RenderableType:

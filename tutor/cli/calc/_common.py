@@ -30,13 +30,16 @@ def to_jsonable(value: Any) -> Any:
             return "inf" if value > 0 else "-inf"
         return value
     if isinstance(value, (np.complexfloating, complex)):
-        return {"re": float(np.real(value)), "im": float(np.imag(value))}
+        z = complex(value)
+        return {"re": z.real, "im": z.imag}
     return value
 
 
-def print_json(payload: dict[str, Any]) -> None:
-    """One JSON object on stdout, for scripts (`--json`)."""
-    sys.stdout.write(json.dumps(to_jsonable(payload), ensure_ascii=False) + "\n")
+def print_json(payload: dict[str, Any], *, ready: bool = False) -> None:
+    """One JSON object on stdout, for scripts (`--json`); `ready` skips the conversion walk for
+    a payload that is JSON already (`worked_to_json`'s output)."""
+    data = payload if ready else to_jsonable(payload)
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def console() -> Any:

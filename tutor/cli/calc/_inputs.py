@@ -23,6 +23,10 @@ from tutor.errors import BadInput
 BASES = {"e": "e", "ln": "e", "nat": "e", "nats": "e", "2": "2", "bit": "2", "bits": "2", "10": "10", "ban": "10", "bans": "10"}
 VECTOR_FORMS = "a vector: 0.1,0.2,0.7 or \"0.1 0.2 0.7\" or a JSON array; @file reads a file, - reads stdin"
 MATRIX_FORMS = "a matrix: \"1,0.5; 0.3,0.8\" (rows split by ;) or nested JSON arrays; @file, or - for stdin"
+DISTRIBUTION_HINTS = {
+    "sum": "pass --normalize to rescale",
+    "negative": "--normalize only rescales, it cannot fix a sign; if these are logits, use `llmtutor calc softmax`",
+}
 
 
 def json_option() -> Any:
@@ -83,10 +87,13 @@ class Inputs:
 
     def distribution(self, text: str, option: str, normalize: bool, matrix: bool = False) -> Any:
         """Probabilities: non-negative, summing to 1, or rescaled when `normalize`."""
-        from tutor.maths.common import as_distribution
+        from tutor.maths.common import NotADistribution, as_distribution
 
         values = self.matrix(text, option) if matrix else self.vector(text, option)
-        return as_distribution(values, option, normalize=normalize, flag="--normalize")
+        try:
+            return as_distribution(values, option, normalize=normalize)
+        except NotADistribution as error:  # the core's neutral hint, worded for the command line
+            raise BadInput(f"{error.problem} ({DISTRIBUTION_HINTS[error.kind]})", option) from None
 
     def distribution_pair(self, p: str, q: str, normalize: bool) -> tuple[Any, Any]:
         """--p and --q: two distributions over the same outcomes (cross-entropy, KL)."""
@@ -186,7 +193,7 @@ def emit(as_json: bool, worked: Any, _legacy_explanation: Any = None) -> None:
         from tutor.cli.calc._common import print_json
         from tutor.explain.jsonable import worked_to_json
 
-        print_json(worked_to_json(worked))
+        print_json(worked_to_json(worked), ready=True)
         return
     from tutor.cli.calc._common import console
     from tutor.render.worked import worked_renderable
