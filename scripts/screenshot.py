@@ -29,7 +29,9 @@ async def take(out: Path = OUT, size: tuple[int, int] = (100, 32)) -> Path:
     app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        view = app.query_one(LessonView)
+        await app.workers.wait_for_complete()  # the worked examples are computed in workers
+        await pilot.pause()
+        view = app.screen.query_one(LessonView)
         y = _line_of(view.query(RichBlock), "A = softmax (3×3)") - 16
         view.scroll_to(y=y, animate=False)
         await pilot.pause()

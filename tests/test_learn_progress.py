@@ -12,8 +12,8 @@ from tutor.cli.app import app as cli
 from tutor.curriculum.catalog import load_catalog
 from tutor.progress import ProgressStore
 from tutor.tui.app import TutorApp
-from tutor.tui.progress_recorder import StoreRecorder
-from tutor.tui.widgets.derivation import DerivationView
+from tutor.tui.progress_recorder import NO_UNCOMPLETE, StoreRecorder
+from tutor.tui.widgets.lesson_view import LessonView
 
 runner = CliRunner()
 
@@ -22,17 +22,69 @@ async def test_learn_records_and_resumes_across_sessions(tmp_path: Path) -> None
     catalog = load_catalog()
     first = TutorApp(catalog, StoreRecorder(ProgressStore(tmp_path)), start=catalog.find("attention"))
     async with first.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await first.workers.wait_for_complete()
         await pilot.press("s", "s", "c")
+        first.screen.query_one(LessonView).scroll_to(y=30, animate=False)
+        await pilot.pause()
         await pilot.press("ctrl+q")
+    assert first.unsaved == 0
     store = ProgressStore(tmp_path)
     assert store.status("attention-as-matrix-ops") == "done"
     assert store.time_spent("attention-as-matrix-ops") > 0
 
-    second = TutorApp(catalog, StoreRecorder(ProgressStore(tmp_path)))  # no lesson named: resume
+    recorder = StoreRecorder(ProgressStore(tmp_path))
+    second = TutorApp(catalog, recorder)  # no lesson named: resume
     async with second.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
+        await second.workers.wait_for_complete()
+        await pilot.pause()
         assert second.current is not None and second.current.id == "attention-as-matrix-ops"
-        assert second.query_one(DerivationView).revealed == 3
+        assert second.screen.query_one(LessonView).steps_revealed() == 3
+        if recorder.saves_scroll:  # the progress file keeps the scroll offset (schema with scroll)
+            assert second.screen.query_one(LessonView).scroll_y == 30
+
+
+def test_store_recorder_carries_the_scroll_when_the_store_takes_it(tmp_path: Path) -> None:
+    recorder = StoreRecorder(ProgressStore(tmp_path))
+    recorder.opened("attention-as-matrix-ops")
+    recorder.stepped("attention-as-matrix-ops", 4, 12.5)
+    resume = recorder.resume_point()
+    assert resume is not None and resume[:2] == ("attention-as-matrix-ops", 4)
+    assert recorder.places(["attention-as-matrix-ops"])["attention-as-matrix-ops"].steps == 4
+    if recorder.saves_scroll:
+        assert resume[2] == 12.5
+
+
+def test_store_recorder_works_with_a_store_that_has_no_scroll_or_uncomplete(tmp_path: Path) -> None:
+    """An older progress API: `record_step(lesson_id, step)` only, and no way to undo "done"."""
+
+    class OldStore(ProgressStore):
+        def record_step(self, lesson_id: str, step: int) -> bool:  # type: ignore[override]
+            return super().record_step(lesson_id, step)
+
+    recorder = StoreRecorder(OldStore(tmp_path))
+    assert not recorder.saves_scroll
+    recorder.stepped("attention-as-matrix-ops", 2, 40.0)
+    assert recorder.resume_point() is not None
+    recorder.completed("attention-as-matrix-ops")
+    recorder.uncompleted("attention-as-matrix-ops")
+    recorder.uncompleted("attention-as-matrix-ops")
+    if not hasattr(ProgressStore, "record_lesson_uncomplete"):
+        assert recorder.warnings.count(NO_UNCOMPLETE) == 1
+
+
+async def test_c_twice_on_a_done_lesson_marks_it_not_done_in_the_file(tmp_path: Path) -> None:
+    catalog = load_catalog()
+    store = ProgressStore(tmp_path)
+    store.record_lesson_complete("attention-as-matrix-ops")
+    app = TutorApp(catalog, StoreRecorder(ProgressStore(tmp_path)), start=catalog.find("attention"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("c", "c")
+        assert app.writer.flush(5)
+    if not hasattr(ProgressStore, "record_lesson_uncomplete"):
+        pytest.skip("this progress store cannot record 'not done'")
+    assert ProgressStore(tmp_path).status("attention-as-matrix-ops") == "started"
 
 
 def test_lessons_shows_status_from_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,8 +121,12 @@ async def test_unwritable_folder_does_not_break_learn(unwritable_home: Path) -> 
     catalog = load_catalog()
     recorder = StoreRecorder(ProgressStore(unwritable_home))
     app = TutorApp(catalog, recorder, start=catalog.find("attention"))
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
         await pilot.press("s", "c", "p")
+        assert app.writer.flush(5)
+        await pilot.pause()
         assert app.current is not None and app.current.number < 5
         assert recorder.warnings  # the learner is told progress is not being saved
         assert len(recorder.warnings) == len(set(recorder.warnings))
+        shown = [n.message for n in app._notifications]  # type: ignore[attr-defined]
+        assert len(shown) == len(set(shown)) and set(recorder.warnings) <= set(shown)

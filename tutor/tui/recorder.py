@@ -1,20 +1,35 @@
-"""What the TUI tells the progress store, behind a small interface so the app stays testable."""
+"""What the TUI tells the progress store, behind a small interface so the app stays testable.
+
+The app never calls a `Recorder` on its event loop once the lesson is shown: reads happen
+once at start-up, and every write goes through `tutor.tui.progress_writer.ProgressWriter`,
+one background thread that makes the calls in order.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
+
+
+class Place(NamedTuple):
+    """Where the learner is in one lesson: derivation steps revealed and the lesson pane's
+    scroll offset in lines (None: never recorded, open at the top)."""
+
+    steps: int = 0
+    scroll: float | None = None
 
 
 class Recorder(Protocol):
     """Where `llmtutor learn` records what the learner did, and finds where to resume."""
 
-    warnings: list[str]
-
+    @property
+    def warnings(self) -> list[str]: ...
     def statuses(self, lesson_ids: list[str]) -> dict[str, str]: ...
-    def resume_point(self) -> tuple[str, int] | None: ...
+    def resume_point(self) -> tuple[str, int, float | None] | None: ...
+    def places(self, lesson_ids: list[str]) -> dict[str, Place]: ...
     def opened(self, lesson_id: str) -> None: ...
-    def stepped(self, lesson_id: str, steps_revealed: int) -> None: ...
+    def stepped(self, lesson_id: str, steps: int, scroll: float | None) -> None: ...
     def completed(self, lesson_id: str) -> None: ...
+    def uncompleted(self, lesson_id: str) -> None: ...
     def spent(self, lesson_id: str, seconds: float) -> None: ...
 
 
@@ -24,27 +39,40 @@ class MemoryRecorder:
     def __init__(self) -> None:
         self.warnings: list[str] = []
         self.events: list[tuple[str, str, float]] = []
-        self.position: tuple[str, int] | None = None
+        self.position: tuple[str, int, float | None] | None = None
+        self.where: dict[str, Place] = {}
         self.done: set[str] = set()
 
     def statuses(self, lesson_ids: list[str]) -> dict[str, str]:
-        opened = {lesson for kind, lesson, _ in self.events if kind == "opened"}
+        opened = {lesson for kind, lesson, _ in self.events if kind == "opened"} | set(self.where)
         return {i: "done" if i in self.done else "started" if i in opened else "new" for i in lesson_ids}
 
-    def resume_point(self) -> tuple[str, int] | None:
+    def resume_point(self) -> tuple[str, int, float | None] | None:
         return self.position
+
+    def places(self, lesson_ids: list[str]) -> dict[str, Place]:
+        found = {i: self.where[i] for i in lesson_ids if i in self.where}
+        if self.position is not None and self.position[0] in lesson_ids:
+            found[self.position[0]] = Place(self.position[1], self.position[2])
+        return found
 
     def opened(self, lesson_id: str) -> None:
         self.events.append(("opened", lesson_id, 0))
-        self.position = (lesson_id, 0)
+        place = self.where.get(lesson_id, Place())
+        self.position = (lesson_id, place.steps, place.scroll)
 
-    def stepped(self, lesson_id: str, steps_revealed: int) -> None:
-        self.events.append(("stepped", lesson_id, steps_revealed))
-        self.position = (lesson_id, steps_revealed)
+    def stepped(self, lesson_id: str, steps: int, scroll: float | None) -> None:
+        self.events.append(("stepped", lesson_id, steps))
+        self.where[lesson_id] = Place(steps, scroll)
+        self.position = (lesson_id, steps, scroll)
 
     def completed(self, lesson_id: str) -> None:
         self.events.append(("completed", lesson_id, 0))
         self.done.add(lesson_id)
+
+    def uncompleted(self, lesson_id: str) -> None:
+        self.events.append(("uncompleted", lesson_id, 0))
+        self.done.discard(lesson_id)
 
     def spent(self, lesson_id: str, seconds: float) -> None:
         self.events.append(("spent", lesson_id, seconds))

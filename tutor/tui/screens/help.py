@@ -1,45 +1,86 @@
-"""F1: the keys, in a dialog that any key closes."""
+"""F1: the keys of the screen underneath and of the app, read from their bindings."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-KEYS = (
-    ("n / p", "next / previous lesson"),
-    ("s", "reveal the next derivation step"),
-    ("c", "mark this lesson complete"),
-    ("↑ ↓ PgUp PgDn", "scroll the lesson"),
-    ("tab", "move between the sidebar, the lesson and playground inputs"),
-    ("enter", "open the lesson under the cursor / recompute a playground"),
-    ("b", "hide or show the sidebar"),
-    ("F1", "this help"),
-    ("ctrl+q", "quit (your place is saved)"),
-)
+
+class KeyHelp(NamedTuple):
+    """One row of the help: where the key works, the key(s) as shown, and what it does."""
+
+    section: str
+    keys: str
+    description: str
+    detail: str
+    action: str
+
+
+def key_help(screen: Screen[object]) -> list[KeyHelp]:
+    """Every binding of `screen` and of the app it belongs to, as help rows (keys that share an
+    action are one row: "escape / f1"). System bindings (ctrl+c) are left out."""
+    app = screen.app
+    rows: dict[tuple[int, str], KeyHelp] = {}
+    for active in screen.active_bindings.values():
+        binding: Binding = active.binding
+        if active.node not in (screen, app) or binding.system:
+            continue
+        section = active.node.BINDING_GROUP_TITLE or type(active.node).__name__
+        key = app.get_key_display(binding)
+        slot = (id(active.node), binding.action)
+        if slot in rows:
+            rows[slot] = rows[slot]._replace(keys=f"{rows[slot].keys} / {key}")
+            continue
+        description = binding.description or binding.action.replace("_", " ")
+        rows[slot] = KeyHelp(section, key, description, binding.tooltip, binding.action)
+    own = {b.action for b in (*screen.BINDINGS, *app.BINDINGS) if isinstance(b, Binding)}
+    everywhere = app.BINDING_GROUP_TITLE or type(app).__name__
+    return sorted(rows.values(), key=lambda row: (row.section == everywhere, row.action not in own))
+
+
+def help_table(rows: list[KeyHelp]) -> Table:
+    """Keys on the left; what each does (its description, then its tooltip, dim) on the right."""
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(ratio=1)
+    section = None
+    for row in rows:
+        if row.section != section:
+            section = row.section
+            table.add_row(Text(section, style="bold underline"), "")
+        table.add_row(row.keys, Text.assemble((row.description, "bold"), (f"  {row.detail}" if row.detail else "", "dim")))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal list of key bindings."""
+    """A modal list of the key bindings that are active underneath it."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", tooltip="close this help")]
+
+    def __init__(self, rows: list[KeyHelp]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    @classmethod
+    def of(cls, screen: Screen[object]) -> HelpScreen:
+        """The help for `screen` (the one the learner is looking at)."""
+        return cls(key_help(screen))
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
-        for key, meaning in KEYS:
-            table.add_row(key, meaning)
-        with Vertical(id="help-dialog"):
+        with VerticalScroll(id="help-dialog"):
             yield Static("llmtutor · keys", id="help-title")
-            yield Static(table)
+            yield Static(help_table(self.rows), id="help-keys")
             yield Static("Press Esc or F1 to close.", id="help-hint")
 
     def on_click(self) -> None:
         self.dismiss()
 
-    def action_dismiss(self) -> None:  # type: ignore[override]
+    def action_close(self) -> None:
         self.dismiss()

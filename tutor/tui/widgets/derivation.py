@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-
 from tutor.curriculum.model import Derivation
 from tutor.render.lesson import derivation_renderable
+from tutor.tui.messages import StepRevealed
 from tutor.tui.widgets.rich_block import RichBlock
 
 
 class DerivationView(RichBlock):
-    """Shows the first `revealed` steps; `reveal_next` shows one more."""
+    """Shows the first `revealed` steps (at least one); `reveal_next` shows one more and posts
+    `StepRevealed`."""
 
     def __init__(self, derivation: Derivation, revealed: int = 1, **kwargs: object) -> None:
         self.derivation = derivation
-        self.revealed = max(0, min(revealed, len(derivation.steps)))
-        super().__init__(derivation_renderable(derivation, self.revealed), **kwargs)  # type: ignore[arg-type]
+        self.revealed = max(min(1, len(derivation.steps)), min(revealed, len(derivation.steps)))
+        super().__init__(derivation_renderable(derivation, self.revealed), **kwargs)
 
     @property
     def complete(self) -> bool:
         return self.revealed >= len(self.derivation.steps)
+
+    def set_revealed(self, count: int) -> None:
+        """Show `count` steps (at least one) without posting anything: restoring a place."""
+        count = max(min(1, len(self.derivation.steps)), min(count, len(self.derivation.steps)))
+        if count != self.revealed:
+            self.revealed = count
+            self.update(derivation_renderable(self.derivation, count))
 
     def reveal_next(self) -> bool:
         """Reveal one more step; False when every step was already shown."""
@@ -26,4 +34,5 @@ class DerivationView(RichBlock):
             return False
         self.revealed += 1
         self.update(derivation_renderable(self.derivation, self.revealed))
+        self.post_message(StepRevealed(self.revealed))
         return True

@@ -1,0 +1,68 @@
+"""How the TUI's widgets talk: each posts what happened, the screen above decides what it means.
+
+Workers post from their threads (`post_message` is thread-safe); a result carries the
+`generation` it was computed for, so a handler drops anything older than the newest request.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from tutor.curriculum.compute import Computed
+from tutor.curriculum.model import Slot
+from tutor.tui.widgets.rich_block import Drawn
+
+
+class LessonChosen(Message):
+    """The learner picked a lesson in the sidebar (perhaps one not written yet)."""
+
+    def __init__(self, slot: Slot) -> None:
+        self.slot = slot
+        super().__init__()
+
+
+class StepRevealed(Message):
+    """A derivation showed one more step; `shown` is how many of its steps are visible now."""
+
+    def __init__(self, shown: int) -> None:
+        self.shown = shown
+        super().__init__()
+
+
+class BlockComputed(Message):
+    """A worked example (or a playground's defaults) of the lesson shown, computed in a worker
+    (and drawn there too, when it could be)."""
+
+    def __init__(self, generation: int, index: int, computed: Computed, drawn: Drawn | None = None) -> None:
+        self.generation = generation
+        self.index = index
+        self.computed = computed
+        self.drawn = drawn
+        super().__init__()
+
+
+class LessonComputed(Message):
+    """Every live block of the lesson shown has its numbers: its layout is final."""
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        super().__init__()
+
+
+class PlaygroundComputed(Message):
+    """A playground's result (or the reason there is none) for the learner's latest inputs."""
+
+    def __init__(self, generation: int, computed: Computed, drawn: Drawn | None = None) -> None:
+        self.generation = generation
+        self.computed = computed
+        self.drawn = drawn
+        super().__init__()
+
+
+class ProgressProblem(Message):
+    """The progress store could not do something (one line for the learner)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__()
+
