@@ -289,3 +289,14 @@ def test_a_home_whose_name_is_not_utf8_is_shown_not_crashed_on(
     shown = run()
     assert shown.exit_code == 0 and "\\udcff\\udcfehome" in shown.stderr
     assert "moved it to" in shown.stderr and shown.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [
+    ["--bo\x1b[2Jgus"], ["--json", "extra\n"], ["path", "ex\ntra\x1b"], ["reset", "--lesson"],
+    ["reset", "--all", "--yes=\x07"], ["export"], ["export", "a", "b\r"], ["import"],
+    ["import", "-", "--force"],
+])
+def test_usage_errors_of_every_progress_command_are_one_clean_line(home: Path, args: list[str]) -> None:
+    before = files_of(home)
+    one_clean_line(run(*args))
+    assert files_of(home) == before

@@ -62,6 +62,7 @@ lessons = st.builds(
     ),
     sessions=st.dictionaries(ids, seconds, max_size=3),
     extra=extras(LESSON_KEYS),
+    uncompleted=st.none() | times,
 )
 answers = st.builds(
     Answer,
@@ -229,6 +230,14 @@ def test_the_review_table_is_derived_not_trusted() -> None:
     data = _file(review={"q": {"ease": 99, "interval_days": 1000}})
     out = to_json(from_json(data))
     assert out["review"]["q"]["interval_days"] == 1 and out["review"]["q"]["ease"] == 2.6
+
+
+def test_a_lesson_marked_not_done_after_its_completion_is_not_done() -> None:
+    later = T0 + timedelta(hours=1)
+    assert LessonRecord(opened=T0, completed=T0, uncompleted=later).status == "started"
+    assert LessonRecord(opened=T0, completed=later, uncompleted=T0).status == "done"
+    done, undone = Progress({"x": LessonRecord(completed=T0)}), Progress({"x": LessonRecord(uncompleted=later)})
+    assert merge(done, undone).status("x") == merge(undone, done).status("x") == "started"
 
 
 def test_resume_is_the_lesson_seen_last() -> None:

@@ -58,6 +58,18 @@ def test_lesson_life_cycle_and_resume_point(tmp_home: Path) -> None:
     assert on_disk(tmp_home)["lessons"]["chain-rule"]["position"]["step"] == 4
 
 
+def test_a_lesson_can_be_marked_not_done_and_done_again(tmp_home: Path) -> None:
+    store = ProgressStore()  # the real clock: the latest action wins even within a microsecond
+    for _ in range(3):
+        store.record_lesson_complete("x")
+        assert store.record_lesson_uncomplete("x") is True and store.status("x") == "started"
+        store.record_lesson_complete("x")
+        assert store.status("x") == "done" and ProgressStore().status("x") == "done"
+    progress_api.record_lesson_uncomplete("x")
+    assert ProgressStore().status("x") == "started"
+    assert "uncompleted" in on_disk(tmp_home)["lessons"]["x"]
+
+
 def test_statuses_for_a_listing(tmp_home: Path) -> None:
     store = ProgressStore()
     store.record_lesson_open("a")

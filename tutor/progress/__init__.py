@@ -15,6 +15,7 @@ Updates
     record_step(lesson_id, step, scroll=None) -> bool   position (step >= 0, scroll: lines
                                                    from the top, optional): the resume point
     record_lesson_complete(lesson_id) -> bool      latest completion kept
+    record_lesson_uncomplete(lesson_id) -> bool    marked not done again (until completed again)
     add_time(lesson_id, seconds) -> bool           adds to this process's session total
     record_answer(question_id, correct, seconds, pillar=None, when=None) -> str (answer id)
                                                    appended to the history; never rewrites it
@@ -54,7 +55,8 @@ __all__ = [
     "SCHEMA_VERSION", "Answer", "ImportResult", "LessonRecord", "PillarMastery", "Progress",
     "ProgressStore", "ResetResult", "Resume", "ReviewState", "Summary", "add_time",
     "default_store", "due_items", "last_position", "progress_home", "record_answer",
-    "record_lesson_complete", "record_lesson_open", "record_step", "status", "summary",
+    "record_lesson_complete", "record_lesson_open", "record_lesson_uncomplete", "record_step",
+    "status", "summary",
     "warnings",
 ]
 
@@ -86,6 +88,10 @@ def record_step(lesson_id: str, step: int, scroll: float | None = None) -> bool:
 
 def record_lesson_complete(lesson_id: str) -> bool:
     return default_store().record_lesson_complete(lesson_id)
+
+
+def record_lesson_uncomplete(lesson_id: str) -> bool:
+    return default_store().record_lesson_uncomplete(lesson_id)
 
 
 def add_time(lesson_id: str, seconds: float) -> bool:

@@ -6,7 +6,7 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tutor.errors import BadInput, UnknownLesson, quote
@@ -60,6 +60,13 @@ def _finite(value: object, what: str) -> float:
         if math.isfinite(number) and number >= 0:
             return number
     raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+
+
+def _after(moment: datetime, other: datetime | None) -> datetime:
+    """`moment`, or just after `other` if that is not earlier (the latest action must win)."""
+    if other is None or other < moment:
+        return moment
+    return other + timedelta(microseconds=1)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -121,7 +128,20 @@ class ProgressStore(ProgressFile):
         def change(progress: Progress) -> None:
             record = progress.lesson(lesson_id)
             record.opened = record.opened or at
-            record.completed = at
+            record.completed = _after(at, record.uncompleted)
+            record.last_seen = at
+
+        return self.update(change)
+
+    def record_lesson_uncomplete(self, lesson_id: str) -> bool:
+        """The learner marked `lesson_id` not done again (until the next completion; merging
+        keeps whichever of the two happened last)."""
+        lesson_id, at = _check_id(lesson_id, "lesson id"), self.clock()
+
+        def change(progress: Progress) -> None:
+            record = progress.lesson(lesson_id)
+            record.opened = record.opened or at
+            record.uncompleted = _after(at, record.completed)
             record.last_seen = at
 
         return self.update(change)

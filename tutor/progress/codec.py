@@ -138,6 +138,7 @@ def lesson_from_json(value: Any, where: str) -> LessonRecord:
         position=None if position is None else position_from_json(position, f"{where}.position"),
         sessions={k: expect_seconds(v, f"{where}.sessions.{key(k)}") for k, v in sessions.items()},
         extra={k: v for k, v in entry.items() if k not in LESSON_KEYS},
+        uncompleted=optional_ts(entry, "uncompleted", where),
     )
 
 
@@ -196,6 +197,8 @@ def lesson_to_json(record: LessonRecord) -> dict[str, Any]:
             spot["scroll"] = record.position.scroll
         entry["position"] = spot
     entry["sessions"] = dict(sorted(record.sessions.items()))
+    if record.uncompleted is not None:
+        entry["uncompleted"] = format_ts(record.uncompleted)
     entry.update(record.extra)
     return entry
 

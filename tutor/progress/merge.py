@@ -34,7 +34,8 @@ def _later_position(a: Position | None, b: Position | None) -> Position | None:
 
 
 def merge_lesson(a: LessonRecord, b: LessonRecord) -> LessonRecord:
-    """Earliest open, latest completion and visit, latest position, longest of each session."""
+    """Earliest open, latest completion, un-completion and visit, latest position, longest
+    of each session."""
     sessions = dict(a.sessions)
     for name, seconds in b.sessions.items():
         sessions[name] = max(seconds, sessions.get(name, 0.0))
@@ -45,6 +46,7 @@ def merge_lesson(a: LessonRecord, b: LessonRecord) -> LessonRecord:
         position=_later_position(a.position, b.position),
         sessions=dict(sorted(sessions.items())),
         extra=_merge_extra(a.extra, b.extra),
+        uncompleted=_latest(a.uncompleted, b.uncompleted),
     )
 
 

@@ -18,7 +18,7 @@ SCHEMA_VERSION = 3
 PROGRESS_FILE = "progress.json"
 HISTORY_FILE = "history.jsonl"
 TOP_KEYS = ("schema_version", "written_by", "history", "lessons", "answers", "review")
-LESSON_KEYS = ("opened", "completed", "last_seen", "position", "sessions")
+LESSON_KEYS = ("opened", "completed", "last_seen", "position", "sessions", "uncompleted")
 ANSWER_KEYS = ("id", "question", "correct", "seconds", "at", "pillar")
 
 
@@ -52,7 +52,8 @@ class Resume:
 
 @dataclass
 class LessonRecord:
-    """One lesson: first opened, last completed, last seen, position, time per session."""
+    """One lesson: first opened, last completed, last seen, position, time per session, and
+    when it was last marked not done again (`uncompleted`)."""
 
     opened: datetime | None = None
     completed: datetime | None = None
@@ -60,6 +61,7 @@ class LessonRecord:
     position: Position | None = None
     sessions: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    uncompleted: datetime | None = None
 
     @property
     def seconds(self) -> float:
@@ -68,10 +70,12 @@ class LessonRecord:
 
     @property
     def status(self) -> str:
-        """"done" once completed, "started" once opened, else "new"."""
-        if self.completed is not None:
+        """"done" once completed (and not marked not done since), "started" once opened,
+        else "new"."""
+        if self.completed is not None and (self.uncompleted is None or self.uncompleted < self.completed):
             return "done"
-        return "started" if self.opened is not None or self.position is not None else "new"
+        touched = (self.opened, self.position, self.completed, self.uncompleted)
+        return "started" if any(t is not None for t in touched) else "new"
 
 
 @dataclass
