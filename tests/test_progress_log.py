@@ -361,3 +361,17 @@ def test_lesson_questions_never_read_the_history(tmp_home: Path, monkeypatch: py
     fresh = ProgressStore()
     assert fresh.status("chain-rule") == "started" and fresh.statuses(["x"]) == {"x": "new"}
     assert fresh.last_position().scroll == 5.0 and fresh.time_spent("chain-rule") == 0
+
+
+def test_a_copy_of_the_same_history_with_other_lines_is_read_from_the_top(tmp_home: Path) -> None:
+    store = ProgressStore()
+    store.record_answer("mine-0", True, 1)
+    copy = (tmp_home / "history.jsonl").read_bytes()  # another machine starts from a copy
+    store.record_answer("mine-1", True, 1)
+    reader = ProgressStore()
+    assert len(reader.snapshot().answers) == 2
+    line = copy.splitlines(keepends=True)[1]
+    other = copy + line.replace(b"mine-0", b"their-0").replace(b'"id": "', b'"id": "x') * 3
+    (tmp_home / "history.jsonl").write_bytes(other)  # same log_id, longer, other lines
+    assert {a.question for a in reader.snapshot().answers.values()} == {"mine-0", "their-0"}
+    assert reader.warnings == []

@@ -196,6 +196,7 @@ class HistoryLog:
         self._offset = 0
         self._line = 1
         self._answers: dict[str, Answer] = {}
+        self._last_line = b""  # the end of the last line read, to check the file is the same
 
     def _make_read_only(self, reason: str) -> None:
         if not self.read_only:
@@ -238,8 +239,10 @@ class HistoryLog:
         size = os.fstat(fd).st_size
         header = read_header(_read_at(fd, HEAD_BYTES, 0))
         log_id = header.log_id if header else None
-        if log_id is None or log_id != self._log_id or size < self._offset:
-            self.invalidate()
+        seen = self._last_line
+        if (log_id is None or log_id != self._log_id or size < self._offset
+                or _read_at(fd, len(seen), self._offset - len(seen)) != seen):
+            self.invalidate()  # another file (rewritten, or copied over this one): from the top
             self._log_id = log_id
         self._check_version(header)
         data = _read_from(fd, self._offset, size)
@@ -248,6 +251,8 @@ class HistoryLog:
         parse_lines(complete, self._line, found)
         self._offset += len(complete)
         self._line += complete.count(b"\n")
+        if complete:
+            self._last_line = complete[-64:]
         self._report(found.damaged)
         return data[len(complete):]
 
