@@ -50,6 +50,14 @@ def cli_json(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
+def headline(payload: dict, key: str) -> object:
+    """A result field; a null must be explained under "special" (beyond / infinite / undefined)."""
+    value = payload["result"][key]
+    if value is None:
+        assert f"result.{key}" in payload["special"], key
+    return value
+
+
 # --- expected values, walked by hand from each file ----------------------------------------------
 
 
@@ -147,13 +155,15 @@ def test_cli_perplexity_of_each_sample_matches_a_plain_loop(name: str) -> None:
     result = runner.invoke(app, ["calc", "perplexity", "--logprobs", f"@{DATA / name}", "--json"])
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert payload["n_tokens"] == sum(len(row) for row in expected())
+    assert payload["result"]["n_tokens"] == sum(len(row) for row in expected())
     want = mean_nll(expected())
-    assert payload["nll_mean"] == pytest.approx(want, rel=1e-12)
+    assert payload["result"]["nll_mean"] == pytest.approx(want, rel=1e-12)
     if want < 700:
-        assert payload["perplexity"] == pytest.approx(math.exp(want), rel=1e-9)
-    else:  # a -9999 among a few tokens: exp overflows a float, and the JSON says so
-        assert payload["perplexity"] == "inf"
+        assert headline(payload, "perplexity") == pytest.approx(math.exp(want), rel=1e-9)
+    else:  # a -9999 among a few tokens: e^want is past the float range, and the JSON says how far
+        assert headline(payload, "perplexity") is None
+        special = payload["special"]["result.perplexity"]
+        assert special["kind"] == "beyond" and special["log10"] == pytest.approx(want / math.log(10), rel=1e-12)
 
 
 @pytest.mark.parametrize("name", ["plain_lines.txt", "plain_commas.txt"])
@@ -161,22 +171,23 @@ def test_plain_files(name: str) -> None:
     text = (DATA / name).read_text()
     values = [float(tok) for tok in text.replace(",", " ").split()]
     payload = cli_json("--logprobs", f"@{DATA / name}")
-    assert payload["format"] == "plain"
-    assert payload["n_tokens"] == len(values) == 20
-    assert payload["perplexity"] == pytest.approx(pooled_ppl([values]), rel=1e-12)
+    assert payload["steps"]["format"] == "plain"
+    assert payload["result"]["n_tokens"] == len(values) == 20
+    assert payload["result"]["perplexity"] == pytest.approx(pooled_ppl([values]), rel=1e-12)
 
 
 def test_openai_chat_sequences_and_bits_per_byte_from_bytes_arrays() -> None:
     values, n_bytes = expect_openai_chat(load("openai_chat.json"))
     payload = cli_json("--logprobs", f"@{DATA / 'openai_chat.json'}")
-    assert [s["label"] for s in payload["sequences"]] == ["choice 0", "choice 1"]
-    for seq, row, count in zip(payload["sequences"], values, n_bytes, strict=True):
+    sequences = payload["steps"]["sequences"]
+    assert [s["label"] for s in sequences] == ["choice 0", "choice 1"]
+    for seq, row, count in zip(sequences, values, n_bytes, strict=True):
         assert seq["n_tokens"] == len(row)
         assert seq["perplexity"] == pytest.approx(math.exp(-sum(row) / len(row)))
         assert seq["n_bytes"] == count
-    assert payload["bytes_source"] == "token bytes arrays"
+    assert payload["steps"]["bytes_source"] == "token bytes arrays"
     total = sum(sum(row) for row in values)
-    assert payload["bits_per_byte"] == pytest.approx(-total / sum(n_bytes) / math.log(2))
+    assert payload["result"]["bits_per_byte"] == pytest.approx(-total / sum(n_bytes) / math.log(2))
     # the emoji is split over two byte-level tokens: their bytes, not their display strings, count
     assert n_bytes[1] == len("Blue — one of the three primaries 🎨.".encode())
 
@@ -185,26 +196,30 @@ def test_legacy_completions_echo_null_is_skipped_not_zero() -> None:
     doc = load("openai_completions_echo.json")
     assert doc["choices"][0]["logprobs"]["token_logprobs"][0] is None
     payload = cli_json("--logprobs", f"@{DATA / 'openai_completions_echo.json'}")
-    assert payload["skipped_nulls"] == 1
-    assert payload["n_tokens"] == len(doc["choices"][0]["logprobs"]["tokens"]) - 1
+    steps = payload["steps"]
+    assert steps["skipped_nulls"] == 1
+    assert payload["result"]["n_tokens"] == len(doc["choices"][0]["logprobs"]["tokens"]) - 1
     # bytes fall back to the token strings of the scored tokens (the first one predicts nothing)
-    assert payload["bytes_source"] == "token strings (UTF-8 length)"
-    assert payload["n_bytes"] == sum(len(t.encode()) for t in doc["choices"][0]["logprobs"]["tokens"][1:])
+    assert steps["bytes_source"] == "token strings (UTF-8 length)"
+    assert payload["result"]["n_bytes"] == sum(len(t.encode()) for t in doc["choices"][0]["logprobs"]["tokens"][1:])
     # positions count the skipped null: the most surprising token " quick" is the 2nd token emitted
-    assert payload["most_surprising"][0]["token"] == " quick"
-    assert payload["most_surprising"][0]["position"] == 2
+    assert steps["most_surprising"][0]["token"] == " quick"
+    assert steps["most_surprising"][0]["position"] == 2
+    assert any("never read as 0" in note for note in payload["notes"])
 
 
 def test_flagged_minus_9999_is_named_with_token_and_position() -> None:
     result = runner.invoke(app, ["calc", "perplexity", "--logprobs", f"@{DATA / 'openai_chat_9999.json'}", "--json"])
     assert result.exit_code == 0
-    payload = json.loads(result.stdout)
-    assert payload["n_flagged"] == 1
-    assert payload["flagged"][0]["token"] == "42"
-    assert payload["flagged"][0]["position"] == 5
+    steps = json.loads(result.stdout)["steps"]
+    assert steps["n_flagged"] == 1
+    assert steps["flagged"][0]["token"] == "42"
+    assert steps["flagged"][0]["position"] == 5
     kept = [t["logprob"] for t in load("openai_chat_9999.json")["choices"][0]["logprobs"]["content"] if t["logprob"] > -9999]
-    assert payload["excluding_flagged"]["perplexity"] == pytest.approx(math.exp(-sum(kept) / len(kept)))
-    assert "warning" in result.stderr and "-9999" in result.stderr
+    assert steps["perplexity_excluding_flagged"] == pytest.approx(math.exp(-sum(kept) / len(kept)))
+    assert "warning" in result.stderr and "−9999" in result.stderr
+    text = runner.invoke(app, ["calc", "perplexity", "--logprobs", f"@{DATA / 'openai_chat_9999.json'}"]).stdout
+    assert "'42' at position 5: ln p = −9999" in text
 
 
 def test_vllm_uses_prompt_token_ids_when_given() -> None:
@@ -280,8 +295,9 @@ def test_chat_refusal_tokens_are_used_when_content_is_null() -> None:
     ],
 )
 def test_responses_without_logprobs_say_how_to_ask_for_them(doc: dict, needle: str) -> None:
-    with pytest.raises(BadInput, match=r"^--logprobs: .*") as caught:
+    with pytest.raises(BadInput, match=r"^logprobs: .*") as caught:
         extract_json(json.dumps(doc))
+    assert caught.value.field == "logprobs"
     assert needle in str(caught.value)
 
 
@@ -296,7 +312,7 @@ def test_unknown_shapes_list_every_known_format(text: str) -> None:
     with pytest.raises(BadInput) as caught:
         extract_json(text)
     message = str(caught.value)
-    assert message.startswith("--logprobs: ")
+    assert message.startswith("logprobs: ") and caught.value.field == "logprobs"
     assert ("unrecognised JSON shape" in message) or ("not a number" in message)
     if "unrecognised" in message:
         for name in KNOWN_FORMATS:

@@ -1,18 +1,25 @@
-"""Recognise a JSON (or JSONL) input by its shape and hand it to the right extractor.
+"""Recognise a JSON, JSONL or Server-Sent Events input by its shape and hand it to the right reader.
 
 Plain numbers never reach this module: they are streamed by `tutor.logprobs.plain`. Here the
-text starts with ``[`` or ``{``: one JSON value, or JSONL (one JSON value per line).
+text is one JSON value, JSONL (one JSON value per line), or SSE (``data: {...}`` events, see
+`tutor.logprobs.sse`). A list of values that are the chunks of a streamed reply is put back
+together by `tutor.logprobs.stream`; anything else is read value by value.
+
+JSON nested absurdly deep (a thousand ``[`` in a row) is one error line, never a
+RecursionError: no model output nests like that.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
-from tutor.errors import BadInput
-from tutor.logprobs import llamacpp, numbers, ollama, openai, vllm
-from tutor.logprobs.model import WHAT, Extracted
+from tutor.errors import BadInput, quote
+from tutor.logprobs import llamacpp, numbers, ollama, openai, sse, stream, vllm
+from tutor.logprobs.model import Extracted, bad
 
 KNOWN_FORMATS = (
     "plain numbers (one per line, or separated by commas or spaces)",
@@ -24,7 +31,10 @@ KNOWN_FORMATS = (
     "llama.cpp /completion",
     "Ollama /api/generate and /api/chat",
     vllm.NAME,
+    "streams of any of these (JSONL chunks or Server-Sent Events)",
 )
+TOO_DEEP = "the JSON is nested too deeply to be a model's output (thousands of [ or { inside each other)"
+_LINES = re.compile(r"\r\n|\r|\n")  # JSONL lines end here (not at U+2028 inside a JSON string)
 
 
 def extract_json(text: str) -> Extracted:
@@ -33,19 +43,39 @@ def extract_json(text: str) -> Extracted:
         return _from_value(json.loads(text))
     except json.JSONDecodeError as error:
         if error.msg != "Extra data":
-            raise BadInput(f"{WHAT}: invalid JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
-    return _from_lines(_jsonl(text))
+            raise bad(f"invalid JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    except RecursionError:
+        raise bad(TOO_DEEP) from None
+    return extract_values(_jsonl(text), "line")
 
 
-def _jsonl(text: str) -> list[object]:
-    values = []
-    for number, line in enumerate(text.splitlines(), start=1):
+def extract_sse(text: str) -> Extracted:
+    """Server-Sent Events: the JSON of every event's data, read like JSONL."""
+    return extract_values(sse.values(text), "event")
+
+
+def extract_values(values: stream.Numbered, item_name: str) -> Extracted:
+    """Several JSON values (JSONL lines, SSE events): a stream's chunks, or values read one by one."""
+    try:
+        plain_values = [value for _, value in values]
+        if stream.kind(plain_values) is not None:
+            return stream.assemble(values)
+        return _from_lines(plain_values, item_name)
+    except RecursionError:
+        raise bad(TOO_DEEP) from None
+
+
+def _jsonl(text: str) -> stream.Numbered:
+    values: stream.Numbered = []
+    for number, line in enumerate(_LINES.split(text), start=1):
         if not line.strip():
             continue
         try:
-            values.append(json.loads(line))
+            values.append((number, json.loads(line)))
         except json.JSONDecodeError as error:
-            raise BadInput(f"{WHAT}: line {number} is not valid JSON ({error.msg} at column {error.colno})") from None
+            raise bad(f"line {number} is not valid JSON ({error.msg} at column {error.colno})") from None
+        except RecursionError:
+            raise bad(f"line {number}: {TOO_DEEP}") from None
     return values
 
 
@@ -57,16 +87,18 @@ def _from_value(data: object) -> Extracted:
     raise unknown_shape(data)
 
 
-def _from_lines(lines: list[object]) -> Extracted:
+def _from_lines(lines: list[object], item_name: str) -> Extracted:
     """JSONL: numbers, arrays (one sequence each), token objects, or one response per line."""
     if all(isinstance(line, list) for line in lines):
-        return numbers.extract_rows(lines, "line")
-    return _from_list(lines, "line")
+        return numbers.extract_rows(lines, item_name)
+    return _from_list(lines, item_name)
 
 
-def _from_list(items: list, item_name: str) -> Extracted:
+def _from_list(items: list[Any], item_name: str) -> Extracted:
     if not items:
-        raise BadInput(f"{WHAT}: is an empty list; there are no log-probabilities in it")
+        raise bad("is an empty list; there are no log-probabilities in it")
+    if stream.kind(items) is not None:
+        return stream.assemble(list(enumerate(items, start=1)))
     if numbers.is_number_list(items):
         return numbers.extract_array(items)
     if all(isinstance(item, list) for item in items):
@@ -82,7 +114,7 @@ def _from_list(items: list, item_name: str) -> Extracted:
     raise unknown_shape(items)
 
 
-def _document(doc: dict) -> Extracted:
+def _document(doc: dict[str, Any]) -> Extracted:
     """One response body (or a batch-API line whose ``response.body`` is one)."""
     for recognise, extract in _DOCUMENTS:
         if recognise(doc):
@@ -90,10 +122,11 @@ def _document(doc: dict) -> Extracted:
     body = doc.get("response")
     if isinstance(body, dict) and isinstance(body.get("body"), dict):
         return _document(body["body"])
+    stream.refuse_error(doc)
     raise unknown_shape(doc)
 
 
-_DOCUMENTS: tuple[tuple[Callable[[dict], bool], Callable[[dict], Extracted]], ...] = (
+_DOCUMENTS: tuple[tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]], Extracted]], ...] = (
     (vllm.has_prompt_logprobs, vllm.extract_vllm),
     (llamacpp.is_llamacpp, llamacpp.extract_llamacpp),
     (openai.is_responses, openai.extract_responses),
@@ -108,7 +141,7 @@ def _merge(parts: list[Extracted], item_name: str) -> Extracted:
     formats = {part.format for part in parts}
     if len(formats) > 1:
         listed = ", ".join(sorted({part.description for part in parts}))
-        raise BadInput(f"{WHAT}: the {item_name}s mix formats ({listed}); give one format at a time")
+        raise bad(f"the {item_name}s mix formats ({listed}); give one format at a time")
     first = parts[0]
     if len(parts) == 1:
         return first
@@ -122,13 +155,17 @@ def _merge(parts: list[Extracted], item_name: str) -> Extracted:
 def unknown_shape(data: object) -> BadInput:
     """The error for JSON that is none of the known formats: say what it looked like, list the formats."""
     if isinstance(data, dict):
-        keys = ", ".join(list(data)[:6]) + (", ..." if len(data) > 6 else "")
+        keys = ", ".join(quote_key(key) for key in list(data)[:6]) + (", ..." if len(data) > 6 else "")
         seen = f"an object with keys {keys}" if data else "an empty object"
     elif isinstance(data, list):
         seen = f"a list of {', '.join(sorted({_json_type(item) for item in data}))}"
     else:
         seen = f"a single {_json_type(data)}"
-    return BadInput(f"{WHAT}: unrecognised JSON shape ({seen}); known formats: {'; '.join(KNOWN_FORMATS)}")
+    return bad(f"unrecognised JSON shape ({seen}); known formats: {'; '.join(KNOWN_FORMATS)}")
+
+
+def quote_key(key: object) -> str:
+    return quote(str(key), 24)
 
 
 def _json_type(value: object) -> str:
@@ -138,4 +175,5 @@ def _json_type(value: object) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "object", list: "array", str: "string"}
+    return names.get(type(value), type(value).__name__)

@@ -2,21 +2,45 @@
 
 Values are kept exactly as the input gave them (log-probabilities in the input's base, or
 probabilities); converting them is the maths layer's job, so an error can quote the user's number.
+
+Errors name the input they are about as a *field* (``logprobs``, ``probs``, ``base``, ``text``),
+never a command-line option: `tutor.cli.calc.perplexity` turns fields into options. When a
+message has to point at another input ("say they are probabilities"), it uses `mention`, whose
+words a front end may replace with its own name for that input.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
-from tutor.errors import BadInput
+from tutor.errors import BadInput, printable, quote
 
-WHAT = "--logprobs"
+FIELD = "logprobs"
 
-# What the values in a sequence are: named by the format, or left to the user (--probs).
+# How a message refers to another input; the CLI swaps these words for its option names.
+MENTIONS = {
+    "probs": "the probs switch",
+    "base": "the base setting",
+    "text": "the text input",
+}
+
+# What the values in a sequence are: named by the format, or left to the user (probs switch).
 LOGPROB = "logprob"
 PROB = "prob"
 NUMBER = "number"
+
+
+def mention(name: str) -> str:
+    """How a core message names another input (``probs`` → "the probs switch")."""
+    return MENTIONS[name]
+
+
+def bad(message: str, name: str = FIELD) -> BadInput:
+    """A `BadInput` about the log-probabilities (or the input `name`)."""
+    return BadInput(message, name)
 
 
 @dataclass(frozen=True)
@@ -44,7 +68,7 @@ class Extracted:
 
     format: str  # short key, e.g. "openai-chat"
     description: str  # for people, e.g. "OpenAI Chat Completions"
-    values_are: str  # LOGPROB, PROB, or NUMBER (plain numbers: the user says, via --probs)
+    values_are: str  # LOGPROB, PROB, or NUMBER (plain numbers: the user says, via the probs switch)
     sequences: list[TokenSequence]
     notes: list[str] = field(default_factory=list)
 
@@ -75,9 +99,9 @@ class SequenceBuilder:
         if self.token_bytes is not None:
             self.token_bytes.append(n_bytes)
 
-    def build(self) -> TokenSequence:
+    def build(self, label: str | None = None) -> TokenSequence:
         return TokenSequence(
-            self.label,
+            self.label if label is None else label,
             self.values,
             self.positions,
             self.tokens,
@@ -92,7 +116,7 @@ def number_or_null(value: object, where: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BadInput(f"{WHAT}: {where} is {_short(value)}, not a number")
+        raise bad(f"{where} is {short(value)}, not a number")
     return float(value)
 
 
@@ -101,7 +125,7 @@ def byte_count(value: object, where: str) -> int | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise BadInput(f"{WHAT}: {where} is {_short(value)}, expected a list of byte values")
+        raise bad(f"{where} is {short(value)}, expected a list of byte values")
     return len(value)
 
 
@@ -110,21 +134,50 @@ def token_text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _short(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, allow_nan=True)
-    return text if len(text) <= 40 else text[:37] + "..."
+def index_of(item: dict[str, Any], default: int) -> int:
+    """A choice's ``index`` when it is a whole number, else its place in the list."""
+    index = item.get("index", default)
+    return index if isinstance(index, int) and not isinstance(index, bool) else default
 
 
-def require_list(value: object, where: str) -> list:
+def number_text(value: float) -> str:
+    """A number inside a message: 4 significant digits, typographic minus, ∞ for infinity. The
+    same style as `tutor.explain.format.compact`, which this layer sits below and cannot import."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    text = f"{value:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def short(value: object) -> str:
+    """A value from the input, as JSON, escaped and shortened for a one-line message."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (RecursionError, ValueError, TypeError):
+        text = "a deeply nested value"
+    return quote(text, 40)
+
+
+def show_token(token: str, limit: int = 24) -> str:
+    """A token between quotes with its spaces kept and control characters escaped: ``' Paris'``."""
+    text = printable(token)
+    return "'" + (text if len(text) <= limit else text[: limit - 1] + "…") + "'"
+
+
+def require_list(value: object, where: str) -> list[Any]:
     """``value`` must be a JSON array; say where it was not."""
     if not isinstance(value, list):
-        raise BadInput(f"{WHAT}: {where} is {_short(value)}, expected a list")
+        raise bad(f"{where} is {short(value)}, expected a list")
     return value
 
 
-def require_dict(value: object, where: str) -> dict:
+def require_dict(value: object, where: str) -> dict[str, Any]:
     """``value`` must be a JSON object; say where it was not."""
     if not isinstance(value, dict):
-        raise BadInput(f"{WHAT}: {where} is {_short(value)}, expected an object")
+        raise bad(f"{where} is {short(value)}, expected an object")
     return value
-

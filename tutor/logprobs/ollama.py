@@ -14,22 +14,23 @@ Ollama's OpenAI-compatible ``/v1`` endpoints use the OpenAI Chat shape instead.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from tutor.errors import BadInput
-from tutor.logprobs.model import LOGPROB, WHAT, Extracted, SequenceBuilder, require_list
+from tutor.logprobs.model import LOGPROB, Extracted, SequenceBuilder, TokenSequence, bad, require_list
 from tutor.logprobs.tokens import add_token_objects
 
 NAME = "Ollama (native /api/generate or /api/chat)"
 
 
-def is_ollama(doc: dict) -> bool:
+def is_ollama(doc: dict[str, Any]) -> bool:
     """An object with ``done`` and either ``response`` or ``message``: one Ollama reply or chunk."""
     return "done" in doc and ("response" in doc or "message" in doc)
 
 
-def extract_ollama(chunks: list[dict]) -> Extracted:
+def extract_ollama(chunks: list[dict[str, Any]]) -> Extracted:
     """Each run of chunks up to and including a ``done: true`` chunk is one sequence."""
-    sequences, builder = [], None
+    sequences: list[TokenSequence] = []
+    builder: SequenceBuilder | None = None
     for i, chunk in enumerate(chunks):
         where = f"line {i + 1}: logprobs" if len(chunks) > 1 else "logprobs"
         items = chunk.get("logprobs")
@@ -43,7 +44,7 @@ def extract_ollama(chunks: list[dict]) -> Extracted:
     if builder is not None:
         sequences.append(builder.build())
     if not sequences:
-        raise BadInput(f'{WHAT}: this Ollama reply has no "logprobs"; request it with "logprobs": true')
+        raise bad('this Ollama reply has no "logprobs"; request it with "logprobs": true')
     if len(sequences) == 1:
         sequences[0] = replace(sequences[0], label="reply")
     return Extracted("ollama", NAME, LOGPROB, sequences)

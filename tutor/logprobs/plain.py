@@ -7,8 +7,11 @@
 The whole input is one sequence (several sequences: JSONL with one array per line).
 Blocks of about a megabyte are cut at the last separator and parsed by numpy's C number
 reader (``np.fromstring(..., sep=" ")``, several times faster than ``float()`` per token);
-a block it rejects is re-read token by token, to skip ``null`` or to say which token is bad
-and on which line. numpy is imported inside the functions that need it.
+a block it rejects is re-read token by token, to skip ``null``, to read a typographic minus
+(``−1.2``, as llmtutor prints it), or to say which token is bad and on which line. An empty
+field (``-1,,-2``, or a comma at the very start or end) is reported, never skipped; a comma at
+the end of a line is fine when the list goes on on the next one.
+numpy is imported inside the functions that need it.
 """
 
 from __future__ import annotations
@@ -19,12 +22,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tutor.errors import BadInput
+from tutor.errors import quote
+from tutor.logprobs.model import bad
 
 _SEPARATORS = (b"\n", b" ", b",", b"\t", b"\r")
 _TOKEN = re.compile(r"[^,\s]+")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)", re.I)
 _COMMA_TO_SPACE = bytes.maketrans(b",", b" ")
+_EMPTY_FIELD = re.compile(rb",[ \t\r\n]*,")  # two commas with only blank space (or line breaks) between
+_BLANKS = b" \t\r\n"
+MINUS = "\u2212"
 
 
 @dataclass(frozen=True)
@@ -39,23 +46,60 @@ class PlainBlock:
     first_line: int  # line number of the block's first byte
 
 
-def iter_blocks(chunks: Iterable[bytes], what: str) -> Iterator[PlainBlock]:
-    """Cut the byte stream at separators and parse each piece; raises BadInput for a non-number."""
+def iter_blocks(chunks: Iterable[bytes]) -> Iterator[PlainBlock]:
+    """Cut the byte stream at separators and parse each piece; raises BadInput for a non-number
+    or an empty field."""
     carry, start, line = b"", 0, 1
+    fields = _FieldCheck()
     for chunk in chunks:
         data = carry + chunk if carry else chunk
         cut = _last_separator(data)
         carry, data = data[cut:], data[:cut]
         if data:
-            block = parse_block(data, start, line, what)
+            fields.check(data, line, start)
+            block = parse_block(data, start, line)
             if block is not None:
                 start += block.values.size + block.skipped
                 yield block
             line += data.count(b"\n")
     if carry:
-        block = parse_block(carry, start, line, what)
+        fields.check(carry, line, start)
+        block = parse_block(carry, start, line)
         if block is not None:
             yield block
+    fields.finish(line)
+
+
+class _FieldCheck:
+    """Finds empty fields across block boundaries: it remembers the last non-blank byte seen."""
+
+    def __init__(self) -> None:
+        self.last = b""  # nothing but blank space so far
+
+    def check(self, data: bytes, first_line: int, start: int) -> None:
+        if b"," in data:
+            if not self.last and data.lstrip(_BLANKS).startswith(b","):
+                _empty_field(data, data.index(b","), first_line, start)
+            match = _EMPTY_FIELD.search(self.last + data)
+            if match is not None:
+                _empty_field(data, match.end() - 1 - len(self.last), first_line, start)
+        end = len(data)
+        while end and data[end - 1] in _BLANKS:  # a few steps: blocks end at a separator
+            end -= 1
+        if end:
+            self.last = data[end - 1 : end]
+
+    def finish(self, line: int) -> None:
+        if self.last == b",":
+            raise bad(f"an empty entry at the end: the list ends with a comma (line {line}); remove it")
+
+
+def _empty_field(data: bytes, index: int, first_line: int, start: int) -> None:
+    """Report the empty field closed by the comma at ``data[index]``."""
+    line = first_line + data.count(b"\n", 0, index)
+    before = start + len(_TOKEN.findall(data[:index].decode("utf-8", errors="replace")))
+    where = f"after token {before}" if before else "before the first number"
+    raise bad(f"an empty entry {where} (line {line}): an extra comma; remove it or fill in the number")
 
 
 def _last_separator(data: bytes) -> int:
@@ -67,7 +111,7 @@ def _last_separator(data: bytes) -> int:
     return cut + 1
 
 
-def parse_block(data: bytes, start: int, first_line: int, what: str) -> PlainBlock | None:
+def parse_block(data: bytes, start: int, first_line: int) -> PlainBlock | None:
     """The fast path, falling back to token-by-token reading; None for a blank block."""
     import numpy as np
 
@@ -81,24 +125,23 @@ def parse_block(data: bytes, start: int, first_line: int, what: str) -> PlainBlo
             values = np.fromstring(body, dtype=float, sep=" ")
         return PlainBlock(values, start, None, 0, data, first_line)
     except (ValueError, DeprecationWarning):
-        return _slow_block(data, start, first_line, what)
+        return _slow_block(data, start, first_line)
 
 
-def _slow_block(data: bytes, start: int, first_line: int, what: str) -> PlainBlock:
+def _slow_block(data: bytes, start: int, first_line: int) -> PlainBlock:
     """Token by token: ``null`` is skipped and counted, anything else must be a number."""
     import numpy as np
 
     text = data.decode("utf-8", errors="replace")
     values, positions, seen = [], [], start
     for match in _TOKEN.finditer(text):
-        token = match.group()
+        token = match.group().replace(MINUS, "-")
         seen += 1
         if token == "null":
             continue
         if not _NUMBER.fullmatch(token):
             line = first_line + text.count("\n", 0, match.start())
-            shown = token if len(token) <= 30 else token[:27] + "..."
-            raise BadInput(f"{what}: '{shown}' (token {seen}, line {line}) is not a number")
+            raise bad(f"'{quote(match.group(), 30)}' (token {seen}, line {line}) is not a number")
         values.append(float(token))
         positions.append(seen)
     array = np.array(values, dtype=float)
@@ -107,7 +150,8 @@ def _slow_block(data: bytes, start: int, first_line: int, what: str) -> PlainBlo
 
 def looks_like_numbers(text: str) -> bool:
     """True when every token of a short inline text is a number or ``null``."""
-    return all(token == "null" or _NUMBER.fullmatch(token) for token in _TOKEN.findall(text))
+    tokens = _TOKEN.findall(text.replace(MINUS, "-"))
+    return bool(tokens) and all(token == "null" or _NUMBER.fullmatch(token) for token in tokens)
 
 
 def line_of(block: PlainBlock, index: int) -> int:

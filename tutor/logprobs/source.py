@@ -1,22 +1,34 @@
-"""Where ``--logprobs SRC`` points: an inline list, ``@path`` for a file, or ``-`` for stdin.
+"""Where the log-probabilities come from: inline text, a file (``@path`` or a bare path), or ``-`` for stdin.
 
-The input is read in blocks so that a plain file of ten million numbers never has to sit in
-memory whole; the first non-blank byte decides between JSON (``[`` or ``{``) and plain numbers.
+    -1.2,-0.3,-2.0          inline numbers (or inline JSON, or inline ``data: ...`` events)
+    @response.json          a file
+    response.json           a file too, when it exists and the text is not numbers
+    -                       standard input
+
+Anything else (a misspelt file name, a word) is one error saying it is neither. The input is
+read in blocks so that a plain file of ten million numbers never has to sit in memory whole; the
+first non-blank bytes decide between JSON (``[`` or ``{``), Server-Sent Events (``data:``,
+``event:``, ``:``) and plain numbers.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tutor.errors import BadInput
+from tutor.errors import quote
+from tutor.logprobs.model import bad
+from tutor.logprobs.plain import looks_like_numbers
+from tutor.logprobs.sse import looks_like_sse
 
 BLOCK_SIZE = 1 << 20  # measured: 1 MiB blocks parse fastest (see benchmarks/README.md)
 _BOM = b"\xef\xbb\xbf"
+_NUMBERISH = re.compile(r"^\s*[-+.\d−]|[,\s]")  # starts like a number, or has separators: meant as numbers
 
 
 @dataclass
@@ -37,35 +49,81 @@ class Source:
         """JSON and JSONL start with ``[`` or ``{``; plain numbers never do."""
         return self.head[:1] in (b"[", b"{")
 
+    @property
+    def is_sse(self) -> bool:
+        """Server-Sent Events start with a field name and a colon, or a ``:`` comment."""
+        return looks_like_sse(self.head)
+
     def blocks(self) -> Iterator[bytes]:
         """The head, then the rest of the stream in blocks of ``block_size`` bytes."""
         yield self.head
         while block := self.rest.read(self.block_size):
             yield block
 
-    def text(self, what: str) -> str:
-        """Everything, decoded as UTF-8 (JSON formats are read whole)."""
+    def text(self) -> str:
+        """Everything, decoded as UTF-8 (JSON formats and event streams are read whole)."""
         data = self.head + self.rest.read()
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise BadInput(f"{what}: {self.name} is not UTF-8 text (byte {error.start})") from None
+            raise bad(f"{self.name} is not UTF-8 text (byte {error.start})") from None
 
     def close(self) -> None:
         self.rest.close()
 
 
-def open_source(spec: str, what: str, block_size: int | None = None) -> Source:
-    """Open ``spec``; leading blank space (and a UTF-8 byte-order mark) is dropped."""
+def open_source(spec: str, block_size: int | None = None) -> Source:
+    """Open ``spec`` (see the module docstring); leading blank space and a UTF-8 BOM are dropped."""
     block_size = block_size or BLOCK_SIZE
-    if spec == "-":
+    if spec.strip() == "-":
         name, stream = "standard input", _stdin()
     elif spec.startswith("@"):
-        path = Path(spec[1:]).expanduser()
-        name, stream = f"file '{path}'", _open_file(path, what)
-    else:
+        path = _expand(spec[1:])
+        name, stream = f"file '{quote(str(path), 60)}'", _open_file(path)
+    elif _is_inline(spec):
         name, stream = "the inline list", io.BytesIO(spec.encode("utf-8"))
-    return Source(name, _first_block(stream, block_size, what, name), stream, block_size)
+    else:
+        path = _existing_file(spec)
+        name, stream = f"file '{quote(str(path), 60)}'", _open_file(path)
+    return Source(name, _first_block(stream, block_size, name), stream, block_size)
+
+
+def _is_inline(spec: str) -> bool:
+    """Numbers, JSON or events written out; a word with no digits or separators is not."""
+    text = spec.lstrip()
+    if not text or text[0] in "[{" or looks_like_sse(text.encode("utf-8")) or looks_like_numbers(text):
+        return True
+    return bool(_NUMBERISH.search(text)) and _path_kind(spec) is None  # "-1.2,abc": the error names 'abc'
+
+
+def _path_kind(spec: str) -> str | None:
+    """"file", "folder" or None (nothing there, or not a possible path at all)."""
+    try:
+        path = _expand(spec)
+        return "file" if path.is_file() else "folder" if path.exists() else None
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return None
+
+
+def _existing_file(spec: str) -> Path:
+    """The file a bare ``--logprobs NAME`` names; an error for a folder or for nothing at all."""
+    kind = _path_kind(spec)
+    if kind == "file":
+        return _expand(spec)
+    if kind == "folder":
+        raise bad(f"'{quote(spec, 60)}' is a folder, not a file of log-probabilities")
+    raise bad(
+        f"'{quote(spec, 60)}' is neither log-probabilities (numbers like -1.2,-0.3, JSON or a stream) "
+        "nor a file that exists"
+    )
+
+
+def _expand(text: str) -> Path:
+    """``~`` and ``~user`` expanded when they can be (an unknown user leaves the name as written)."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)
 
 
 def _stdin() -> BinaryIO:
@@ -73,23 +131,24 @@ def _stdin() -> BinaryIO:
     return buffer if buffer is not None else io.BytesIO(sys.stdin.read().encode("utf-8"))
 
 
-def _open_file(path: Path, what: str) -> BinaryIO:
+def _open_file(path: Path) -> BinaryIO:
+    shown = quote(str(path), 60)
     try:
         return path.open("rb")
     except FileNotFoundError:
-        raise BadInput(f"{what}: no such file '{path}'") from None
-    except OSError as error:
-        raise BadInput(f"{what}: cannot read '{path}' ({error.__class__.__name__})") from None
+        raise bad(f"no such file '{shown}'") from None
+    except (OSError, ValueError) as error:  # a folder, no permission, a NUL byte in the name
+        raise bad(f"cannot read '{shown}' ({error.__class__.__name__})") from None
 
 
-def _first_block(stream: BinaryIO, block_size: int, what: str, name: str) -> bytes:
+def _first_block(stream: BinaryIO, block_size: int, name: str) -> bytes:
     """Read until something that is not blank turns up (or the input ends)."""
     first = True
     while True:
         try:
             block = stream.read(block_size)
         except OSError as error:
-            raise BadInput(f"{what}: cannot read {name} ({error.__class__.__name__})") from None
+            raise bad(f"cannot read {name} ({error.__class__.__name__})") from None
         if first and block.startswith(_BOM):
             block = block[len(_BOM) :]
         first = False

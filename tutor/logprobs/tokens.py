@@ -11,30 +11,45 @@ OpenAI Chat Completions, OpenAI Responses, Ollama and llama.cpp all emit one obj
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from tutor.errors import BadInput
-from tutor.logprobs.model import SequenceBuilder, byte_count, number_or_null, require_dict, require_list
+from tutor.logprobs.model import SequenceBuilder, bad, byte_count, number_or_null, require_dict, require_list
 
 _BYTE_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}")
 
 
-def new_builder(label: str, items: list) -> SequenceBuilder:
+def new_builder(label: str, items: list[Any]) -> SequenceBuilder:
     """A builder that keeps token text, and byte counts when the items carry a ``bytes`` key."""
     with_bytes = any(isinstance(item, dict) and "bytes" in item for item in items)
     return SequenceBuilder(label, with_tokens=True, with_bytes=with_bytes)
 
 
 def add_token_objects(builder: SequenceBuilder, items: object, where: str, key: str = "logprob") -> None:
-    """Read ``[{"token", key, "bytes"?, ...}, ...]`` into ``builder``; a null value is skipped."""
+    """Read ``[{"token", key, "bytes"?, ...}, ...]`` into ``builder``; a null value is skipped.
+
+    One pass with no call per token in the common case (a 256,000-token reply reads in well under
+    a second); anything unexpected goes to `_check_item`, which names the field at fault."""
+    with_bytes = builder.token_bytes is not None
     for j, item in enumerate(require_list(items, where)):
-        spot = f"{where}[{j}]"
-        item = require_dict(item, spot)
-        if key not in item:
-            raise BadInput(f"--logprobs: {spot} has no \"{key}\" field")
-        value = number_or_null(item[key], f"{spot}.{key}")
+        value = item.get(key) if type(item) is dict else None
+        raw = item.get("bytes") if with_bytes and type(item) is dict else None
+        if type(value) is not float and type(value) is not int or (raw is not None and type(raw) is not list):
+            _check_item(item, f"{where}[{j}]", key, with_bytes)
+            if value is None:  # a null value: skipped, counted
+                builder.add(None)
+                continue
         token = item.get("token")
-        n_bytes = byte_count(item.get("bytes"), f"{spot}.bytes") if builder.token_bytes is not None else None
-        builder.add(value, token if isinstance(token, str) else None, n_bytes)
+        builder.add(float(value), token if type(token) is str else None, len(raw) if raw is not None else None)
+
+
+def _check_item(item: object, spot: str, key: str, with_bytes: bool) -> None:
+    """Raise the error for a malformed token object; return quietly for a null value."""
+    item = require_dict(item, spot)
+    if key not in item:
+        raise bad(f"{spot} has no \"{key}\" field")
+    number_or_null(item[key], f"{spot}.{key}")
+    if with_bytes:
+        byte_count(item.get("bytes"), f"{spot}.bytes")
 
 
 def token_utf8_length(token: str) -> int:

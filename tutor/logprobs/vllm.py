@@ -7,8 +7,10 @@ token), every other entry is a dict keyed by token id (a string in JSON)::
             "279":  {"logprob": -0.52, "rank": 1, "decoded_token": " the"}}, ...]
 
 The dict holds the actual prompt token plus the top-k alternatives. vLLM inserts the actual
-token first, so without ``prompt_token_ids`` the first key is taken as the actual token;
-with them, the id at each position decides. ``-inf`` is clamped to ``-9999.0`` by vLLM.
+token first, so without ``prompt_token_ids`` the first key is taken as the actual token (and a
+note says so); with them, the id at each position decides, and ids that do not line up one to
+one with the positions are an error, never a reason to fall back to guessing. ``-inf`` is
+clamped to ``-9999.0`` by vLLM.
 
 Where it appears: the bare list (offline ``RequestOutput.prompt_logprobs`` dumped as JSON),
 top-level ``prompt_logprobs`` (server chat completions, or an offline record with
@@ -17,14 +19,19 @@ top-level ``prompt_logprobs`` (server chat completions, or an offline record wit
 
 from __future__ import annotations
 
-from tutor.errors import BadInput
+from typing import Any
+
+from tutor.errors import quote
+
 from tutor.logprobs.model import (
     LOGPROB,
-    WHAT,
     Extracted,
     SequenceBuilder,
     TokenSequence,
+    bad,
+    index_of,
     number_or_null,
+    short,
     require_dict,
     require_list,
     token_text,
@@ -50,7 +57,7 @@ def _is_position(item: object) -> bool:
     )
 
 
-def has_prompt_logprobs(doc: dict) -> bool:
+def has_prompt_logprobs(doc: dict[str, Any]) -> bool:
     """True when the body carries non-null ``prompt_logprobs`` at the top or in any choice."""
     if doc.get("prompt_logprobs") is not None:
         return True
@@ -65,6 +72,8 @@ def extract_vllm(data: object) -> Extracted:
     notes: list[str] = []
     if isinstance(data, list):
         sequences = [_sequence("prompt", data, None, "prompt_logprobs", notes)]
+    elif not isinstance(data, dict):
+        raise bad(f"{short(data)} holds no prompt_logprobs")
     elif data.get("prompt_logprobs") is not None:
         ids = data.get("prompt_token_ids")
         sequences = [_sequence("prompt", data["prompt_logprobs"], ids, "prompt_logprobs", notes)]
@@ -75,12 +84,12 @@ def extract_vllm(data: object) -> Extracted:
     return Extracted("vllm-prompt", NAME, LOGPROB, sequences, notes)
 
 
-def _has_generated_logprobs(doc: dict) -> bool:
+def _has_generated_logprobs(doc: dict[str, Any]) -> bool:
     choices = doc.get("choices")
     return isinstance(choices, list) and any(isinstance(c, dict) and c.get("logprobs") for c in choices)
 
 
-def _from_choices(choices: list, notes: list[str]) -> list[TokenSequence]:
+def _from_choices(choices: list[Any], notes: list[str]) -> list[TokenSequence]:
     sequences = []
     for i, choice in enumerate(choices):
         choice = require_dict(choice, f"choices[{i}]")
@@ -88,13 +97,13 @@ def _from_choices(choices: list, notes: list[str]) -> list[TokenSequence]:
             continue
         ids = choice.get("prompt_token_ids")
         where = f"choices[{i}].prompt_logprobs"
-        sequences.append(_sequence(f"choice {choice.get('index', i)}", choice["prompt_logprobs"], ids, where, notes))
+        sequences.append(_sequence(f"choice {index_of(choice, i)}", choice["prompt_logprobs"], ids, where, notes))
     return sequences
 
 
 def _sequence(label: str, entries: object, ids: object, where: str, notes: list[str]) -> TokenSequence:
     entries = require_list(entries, where)
-    usable_ids = ids if isinstance(ids, list) and len(ids) == len(entries) else None
+    usable_ids = _token_ids(ids, entries, where)
     builder = SequenceBuilder(label, with_tokens=True)
     for j, entry in enumerate(entries):
         if entry is None:
@@ -102,20 +111,38 @@ def _sequence(label: str, entries: object, ids: object, where: str, notes: list[
             continue
         entry = require_dict(entry, f"{where}[{j}]")
         if not entry:
-            raise BadInput(f"{WHAT}: {where}[{j}] is an empty object; expected token id -> logprob")
+            raise bad(f"{where}[{j}] is an empty object; expected token id -> logprob")
         key = _chosen_key(entry, usable_ids[j] if usable_ids else None, f"{where}[{j}]")
-        info = require_dict(entry[key], f"{where}[{j}][\"{key}\"]")
-        value = number_or_null(info.get("logprob"), f"{where}[{j}][\"{key}\"].logprob")
+        spot = f"{where}[{j}][\"{quote(key, 20)}\"]"
+        info = require_dict(entry[key], spot)
+        value = number_or_null(info.get("logprob"), f"{spot}.logprob")
         builder.add(value, token_text(info.get("decoded_token")))
     if usable_ids is None and builder.values and _FIRST_KEY_NOTE not in notes:
         notes.append(_FIRST_KEY_NOTE)
     return builder.build()
 
 
-def _chosen_key(entry: dict, token_id: object, where: str) -> str:
+def _token_ids(ids: object, entries: list[Any], where: str) -> list[Any] | None:
+    """The prompt token ids, one per position of `entries`; None when the input has none.
+
+    A length mismatch means the ids and the logprobs are not from the same prompt (or one was
+    cut): reading either way would score the wrong tokens, so it is an error."""
+    if ids is None:
+        return None
+    id_where = where.replace("prompt_logprobs", "prompt_token_ids")
+    ids = require_list(ids, id_where)
+    if len(ids) != len(entries):
+        raise bad(
+            f"{id_where} has {len(ids)} token ids but {where} has {len(entries)} positions; "
+            "they must match one to one (are they from the same request?)"
+        )
+    return ids
+
+
+def _chosen_key(entry: dict[str, Any], token_id: object, where: str) -> str:
     if token_id is None:
         return next(iter(entry))
     key = str(token_id)
     if key not in entry:
-        raise BadInput(f"{WHAT}: {where} has no entry for prompt token id {key}")
+        raise bad(f"{where} has no entry for prompt token id {quote(key, 20)}")
     return key
