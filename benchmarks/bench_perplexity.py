@@ -119,7 +119,7 @@ def report(lines: int, size_mb: float, exact: float, cli_runs: list[Run], awk_ru
     import json
 
     cli, awk = min(cli_runs, key=lambda r: r.seconds), min(awk_runs, key=lambda r: r.seconds)
-    cli_ppl = float(json.loads(cli.stdout)["perplexity"])
+    cli_ppl = float(json.loads(cli.stdout)["result"]["perplexity"])
     awk_ppl = float(awk.stdout.strip())
     ratio = cli.seconds / awk.seconds
     peak = max(r.peak_rss_mb for r in cli_runs)
