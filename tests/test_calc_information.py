@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 from tutor.errors import BadInput
-from tutor.maths.common import as_distribution
+from tutor.maths.common import NotADistribution, as_distribution
 from tutor.maths.information import cross_entropy, entropy, huffman, kl_divergence, log_base, mutual_information
 
 
@@ -65,8 +66,8 @@ def test_kl_matches_rel_entr_in_both_directions(pq: tuple[np.ndarray, np.ndarray
 
 def test_kl_is_infinite_exactly_where_q_rules_out_what_p_allows() -> None:
     r = kl_divergence([0.5, 0.5, 0.0], [1.0, 0.0, 0.0])
-    assert r.kl == math.inf and r.infinite_at == (1,)
-    assert r.kl_reverse == pytest.approx(math.log(2)) and r.infinite_at_reverse == ()
+    assert r.kl == math.inf and r.infinite_at.tolist() == [1]
+    assert r.kl_reverse == pytest.approx(math.log(2)) and r.infinite_at_reverse.tolist() == []
     assert cross_entropy([0.0, 1.0], [1.0, 0.0]).cross_entropy == math.inf
 
 
@@ -145,14 +146,31 @@ def test_invalid_distributions_are_rejected(values: list[float], message: str) -
         entropy(values)
 
 
-def test_normalize_rescales_and_names_the_flag() -> None:
+def test_normalize_rescales_and_the_core_names_the_field_not_an_option() -> None:
     assert as_distribution([1, 3], normalize=True).tolist() == [0.25, 0.75]
-    with pytest.raises(BadInput, match=r"--p: probabilities sum to 4, not 1 \(pass --normalize to rescale\)"):
-        as_distribution([1, 3], "--p", flag="--normalize")
+    with pytest.raises(NotADistribution) as error:
+        as_distribution([1, 3], "p")
+    assert (error.value.field, error.value.kind) == ("p", "sum")
+    assert str(error.value) == "p: probabilities sum to 4, not 1 (rescale them with normalize)"
     with pytest.raises(BadInput, match="nothing to normalise"):
         as_distribution([0, 0], normalize=True)
-    with pytest.raises(BadInput, match="--normalize only rescales"):
-        as_distribution([1, -1, 1], "--p", normalize=True, flag="--normalize")
+    with pytest.raises(NotADistribution, match="rescaling cannot fix a sign; if these are logits, use the softmax "
+                       "calculator") as error:
+        as_distribution([1, -1, 1], "p", normalize=True)
+    assert error.value.kind == "negative" and "entry [1] is −1" in str(error.value)
+
+
+@pytest.mark.parametrize("values, shown", [
+    ([0.5, 0.500001], "1.000001"), ([0.5, 0.4], "0.9"), ([0.3, 0.3], "0.6"), ([1.0, 1e-5], "1.00001"),
+    ([3000, 1], "3001"), ([0.999998, 0.0], "0.999998"),
+])
+def test_a_sum_other_than_one_is_shown_with_the_digits_that_differ(values: list[float], shown: str) -> None:
+    with pytest.raises(NotADistribution, match=f"sum to {re.escape(shown)}, not 1"):
+        as_distribution(values, "probs")
+
+
+def test_huge_entries_normalise_without_overflow() -> None:
+    assert as_distribution([1.5e308, 1.5e308], normalize=True).tolist() == [0.5, 0.5]
 
 
 def test_mismatched_lengths_and_bases() -> None:
@@ -165,3 +183,25 @@ def test_mismatched_lengths_and_bases() -> None:
 def test_certain_outcomes_give_plus_zero_not_minus_zero() -> None:
     r = entropy([0.0, 1.0])
     assert [math.copysign(1.0, x) for x in (*r.terms, r.entropy, r.surprisal[1])] == [1.0] * 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda r: st.integers(1, 4).flatmap(
+    lambda c: distributions(r * c).map(lambda p: p.reshape(r, c)))))
+def test_mutual_information_with_zero_rows_and_columns_matches_entropies(joint: np.ndarray) -> None:
+    r = mutual_information(joint)
+    px, py = joint.sum(1), joint.sum(0)
+    expected = stats.entropy(px) + stats.entropy(py) - stats.entropy(joint.ravel())
+    assert r.mutual_information == pytest.approx(max(expected, 0.0), abs=1e-12)
+
+
+def test_a_row_that_never_happens_is_not_an_overflow() -> None:
+    r = mutual_information(np.array([[0.5, 0.5], [0.0, 0.0]]))
+    assert r.mutual_information == 0.0 and r.h_x == 0.0
+
+
+def test_subnormal_probabilities_keep_their_precision_in_kl() -> None:
+    p, q = np.array([1.0, 0.0, 5e-324]), np.array([1 / 3, 0.0, 2 / 3])
+    r = kl_divergence(p, q)
+    assert r.kl == pytest.approx(special.rel_entr(p, q).sum(), rel=1e-14)
+    assert r.kl_reverse == pytest.approx(special.rel_entr(q, p).sum(), rel=1e-14)

@@ -68,11 +68,27 @@ def test_sampling_frequencies_follow_the_filtered_distribution() -> None:
     assert (again.samples == r.samples).all(), "same seed, same draws"
 
 
-def test_sample_rejects_bad_filters() -> None:
-    with pytest.raises(BadInput, match="top-k"):
+def test_sample_rejects_bad_filters_naming_the_field() -> None:
+    with pytest.raises(BadInput, match="between 1 and the number of logits") as error:
         sample(np.zeros(3), top_k=4)
-    with pytest.raises(BadInput, match="top-p"):
+    assert error.value.field == "top_k"
+    with pytest.raises(BadInput, match=r"in \(0, 1\]") as error:
         sample(np.zeros(3), top_p=0.0)
+    assert error.value.field == "top_p"
+
+
+def test_ties_are_ordered_by_index_as_a_stable_sort_would() -> None:
+    from tutor.maths.probability import descending_order
+
+    rng = np.random.default_rng(3)
+    for values in (rng.integers(0, 5, 1000).astype(float), rng.random(1000), np.zeros(7), np.array([1.0])):
+        assert descending_order(values).tolist() == np.argsort(-values, kind="stable").tolist()
+
+
+def test_huge_logits_divided_by_a_small_temperature_are_refused_by_field() -> None:
+    with pytest.raises(BadInput, match="passes 1.8e308") as error:
+        softmax(np.array([1e308, -1e308]), 0.1)
+    assert error.value.field == "logits"
 
 
 def test_bernoulli_mle() -> None:
