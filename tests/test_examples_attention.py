@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 from scipy.special import softmax
 
+from tutor.calculators.linear import OUR_V as V
+from tutor.calculators.linear import SYLLABUS_K as K
+from tutor.calculators.linear import SYLLABUS_Q as Q
+from tutor.calculators.linear import explain_attention
 from tutor.errors import BadInput
-from tutor.examples.attention import K, Q, V, attention_playground, attention_worked
+from tutor.examples.attention import attention_playground, attention_worked
 from tutor.explain.claims import check_claims, decimals_of
+from tutor.explain.jsonable import worked_to_json
+from tutor.explain.model import Matrix, Note
 from tutor.maths.linalg import attention
 
 
@@ -59,10 +65,44 @@ def test_shift_leaves_softmax_unchanged_for_huge_scores() -> None:
 
 
 def test_playground_rejects_mismatched_shapes() -> None:
-    with pytest.raises(BadInput, match="K has 3 rows"):
+    with pytest.raises(BadInput, match="^v: shape mismatch: K has 3 rows"):
         attention_playground(Q, K, V[:2])
-    with pytest.raises(BadInput, match="d_k = 2"):
+    with pytest.raises(BadInput, match="^k: shape mismatch: Q has d_k = 2"):
         attention_playground(Q, K[:, :1], V)
+
+
+def test_the_lesson_and_the_calculator_are_one_explanation() -> None:
+    """attention_worked is the calculator's explanation under the lesson's title: same steps,
+    same numbers, same JSON."""
+    lesson = attention_worked()
+    calculator = explain_attention(attention(Q, K, V), ("The", "cat", "sat"), ("The", "cat", "sat"), example=True)
+    assert worked_to_json(lesson) == worked_to_json(calculator)
+    assert lesson.title != calculator.title
+
+
+def test_the_unshifted_exponentials_the_syllabus_prints_are_on_the_page() -> None:
+    """exp_row0 is checked against exp(S/√d_k) without the shift, so that table must be shown,
+    with a note relating it to the shifted one: exp(s − max) = exp(s) / exp(max)."""
+    worked = attention_worked()
+    shown = {item.name: item for item in worked.items() if isinstance(item, Matrix)}
+    raw = shown["exp(S/√d_k)"].value
+    np.testing.assert_allclose(raw[0], np.exp(Q[0] @ K.T / np.sqrt(2)), rtol=1e-15)
+    np.testing.assert_allclose(worked.figures["exp_row0"], raw[0])
+    shifted = shown["exp(S/√d_k − row max)"].value
+    np.testing.assert_allclose(shifted, raw / raw.max(axis=1, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(raw / raw.sum(axis=1, keepdims=True), shown["A = softmax"].value, rtol=1e-14)
+    notes = " ".join(item.text for item in worked.items() if isinstance(item, Note))
+    assert "exp(s − max) = exp(s) / exp(max)" in notes
+    checks = {c.name: c for c in worked.with_claims({"exp_row0": [2.028, 1.699, 1.528]}).claims}
+    assert checks["exp_row0"].holds
+
+
+def test_unshifted_exponentials_that_would_overflow_are_not_shown() -> None:
+    worked = attention_playground(Q * 2000, K, V)  # scores near 1,400: e^1400 overflows
+    names = {item.name for item in worked.items() if isinstance(item, Matrix)}
+    assert "exp(S/√d_k)" not in names and "exp_row0" not in worked.figures
+    assert any("would overflow" in item.text for item in worked.items() if isinstance(item, Note))
+    assert np.isfinite(worked.figures["weights"]).all()
 
 
 @pytest.mark.parametrize(("value", "places"), [(0.324, 3), (5.255, 3), (65536, 0), (0.1, 1), (256.0, 0), (1e-05, 5)])

@@ -11,8 +11,9 @@ import scipy.linalg
 import scipy.special
 import scipy.stats
 
+from tutor.calculators.linear import SYLLABUS_K, SYLLABUS_Q
 from tutor.errors import BadInput
-from tutor.examples import REGISTRY, resolve
+from tutor.examples import registry, resolve
 from tutor.examples import linalg as L
 from tutor.examples import spectral as S
 from tutor.explain.model import Matrix, Note, Scalar, Worked
@@ -20,8 +21,8 @@ from tutor.explain.model import Matrix, Note, Scalar, Worked
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "linear-algebra"
 LESSONS = ["01-vectors-and-matrices.md", "02-matrix-multiplication.md",
            "03-eigenvalues-and-eigenvectors.md", "04-svd-and-low-rank.md"]
-MINE = [name for name, target in REGISTRY.items()
-        if target.startswith(("tutor.examples.linalg:", "tutor.examples.spectral:"))]
+MINE = [name for name, entry in registry().items()
+        if entry.function.__module__ in ("tutor.examples.linalg", "tutor.examples.spectral")]
 
 
 def items(worked: Worked) -> dict[str, Matrix | Scalar]:
@@ -71,8 +72,9 @@ def test_vector_playground_numbers_and_bad_input() -> None:
     assert figures["angle"] == pytest.approx(math.degrees(math.atan2(4, 3) - math.atan2(3, 4)))
     with pytest.raises(BadInput, match="^b: "):
         L.vector_playground(np.ones(3), np.ones(2))
-    with pytest.raises(BadInput, match="^a: "):
-        L.vector_playground(np.zeros(2), np.ones(2))
+    with pytest.raises(BadInput, match="^a: contains NaN") as caught:
+        L.vector_playground(np.array([np.nan, 1.0]), np.ones(2))
+    assert caught.value.field == "a"
 
 
 # --- lesson 2 -------------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def test_matmul_playground_against_loops_and_commuting() -> None:
     notes = [i.text for s in L.matmul_playground(np.eye(2) * 2, np.eye(2) + 1).steps for i in s.items
              if isinstance(i, Note)]
     assert any("commute" in n for n in notes)
-    with pytest.raises(BadInput, match="shape mismatch: A is 2×3 and B is 2×3"):
+    with pytest.raises(BadInput, match="^b: shape mismatch: A is 2×3 and B is 2×3"):
         L.matmul_playground(a, a)
 
 
@@ -144,7 +146,7 @@ def test_power_iteration_demo_converges_to_the_characteristic_root() -> None:
 
 def test_attention_matrix_is_the_softmax_of_scaled_scores() -> None:
     weights = S.attention_stochastic_eigen().figures["weights"]
-    expected = scipy.special.softmax(S.Q @ S.K.T / math.sqrt(2), axis=1)
+    expected = scipy.special.softmax(SYLLABUS_Q @ SYLLABUS_K.T / math.sqrt(2), axis=1)
     np.testing.assert_allclose(weights, expected, atol=1e-12)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0)
 
@@ -298,7 +300,7 @@ def test_lesson_loads_computes_and_every_claim_holds(filename: str) -> None:
     from tutor.curriculum.lesson_file import parse_lesson_file
     from tutor.curriculum.model import Example, Playground
     from tutor.explain.claims import check_claims
-    from tutor.examples.playground import run_playground
+    from tutor.curriculum.compute import run_playground
 
     lesson = parse_lesson_file(CONTENT / filename)
     examples = [b for b in lesson.blocks if isinstance(b, Example)]
@@ -313,14 +315,14 @@ def test_lesson_loads_computes_and_every_claim_holds(filename: str) -> None:
 
 @pytest.mark.parametrize("filename, texts, message", [
     ("01-vectors-and-matrices.md", {"b": "1, 2"}, "^b: has 2 entries but a has 4"),
-    ("02-matrix-multiplication.md", {"b": "1, 2, 3"}, "^shape mismatch: A is 2×2 and B is 1×3"),
+    ("02-matrix-multiplication.md", {"b": "1, 2, 3"}, "^b: shape mismatch: A is 2×2 and B is 1×3"),
     ("03-eigenvalues-and-eigenvectors.md", {"matrix": "1, 2, 3; 4, 5, 6"}, "^matrix: .*square"),
     ("04-svd-and-low-rank.md", {"rank": "5"}, "^rank: must be between 1 and 3"),
 ])
 def test_playground_bad_input_is_reported_by_name(filename: str, texts: dict, message: str) -> None:
     from tutor.curriculum.lesson_file import parse_lesson_file
     from tutor.curriculum.model import Playground
-    from tutor.examples.playground import run_playground
+    from tutor.curriculum.compute import run_playground
 
     block = next(b for b in parse_lesson_file(CONTENT / filename).blocks if isinstance(b, Playground))
     with pytest.raises(BadInput, match=message):

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from tutor.calculators.linear import exact
 from tutor.errors import BadInput
-from tutor.explain.model import Matrix, Note, Scalar, Step, Worked
+from tutor.examples.registry import example, playground
+from tutor.explain.format import fit_decimals
+from tutor.explain.model import Item, Note, Scalar, Step, Worked
 from tutor.maths.common import as_matrix, as_vector
-from tutor.maths.linalg import matmul, similarity
+from tutor.maths.linalg import Similarity, matmul, similarity
+from tutor.maths.numerics import Undefined
 
 TOKENS = ("cat", "dog", "car")
 FEATURES = ("animal", "pet", "vehicle", "size")
@@ -47,29 +51,23 @@ def sub(n: int) -> str:
     return str(n).translate(_SUBSCRIPTS)
 
 
-def fit_decimals(value: float | np.ndarray, most: int = 4) -> int:
-    """The fewest decimals (up to `most`) that print every entry exactly: 2.5 → 1, 0.81 → 2."""
-    array = np.asarray(value, dtype=float)
-    for places in range(most + 1):
-        if np.allclose(array, np.round(array, places), rtol=0.0, atol=1e-9):
-            return places
-    return most
-
-
-def exact(name: str, value: np.ndarray, **options: object) -> Matrix:
-    """A `Matrix` shown with just enough decimals for its entries (inputs and exact results)."""
-    return Matrix(name, value, decimals=fit_decimals(value), **options)  # type: ignore[arg-type]
-
-
 def _pair_step(label_a: str, label_b: str, a: np.ndarray, b: np.ndarray) -> Step:
     """The dot product of two embeddings, term by term."""
-    s = similarity(a, b)
+    terms, dot = _ordinary(similarity(a, b))
     return Step(f"{label_a} · {label_b}: multiply feature by feature, then add", (
-        exact(f"{label_a} ⊙ {label_b}", s.terms, caption="products aᵢbᵢ", col_labels=FEATURES),
-        Scalar(f"{label_a} · {label_b}", s.dot, caption="sum of the products", decimals=fit_decimals(s.dot)),
+        exact(f"{label_a} ⊙ {label_b}", terms, caption="products aᵢbᵢ", col_labels=FEATURES),
+        Scalar(f"{label_a} · {label_b}", dot, caption="sum of the products", decimals=fit_decimals(dot)),
     ))
 
 
+def _ordinary(s: Similarity) -> tuple[np.ndarray, float]:
+    """Terms and dot product of vectors well inside the float range (the lesson's own)."""
+    if s.terms is None or not isinstance(s.dot, float):
+        raise ValueError("these vectors are beyond 64-bit floats")
+    return s.terms, s.dot
+
+
+@example()
 def vector_basics() -> Worked:
     """Dot products, norms and cosines of three toy token embeddings."""
     cat, dog, car = EMBEDDINGS
@@ -103,6 +101,7 @@ def vector_basics() -> Worked:
     return Worked("Token embeddings as vectors", steps, figures)
 
 
+@example()
 def matrix_as_function() -> Worked:
     """A 2×4 matrix as a function ℝ⁴ → ℝ²: one token, the basis vectors, linearity, all tokens."""
     cat, _, car = EMBEDDINGS
@@ -131,16 +130,21 @@ def matrix_as_function() -> Worked:
                   {"p_cat": p_cat, "p_car": p_car, "p_sum": p_sum, "batch": batch})
 
 
+@playground()
 def vector_playground(a: np.ndarray, b: np.ndarray) -> Worked:
-    """Dot product, lengths, cosine and angle for any two vectors of the same length."""
+    """Dot product, lengths, cosine and angle for any two vectors of the same length. Entries near
+    1e308 give the true angle; with a zero vector the angle is undefined and no verdict is given."""
     s = similarity(a, b)
+    terms: Item = (exact("a ⊙ b", s.terms, caption="aᵢbᵢ") if s.terms is not None else
+                   Note("Some products aᵢbᵢ are beyond 64-bit floats (past 1.8e308), so they are not "
+                        "listed; the dot product below is computed from the scaled vectors."))
     steps = (
-        Step("Term by term", (exact("a ⊙ b", s.terms, caption="aᵢbᵢ"),)),
+        Step("Term by term", (terms,)),
         Step("Dot product, lengths and angle", (
-            Scalar("a · b", s.dot, decimals=fit_decimals(s.dot)),
+            Scalar("a · b", s.dot, decimals=fit_decimals(s.dot) if isinstance(s.dot, float) else 4),
             Scalar("‖a‖", s.norm_a), Scalar("‖b‖", s.norm_b), Scalar("cos θ", s.cosine),
             Scalar("θ in degrees", s.angle_degrees, decimals=2),
-            Note(_angle_words(s.cosine)),
+            *_angle_words(s),
         )),
     )
     figures = {"dot": s.dot, "norm_a": s.norm_a, "norm_b": s.norm_b, "cosine": s.cosine,
@@ -148,29 +152,35 @@ def vector_playground(a: np.ndarray, b: np.ndarray) -> Worked:
     return Worked("Your two vectors", steps, figures)
 
 
-def _angle_words(cosine: float) -> str:
+def _angle_words(s: Similarity) -> tuple[Item, ...]:
+    """What the angle says in words; nothing when the angle is undefined."""
+    cosine = s.cosine
+    if isinstance(cosine, Undefined):
+        return ()
     if cosine > 0.999999:
-        return "Same direction: one vector is a positive multiple of the other."
-    if cosine < -0.999999:
-        return "Opposite directions."
-    if abs(cosine) < 1e-9:
-        return "Orthogonal: the dot product is zero, the vectors share no direction."
-    return "Pointing roughly the same way." if cosine > 0 else "Pointing roughly opposite ways."
+        words = "Same direction: one vector is a positive multiple of the other."
+    elif cosine < -0.999999:
+        words = "Opposite directions."
+    elif abs(cosine) < 1e-9:
+        words = "Orthogonal: the dot product is zero, the vectors share no direction."
+    else:
+        words = "Pointing roughly the same way." if cosine > 0 else "Pointing roughly opposite ways."
+    return (Note(words),)
 
 
+@example()
 def matvec_rows(w: np.ndarray | None = None, x: np.ndarray | None = None) -> Worked:
     """y = Wx, one output at a time: yᵢ is row i of W dotted with x."""
     w = as_matrix(DEFAULT_W if w is None else w, "W")
     x = as_vector(DEFAULT_X if x is None else x, "x")
     if w.shape[1] != x.size:
-        raise BadInput(f"x: has {x.size} entries but W has {w.shape[1]} columns; "
-                       f"W (m×k) needs x with k entries")
+        raise BadInput(f"has {x.size} entries but W has {w.shape[1]} columns; W (m×k) needs x with k entries", "x")
     product = matmul(w, x[:, None])
     y = product.product[:, 0]
     rows = tuple(
         Step(f"y{sub(i + 1)} = row {i + 1} of W · x", (
             exact(f"row {i + 1}", w[i]),
-            exact(f"w{sub(i + 1)}ⱼ·xⱼ", product.terms[i, 0], caption="products, one per column j"),
+            exact(f"w{sub(i + 1)}ⱼ·xⱼ", product.entry_terms(i, 0), caption="products, one per column j"),
             Scalar(f"y{sub(i + 1)}", float(y[i]), caption="sum of the products", decimals=fit_decimals(y[i])),
         ))
         for i in range(w.shape[0])
@@ -180,9 +190,11 @@ def matvec_rows(w: np.ndarray | None = None, x: np.ndarray | None = None) -> Wor
         exact("y", y),
         Scalar("multiply-adds (m·k)", float(w.size), decimals=0),
     ))
-    return Worked("y = Wx, row by row", (first, *rows, last), {"y": y, "terms": product.terms[:, 0]})
+    terms = np.array([product.entry_terms(i, 0) for i in range(w.shape[0])])
+    return Worked("y = Wx, row by row", (first, *rows, last), {"y": y, "terms": terms})
 
 
+@example()
 def composition(a: np.ndarray | None = None, b: np.ndarray | None = None,
                 x: np.ndarray | None = None) -> Worked:
     """(AB)x = A(Bx) but AB ≠ BA: a stretch and a quarter turn, in both orders."""
@@ -190,7 +202,7 @@ def composition(a: np.ndarray | None = None, b: np.ndarray | None = None,
     b = as_matrix(ROTATE if b is None else b, "B")
     x = as_vector(np.array([1.0, 0.0]) if x is None else x, "x")
     if b.shape[1] != x.size:
-        raise BadInput(f"x: has {x.size} entries but B has {b.shape[1]} columns")
+        raise BadInput(f"has {x.size} entries but B has {b.shape[1]} columns", "x")
     ab = matmul(a, b).product
     bx = matmul(b, x[:, None]).product[:, 0]
     a_bx = matmul(a, bx[:, None]).product[:, 0]
@@ -215,15 +227,16 @@ def composition(a: np.ndarray | None = None, b: np.ndarray | None = None,
     return Worked("Matrix product = composition", steps, figures)
 
 
+@playground()
 def matmul_playground(a: np.ndarray, b: np.ndarray) -> Worked:
     """A·B for any compatible shapes, with entry (1, 1) built as a dot product; the last step sums up."""
     product = matmul(a, b)  # raises BadInput naming A and B on a shape mismatch
     (m, k), n = product.a.shape, product.b.shape[1]
     steps = [Step("Entry (1, 1) = row 1 of A · column 1 of B", (
-        exact("a₁ₖ·bₖ₁", product.terms[0, 0], caption="one product per k"),
+        exact("a₁ₖ·bₖ₁", product.entry_terms(0, 0), caption="one product per k"),
         Scalar("(AB)₁₁", float(product.product[0, 0]), decimals=fit_decimals(product.product[0, 0])),
     ))]
-    summary: list = [exact("AB", product.product)]
+    summary: list[Item] = [exact("AB", product.product)]
     if m == k == n:
         ba = product.b @ product.a
         same = bool(np.allclose(product.product, ba))
@@ -233,11 +246,12 @@ def matmul_playground(a: np.ndarray, b: np.ndarray) -> Worked:
     return Worked("Your product", tuple(steps), {"product": product.product, "cost": m * k * n})
 
 
+@example()
 def layer_cost(tokens: int = 1024, d_in: int = 4096, d_out: int = 4096) -> Worked:
     """Multiply-adds for one linear layer applied to a whole sequence: X (T×d_in) · W (d_in×d_out)."""
     for name, value in (("tokens", tokens), ("d_in", d_in), ("d_out", d_out)):
         if value < 1:
-            raise BadInput(f"{name}: must be a positive whole number, got {value}")
+            raise BadInput(f"must be a positive whole number, got {value}", name)
     per_token, total = d_in * d_out, tokens * d_in * d_out
     steps = (Step(f"X ({tokens}×{d_in}) · W ({d_in}×{d_out}) → {tokens}×{d_out}", (
         Note(f"One token: {d_in:,} × {d_out:,} = **{per_token:,}** multiply-adds."),
