@@ -153,9 +153,21 @@ def test_parse_int_accepts_whole_numbers(text: str, expected: int) -> None:
     assert parse_int(text, "n") == expected
 
 
-@pytest.mark.parametrize("text", ["1.5", "ten", "nan", "1e400", ""])
+@pytest.mark.parametrize("text", ["1.5", "ten", "nan", "inf", "", "1_000", "1e-3"])
 def test_parse_int_rejects_the_rest(text: str) -> None:
     with pytest.raises(BadInput, match="not a whole number"):
+        parse_int(text, "n")
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1e20", 10**20), ("100000000000000000000", 10**20),
+                                                ("4,096", 4096), ("−3", -3), ("1E3", 1000)])
+def test_parse_int_reads_exactly_what_was_written(text: str, expected: int) -> None:
+    assert parse_int(text, "n") == expected
+
+
+@pytest.mark.parametrize("text", ["1e400", "9" * 100_000, "1e999999999"])
+def test_parse_int_refuses_huge_numbers_quickly(text: str) -> None:
+    with pytest.raises(BadInput, match="too large"):
         parse_int(text, "n")
 
 

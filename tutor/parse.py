@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal, InvalidOperation
 import re
 import sys
 from pathlib import Path
@@ -225,18 +226,22 @@ def parse_int(text: str, what: str, minimum: int | None = None, maximum: int | N
     return value
 
 
+MAX_WHOLE_DIGITS = 60
+
+
 def _whole(text: str, what: str) -> int:
+    """``12``, ``4,096``, ``−3``, ``1e3`` or ``1e20``, read exactly (as a decimal, not a float);
+    more than 60 digits is refused as too large before any big integer is built."""
     text = _ungrouped(text.translate(_MINUSES))
-    if "_" not in text and len(text) <= 20:
-        try:
-            return int(text)
-        except ValueError:
-            pass
     try:
-        number = float(text) if "_" not in text else math.nan
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or not number.is_integer() or abs(number) > 2**53:
+        number = Decimal(text) if "_" not in text else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise BadInput(f"'{_short(text)}' is not a whole number", what)
+    if number != 0 and number.adjusted() >= MAX_WHOLE_DIGITS:
+        raise BadInput(f"'{_short(text)}' is too large (more than {MAX_WHOLE_DIGITS} digits)", what)
+    if number != number.to_integral_value():
         raise BadInput(f"'{_short(text)}' is not a whole number", what)
     return int(number)
 

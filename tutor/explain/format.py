@@ -83,8 +83,8 @@ def format_column(values: Iterable[float], decimals: int) -> list[str]:
     numbers = [complex(v) if isinstance(v, (complex, np.complexfloating)) else v for v in values]
     real = [float(v.real) if isinstance(v, complex) else float(v) for v in numbers]
     finite = [v for v in real if math.isfinite(v)]
-    whole = all(v.is_integer() for v in finite) and decimals == 0
-    if not whole and any(needs_scientific(v, decimals) for v in finite if v != 0):
+    whole = all(v.is_integer() for v in finite) and decimals == 0 and all(abs(v) < 1e16 for v in finite)
+    if not whole and any(needs_scientific(v, decimals) or abs(v) >= 1e16 for v in finite if v != 0):
         return [format_number(v, decimals) if isinstance(v, complex) else _sci_or_special(float(v), decimals)
                 for v in numbers]
     return [format_number(v, decimals) if isinstance(v, complex) or not math.isfinite(float(v))
