@@ -20,12 +20,12 @@ from typer.testing import CliRunner
 from tutor.cli.app import app
 
 CALCULATORS: dict[str, tuple[str, ...]] = {
-    "entropy": ("entropy", "unit"),
-    "cross-entropy": ("cross_entropy", "entropy_p", "kl"),
-    "kl": ("kl", "kl_reverse"),
-    "mutual-information": ("mutual_information",),
-    "softmax": ("probs",),
-    "sample": ("probs", "samples"),
+    "entropy": ("result",),  # headline keys under "result": tests/test_information_cli_json.py
+    "cross-entropy": ("result",),
+    "kl": ("result",),
+    "mutual-information": ("result",),
+    "softmax": ("result",),  # headline keys under "result": tests/test_probability_cli_json.py
+    "sample": ("result",),
     "attention": ("result",),  # headline keys under "result": tests/test_calc_linear.py
     "matmul": ("result",),
     "eigen": ("result",),
@@ -36,10 +36,10 @@ CALCULATORS: dict[str, tuple[str, ...]] = {
     "layernorm-grad": ("result",),
     "adam": ("result",),  # headline keys under "result": tests/test_optimization_explain.py
     "lr-schedule": ("result",),
-    "mle": ("params", "log_likelihood"),
-    "bayes": ("posterior",),
-    "expectation": ("mean", "variance"),
-    "compression": ("entropy", "code_lengths", "expected_length"),
+    "mle": ("result",),
+    "bayes": ("result",),
+    "expectation": ("result",),
+    "compression": ("result",),
 }
 DISTRIBUTION_OPTIONS = {
     "entropy": "--probs", "cross-entropy": "--p", "kl": "--q", "mutual-information": "--joint",
@@ -92,43 +92,44 @@ def test_json_has_inputs_steps_and_the_headline_keys(name: str, keys: tuple[str,
 # --- values through the CLI ----------------------------------------------------------------
 
 def test_entropy_units() -> None:
-    assert calc("entropy", "--base", "2")["entropy"] == pytest.approx(1.75)
+    assert calc("entropy", "--base", "2")["result"]["entropy"] == pytest.approx(1.75)
     nats = calc("entropy", "--probs", "[0.5, 0.5]")
-    assert (nats["entropy"], nats["unit"]) == (pytest.approx(math.log(2)), "nats")
-    assert calc("entropy", "--probs", "0.1 0.9", "--base", "10")["unit"] == "bans"
+    assert (nats["result"]["entropy"], nats["inputs"]["unit"]) == (pytest.approx(math.log(2)), "nats")
+    assert calc("entropy", "--probs", "0.1 0.9", "--base", "10")["inputs"]["unit"] == "bans"
 
 
 def test_cross_entropy_is_entropy_plus_kl() -> None:
     data = calc("cross-entropy", "--p", "0.2,0.5,0.3", "--q", "0.3,0.3,0.4")
-    assert data["cross_entropy"] == pytest.approx(data["entropy_p"] + data["kl"])
-    assert calc("cross-entropy")["cross_entropy"] == pytest.approx(-math.log(0.7))
+    assert data["result"]["cross_entropy"] == pytest.approx(data["steps"]["entropy_p"] + data["steps"]["kl"])
+    assert calc("cross-entropy")["result"]["cross_entropy"] == pytest.approx(-math.log(0.7))
 
 
-def test_kl_infinity_is_reported_as_the_string_inf_and_said_plainly() -> None:
+def test_kl_infinity_is_null_explained_as_infinite_and_said_plainly() -> None:
     data = calc("kl", "--p", "0.5,0.5", "--q", "1,0")
-    assert data["kl"] == "inf" and data["kl_reverse"] == pytest.approx(math.log(2))
+    assert data["result"]["kl"] is None and data["special"]["result.kl"] == {"kind": "infinite", "sign": 1}
+    assert data["result"]["kl_reverse"] == pytest.approx(math.log(2))
     assert data["steps"]["infinite_at"] == [1]
     text = run("kl", "--p", "0.5,0.5", "--q", "1,0").stdout
     assert "infinite" in text and "q gives probability 0 to outcome 1" in " ".join(text.split())
 
 
 def test_mutual_information_of_a_copy_is_the_entropy() -> None:
-    assert calc("mutual-information", "--joint", "0.5,0; 0,0.5", "--base", "2")["mutual_information"] == pytest.approx(1.0)
+    assert calc("mutual-information", "--joint", "0.5,0; 0,0.5", "--base", "2")["result"]["mutual_information"] == pytest.approx(1.0)
 
 
 def test_softmax_temperature_and_stability() -> None:
     data = calc("softmax", "--logits", "1000,999", "--temperature", "1")
-    assert data["probs"][0] == pytest.approx(1 / (1 + math.exp(-1)))
+    assert data["result"]["probs"][0] == pytest.approx(1 / (1 + math.exp(-1)))
     assert data["steps"]["max"] == 1000
     hot = calc("softmax", "-t", "0.5")
-    assert hot["probs"][0] > calc("softmax")["probs"][0]
+    assert hot["result"]["probs"][0] > calc("softmax")["result"]["probs"][0]
 
 
 def test_sample_filters_and_seed() -> None:
     data = calc("sample", "--top-k", "2", "-n", "50", "--seed", "3")
-    assert len(data["samples"]) == 50 and set(data["samples"]) <= {0, 1}
-    assert sum(data["probs"]) == pytest.approx(1.0) and data["probs"][2:] == [0.0, 0.0, 0.0]
-    assert calc("sample", "--seed", "3")["samples"] == calc("sample", "--seed", "3")["samples"]
+    assert len(data["result"]["samples"]) == 50 and set(data["result"]["samples"]) <= {0, 1}
+    assert sum(data["result"]["probs"]) == pytest.approx(1.0) and data["result"]["probs"][2:] == [0.0, 0.0, 0.0]
+    assert calc("sample", "--seed", "3")["result"]["samples"] == calc("sample", "--seed", "3")["result"]["samples"]
 
 
 def test_calculus_calculators() -> None:
@@ -164,20 +165,20 @@ def test_optimisation_calculators() -> None:
 
 
 def test_probability_calculators() -> None:
-    assert calc("mle")["params"] == {"p": 0.75}
-    cat = calc("mle", "--dist", "categorical", "--data", "a b a")
-    assert cat["params"] == {"categories": ["a", "b"], "probs": [pytest.approx(2 / 3), pytest.approx(1 / 3)]}
-    gauss = calc("mle", "--dist", "gaussian", "--data", "1,3")
-    assert gauss["params"]["mu"] == 2 and gauss["params"]["sigma2"] == 1
-    assert calc("bayes")["posterior"][0] == pytest.approx(0.0095 / 0.059)
-    die = calc("expectation")
+    assert calc("mle")["result"]["p"] == 0.75
+    cat = calc("mle", "--dist", "categorical", "--data", "a b a")["result"]
+    assert (cat["categories"], cat["probs"]) == (["a", "b"], [pytest.approx(2 / 3), pytest.approx(1 / 3)])
+    gauss = calc("mle", "--dist", "gaussian", "--data", "1,3")["result"]
+    assert gauss["mu"] == 2 and gauss["sigma2"] == 1
+    assert calc("bayes")["result"]["posterior"][0] == pytest.approx(0.0095 / 0.059)
+    die = calc("expectation")["result"]
     assert (die["mean"], die["variance"]) == (pytest.approx(3.5), pytest.approx(35 / 12))
 
 
 def test_compression_codes() -> None:
     data = calc("compression")
-    assert data["code_lengths"] == [1, 2, 3, 3] and data["expected_length"] == pytest.approx(1.9)
-    assert data["unit"] == "bits"
+    assert data["result"]["code_lengths"] == [1, 2, 3, 3] and data["result"]["expected_length"] == pytest.approx(1.9)
+    assert data["inputs"]["unit"] == "bits" and data["steps"]["bound_holds"] is True
 
 
 # --- inputs from files and stdin -----------------------------------------------------------
@@ -185,11 +186,11 @@ def test_compression_codes() -> None:
 def test_values_can_come_from_a_file(tmp_path: Path) -> None:
     path = tmp_path / "joint.json"
     path.write_text("[[0.25, 0.25], [0.25, 0.25]]", encoding="utf-8")
-    assert calc("mutual-information", "--joint", f"@{path}")["mutual_information"] == pytest.approx(0, abs=1e-12)
+    assert calc("mutual-information", "--joint", f"@{path}")["result"]["mutual_information"] == pytest.approx(0, abs=1e-12)
 
 
 def test_dash_reads_stdin() -> None:
-    assert calc("entropy", "--probs", "-", input="0.5 0.5\n")["entropy"] == pytest.approx(math.log(2))
+    assert calc("entropy", "--probs", "-", input="0.5 0.5\n")["result"]["entropy"] == pytest.approx(math.log(2))
     assert calc("matmul", "--a", "-", "--b", "1;1", input="1,2\n3,4\n")["result"]["product"] == [[3.0], [7.0]]
 
 
@@ -270,7 +271,7 @@ def test_negative_probabilities_are_rejected_even_with_normalize(name: str) -> N
 
 def test_normalize_rescales_counts() -> None:
     assert calc("entropy", "--probs", "3,1", "--normalize")["inputs"]["probs"] == [0.75, 0.25]
-    assert calc("compression", "--probs", "2,1,1", "--normalize")["expected_length"] == pytest.approx(1.5)
+    assert calc("compression", "--probs", "2,1,1", "--normalize")["result"]["expected_length"] == pytest.approx(1.5)
 
 
 @pytest.mark.parametrize("args, option", [
@@ -337,7 +338,7 @@ def test_overflow_is_one_line_not_a_warning_and_an_inf(args: tuple[str, ...]) ->
 
 def test_intended_infinities_still_pass_under_the_overflow_guard() -> None:
     assert calc("lr-schedule", "--schedule", "1/t^400")["result"]["partial_sum_eta"] == pytest.approx(1.0)
-    assert calc("softmax", "--logits", "1e308,-1e308")["probs"] == [1.0, 0.0]
+    assert calc("softmax", "--logits", "1e308,-1e308")["result"]["probs"] == [1.0, 0.0]
     assert calc("attention", "--causal")["steps"]["scaled"][0][1] is None  # −∞, explained in "special"
 
 
