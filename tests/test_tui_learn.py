@@ -310,6 +310,21 @@ HOSTILE = ["1e308, 1e308; 1e308, 1e308; 1e308, 1e308", "nan, 1; 1, 1; 1, 1", "1,
            "\x1b[31m1, 2\x1b[0m", "", "[[1, 2], [3", "inf, 1; 1, 1; 1, 1", "1e999", "-", "@/etc/passwd"]
 
 
+async def test_hostile_values_in_one_box_each_give_one_red_line(catalog: Catalog) -> None:
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        box = app.screen.query_one("#pg-q", Input)
+        box.focus()
+        for value in ["nan, 1; 1, 1; 1, 1", "1,,2", "1, 2" * 2500, "\x1b[31m1, 2\x1b[0m", "1.7e308, 1.7e308; 1, 1; 1, 1"]:
+            box.value = value
+            await pilot.press("enter")
+            await settle(app, pilot)
+            error = block_text(app.screen.query_one("#pg-error", Static)).strip()
+            assert error.startswith("⚠ ") and "\x1b" not in error and len(error) < 300, (value[:20], error)
+        assert app.screen.query_one("#pg-result", RichBlock).has_class("-stale")
+
+
 @pytest.mark.slow
 async def test_hostile_values_give_one_red_line_in_every_playground(catalog: Catalog) -> None:
     app = TutorApp(catalog, MemoryRecorder(), start=written(catalog)[0])

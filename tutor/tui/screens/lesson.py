@@ -108,7 +108,7 @@ class LessonScreen(Screen[None]):
         self.revealed = self.view.steps_revealed()
 
     def on_lesson_computed(self, message: LessonComputed) -> None:
-        self.call_after_refresh(self._track_scroll)  # after the view has restored the offset
+        self.call_after_refresh(self._track_scroll, message.generation)  # after the offset is restored
 
     def on_lesson_chosen(self, message: LessonChosen) -> None:
         slot = message.slot
@@ -119,8 +119,9 @@ class LessonScreen(Screen[None]):
 
     # -- the learner's place -------------------------------------------------------------
 
-    def _track_scroll(self) -> None:
-        self._tracking = True
+    def _track_scroll(self, generation: int) -> None:
+        """From now on the scroll offset is the learner's (unless another lesson came since)."""
+        self._tracking = generation == self.view.generation
 
     def _scrolled(self) -> None:
         if self._tracking and self._scroll_timer is None:

@@ -51,13 +51,14 @@ class PlaygroundView(Vertical):
         self.shown_result = False  # a good result is (or was) on screen
 
     def compose(self) -> ComposeResult:
-        yield Label(f"Playground · {self.playground.title}  (edit, then Enter)", classes="pg-title")
+        yield Label(f"Playground · {self.playground.title}  (edit, Enter to run, Esc to leave)",
+                    classes="pg-title", markup=False)
         for spec in self.playground.inputs:
             with Horizontal(classes="pg-row"):
-                yield Label(spec.label, classes="pg-label")
+                yield Label(spec.label, classes="pg-label", markup=False)
                 yield Input(value=spec.default, id=f"pg-{spec.name}", tooltip=spec.help or None, validate_on=())
             if spec.help:
-                yield Static(spec.help, classes="pg-help")
+                yield Static(spec.help, classes="pg-help", markup=False)
         yield Button("Run", variant="success", id="pg-run")
         yield Static("", id="pg-error", markup=False)
         yield RichBlock(computed_renderable(None), id="pg-result")
