@@ -78,17 +78,25 @@ def format_number(value: object, decimals: int = 4) -> str:
     return fixed(number, decimals)
 
 
-def format_column(values: Iterable[float], decimals: int) -> list[str]:
-    """Numbers that share a table: scientific for all if any one needs it, else fixed for all."""
-    numbers = [complex(v) if isinstance(v, (complex, np.complexfloating)) else v for v in values]
-    real = [float(v.real) if isinstance(v, complex) else float(v) for v in numbers]
+def format_column(values: Iterable[object], decimals: int) -> list[str]:
+    """Numbers that share a table: scientific for all if any one needs it, else fixed for all.
+    `Undefined` and `Beyond` entries are written as such, whatever the others are."""
+    items = list(values)
+    special = {i: format_number(v) for i, v in enumerate(items) if isinstance(v, (Undefined, Beyond))}
+    if special:
+        rest = iter(format_column([v for i, v in enumerate(items) if i not in special], decimals))
+        return [special[i] if i in special else next(rest) for i in range(len(items))]
+    numbers: list[complex | float] = [
+        complex(v) if isinstance(v, (complex, np.complexfloating)) else float(v)  # type: ignore[arg-type]
+        for v in items]
+    real = [v.real if isinstance(v, complex) else v for v in numbers]
     finite = [v for v in real if math.isfinite(v)]
     whole = all(v.is_integer() for v in finite) and decimals == 0 and all(abs(v) < 1e16 for v in finite)
     if not whole and any(needs_scientific(v, decimals) or abs(v) >= 1e16 for v in finite if v != 0):
-        return [format_number(v, decimals) if isinstance(v, complex) else _sci_or_special(float(v), decimals)
+        return [format_number(v, decimals) if isinstance(v, complex) else _sci_or_special(v, decimals)
                 for v in numbers]
-    return [format_number(v, decimals) if isinstance(v, complex) or not math.isfinite(float(v))
-            else fixed(float(v), decimals) for v in numbers]
+    return [format_number(v, decimals) if isinstance(v, complex) or not math.isfinite(v)
+            else fixed(v, decimals) for v in numbers]
 
 
 def _sci_or_special(value: float, decimals: int) -> str:

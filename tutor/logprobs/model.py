@@ -141,17 +141,10 @@ def index_of(item: dict[str, Any], default: int) -> int:
 
 
 def number_text(value: float) -> str:
-    """A number inside a message: 4 significant digits, typographic minus, ∞ for infinity. The
-    same style as `tutor.explain.format.compact`, which this layer sits below and cannot import."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    text = f"{value:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return "−" + text[1:] if text.startswith("-") else text
+    """A number inside a message, in the house style (`tutor.explain.format.compact`)."""
+    from tutor.explain.format import compact
+
+    return "NaN" if math.isnan(value) else compact(value)
 
 
 def short(value: object) -> str:

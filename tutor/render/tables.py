@@ -126,14 +126,16 @@ class MatrixTable:
         return blocks
 
     def table(self, columns: Sequence[int], title: str | None, caption: str | None) -> Table:
-        table = Table(title=title, caption=caption, box=box.SQUARE, show_header=self.show_header,
-                      title_style="bold", caption_style="dim", padding=(0, 1), expand=False)
+        # Labels and titles are Text, never markup: a token such as "[/INST]" is shown as typed.
+        table = Table(title=Text(title) if title else None, caption=Text(caption) if caption else None,
+                      box=box.SQUARE, show_header=self.show_header, title_style="bold", caption_style="dim",
+                      padding=(0, 1), expand=False)
         if self.grid.labels is not None:
             table.add_column("", style="dim", no_wrap=True)
         for j in columns:
-            table.add_column(self.grid.headers[j], justify="right", no_wrap=True)
+            table.add_column(Text(self.grid.headers[j]), justify="right", no_wrap=True)
         for i, row in enumerate(self.grid.cells):
-            label = [self.grid.labels[i]] if self.grid.labels is not None else []
+            label = [Text(self.grid.labels[i])] if self.grid.labels is not None else []
             table.add_row(*label, *(self._cell(i, j, row[j]) for j in columns))
         return table
 
@@ -162,7 +164,7 @@ class MatrixTable:
 
     def stacked(self) -> Text:
         """Too narrow for even one column: one ``row, column = value`` line per entry."""
-        lines = Text(self.title, style="bold")
+        lines = Text(self.title, style="bold")  # plain Text: no markup
         for i, row in enumerate(self.grid.cells):
             name = self.grid.labels[i] if self.grid.labels else str(i + 1)
             for j, cell in enumerate(row):
@@ -177,7 +179,7 @@ def vector_summary(name: str, value: np.ndarray, decimals: int = 4, caption: str
     v = np.asarray(value, dtype=float).ravel()
     n = v.size
     table = Table.grid(padding=(0, 2))
-    table.title = shape_label(name, v)
+    table.title = Text(shape_label(name, v))
     table.title_style = "bold"
     table.title_justify = "left"
     table.add_column(style="dim", no_wrap=True)
@@ -195,7 +197,7 @@ def vector_summary(name: str, value: np.ndarray, decimals: int = 4, caption: str
     if finite.size < n:
         table.add_row("not finite", f"{n - finite.size:,} entries (∞, −∞ or undefined)")
     if caption:
-        table.caption = caption
+        table.caption = Text(caption)
         table.caption_style = "dim"
     return table
 
