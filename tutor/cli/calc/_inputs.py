@@ -13,12 +13,15 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from tutor import parse
 from tutor.errors import BadInput
+
+if TYPE_CHECKING:
+    from tutor.explain.model import Worked
 
 BASES = {"e": "e", "ln": "e", "nat": "e", "nats": "e", "2": "2", "bit": "2", "bits": "2", "10": "10", "ban": "10", "bans": "10"}
 VECTOR_FORMS = "a vector: 0.1,0.2,0.7 or \"0.1 0.2 0.7\" or a JSON array; @file reads a file, - reads stdin"
@@ -183,12 +186,9 @@ def same_size(first: Any, second: Any, names: tuple[str, str], what: str = "entr
         )
 
 
-def emit(as_json: bool, worked: Any, _legacy_explanation: Any = None) -> None:
-    """Print the explanation `worked` (a `tutor.explain.model.Worked`) for people, or its JSON
-    view for scripts: two views of one object."""
-    if _legacy_explanation is not None:  # TRANSITIONAL: calculators not yet on the Worked model
-        _legacy_emit(as_json, worked, _legacy_explanation)
-        return
+def emit(as_json: bool, worked: Worked) -> None:
+    """Print the explanation `worked` for people, or its JSON view for scripts: two views of
+    one object."""
     if as_json:
         from tutor.cli.calc._common import print_json
         from tutor.explain.jsonable import worked_to_json
@@ -199,17 +199,3 @@ def emit(as_json: bool, worked: Any, _legacy_explanation: Any = None) -> None:
     from tutor.render.worked import worked_renderable
 
     console().print(worked_renderable(worked))
-
-
-def _legacy_emit(as_json: bool, payload: Any, explanation: Any) -> None:  # TRANSITIONAL, removed once all calculators return a Worked
-    from tutor.cli.calc._common import console, print_json
-    from tutor.render.explain import group
-
-    if as_json:
-        print_json(payload())
-    else:
-        console().print(group(explanation()))
-
-
-def record(calculator: str, inputs: dict[str, Any], steps: dict[str, Any], **results: Any) -> dict[str, Any]:  # TRANSITIONAL
-    return {"calculator": calculator, "inputs": inputs, "steps": steps, **results}
