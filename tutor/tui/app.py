@@ -46,13 +46,18 @@ class TutorApp(App[None]):
         self.writer = ProgressWriter(self.recorder, on_warning=lambda text: self.post_message(ProgressProblem(text)))
         self.session: Session | None = None
         self.unsaved = 0  # progress calls still queued when the app closed (QUIT_WAIT ran out)
+        self.lessons: LessonScreen | None = None
         for mode, screen in self.modes().items():
             self.add_mode(mode, screen)
 
     def modes(self) -> dict[str, Callable[[], Screen[None]]]:
         """One screen per mode. The quiz ("quiz") and progress ("progress") screens go here,
         with a global key each to switch (`self.switch_mode(...)`)."""
-        return {"lesson": lambda: LessonScreen(self._session())}
+        return {"lesson": self._lesson_screen}
+
+    def _lesson_screen(self) -> LessonScreen:
+        self.lessons = LessonScreen(self._session())
+        return self.lessons
 
     def _session(self) -> Session:
         if self.session is None:  # the one round of progress reads, before the first screen
@@ -65,9 +70,8 @@ class TutorApp(App[None]):
 
     @property
     def current(self) -> Slot | None:
-        """The lesson shown, if the lesson screen is up (for tests and scripts)."""
-        screen = self.screen
-        return screen.shown if isinstance(screen, LessonScreen) else None
+        """The lesson shown on the lesson screen (for tests and scripts)."""
+        return None if self.lessons is None else self.lessons.shown
 
     async def on_mount(self) -> None:
         for problem in self.catalog.problems:

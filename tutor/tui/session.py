@@ -35,7 +35,7 @@ class Session:
         resume = recorder.resume_point()
         if resume is not None and resume[0] in written:
             places[resume[0]] = Place(resume[1], resume[2])
-        first = asked
+        first = asked if asked is not None and asked.written else None
         if first is None and resume is not None:
             first = next((s for s in catalog.slots if s.id == resume[0] and s.written), None)
         if first is None:
