@@ -291,7 +291,7 @@ def test_nan_and_infinity(args: tuple[str, ...], option: str) -> None:
 def test_unreadable_file(name: str, option: str, tmp_path: Path) -> None:
     missing = tmp_path / "missing.txt"
     args = ("--k", "1,2", "--v", "1") if name == "attention" else ()
-    line = bad(name, option, f"@{missing}", *args, option=option, match="no such file")
+    line = bad(name, option, f"@{missing}", *args, option=option, match="No such file or directory")
     assert "missing.txt" in line
 
 
