@@ -147,6 +147,10 @@ class MatrixTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         blocks = self.blocks(options.max_width)
         if len(blocks) == 1:
+            if len(self.title) > self._block_width(blocks[0]) and len(self.title) <= options.max_width:
+                yield Text(self.title, style="bold")  # a title wider than its table stays on one line
+                yield self.table(blocks[0], None, self.caption)
+                return
             yield self.table(blocks[0], self.title, self.caption)
             return
         if not self.show_header:  # blocks need column numbers to say which columns they hold
