@@ -103,3 +103,15 @@ def test_safe_norm_does_not_overflow_and_knows_when_it_must() -> None:
     huge = safe_norm(np.array([1.5e308, 1.5e308]))
     assert isinstance(huge, Beyond) and huge.log10 == pytest.approx(math.log10(1.5 * math.sqrt(2)) + 308)
     assert safe_norm(np.zeros(3)) == 0.0
+
+
+def test_a_real_entry_is_never_shown_as_zero_beside_a_huge_one() -> None:
+    from rich.console import Console
+
+    from tutor.render.worked import worked_renderable
+
+    worked = Worked("w", (Step("s", (Matrix("Q", np.array([[1e308, 0.5]])),)),))
+    console = Console(width=80, color_system=None)
+    with console.capture() as capture:
+        console.print(worked_renderable(worked))
+    assert "5.000e-01" in capture.get() and "1.000e+308" in capture.get()

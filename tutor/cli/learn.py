@@ -16,7 +16,12 @@ def learn(
     from tutor.tui.app import TutorApp
     from tutor.tui.progress_recorder import open_recorder
 
-    TutorApp(catalog, recorder=open_recorder(), start=start).run()
+    import sys
+
+    app = TutorApp(catalog, recorder=open_recorder(), start=start)
+    app.run()
+    if app.unsaved:
+        sys.stderr.write(f"llmtutor: warning: {app.unsaved} progress update(s) could not be saved before exit\n")
 
 
 def register(app: typer.Typer) -> None:

@@ -83,13 +83,14 @@ def matrix_renderable(item: Matrix) -> RenderableType:
 
 
 def _without_noise(array: np.ndarray) -> np.ndarray:
-    """Show rounding debris such as 2.3e-16 beside entries of size ~1 as 0 (display only)."""
+    """Show rounding debris such as 2.3e-16 beside entries of size ~1 as 0 (display only). Only
+    truly tiny values qualify, so a real entry (0.5 beside 1e308) is never shown as 0."""
     if array.dtype.kind != "f" or array.size == 0:
         return array
     ok = np.isfinite(array)
     magnitude = np.abs(np.where(ok, array, 0))
     scale = float(magnitude.max())
-    tiny = ok & (magnitude < 1e-12 * max(scale, 1.0))
+    tiny = ok & (magnitude < 1e-12 * min(max(scale, 1.0), 1e3))  # 2e-16 beside 1, never 0.5 beside 1e308
     return np.where(tiny, 0.0, array) if tiny.any() else array
 
 
