@@ -82,7 +82,9 @@ def test_ties_are_ordered_by_index_as_a_stable_sort_would() -> None:
 
     rng = np.random.default_rng(3)
     for values in (rng.integers(0, 5, 1000).astype(float), rng.random(1000), np.zeros(7), np.array([1.0])):
-        assert descending_order(values).tolist() == np.argsort(-values, kind="stable").tolist()
+        order, ranked = descending_order(values)
+        assert order.tolist() == np.argsort(-values, kind="stable").tolist()
+        assert ranked.tolist() == values[order].tolist()
 
 
 def test_huge_logits_divided_by_a_small_temperature_are_refused_by_field() -> None:

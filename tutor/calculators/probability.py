@@ -87,7 +87,7 @@ def explain_sample(r: Sampling) -> Worked:
     """Temperature, top-k, top-p, renormalise, draw: each filter's mask and distribution."""
     size, t = r.probs.size, r.softmax.temperature
     order_labels = labels_for(r.order.tolist() if size <= LABELLED else (), size)
-    kept_order = r.order[r.kept[r.order]]
+    kept_order = r.order[: int(r.kept.sum())]  # both filters keep a prefix of the most-likely order
     steps = (
         Step("Temperature: p = softmax(z / T)", (
             Matrix(f"softmax(z/{compact(t)})" if t != 1.0 else "softmax(z)", r.softmax.probs, key="temperature_probs"),

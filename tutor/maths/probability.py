@@ -91,7 +91,7 @@ def sample(
     base = softmax(logits, temperature)
     size = base.probs.size
     _check_filters(size, top_k, top_p, n)
-    order = descending_order(base.probs)
+    order, ranked = descending_order(base.probs)
     kept_k = np.ones(size, dtype=bool)
     after_k = base.probs
     if top_k is not None and top_k < size:
@@ -99,7 +99,8 @@ def sample(
         kept_k[order[:top_k]] = True
         after_k = np.where(kept_k, base.probs, 0.0)
         after_k /= after_k.sum()
-    cumulative = np.cumsum(after_k[order])
+        ranked = after_k[order]
+    cumulative = np.cumsum(ranked)
     kept, probs = kept_k, after_k
     if top_p is not None and top_p < 1:
         count = int(np.searchsorted(cumulative, top_p - 1e-12)) + 1  # smallest prefix reaching top_p
@@ -122,20 +123,21 @@ def _check_filters(size: int, top_k: int | None, top_p: float | None, n: int) ->
         raise BadInput(f"must be at least 1, got {n:,}", "n")
 
 
-def descending_order(values: np.ndarray) -> np.ndarray:
+def descending_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Indices sorting `values` largest first, equal values by index (as a stable sort would),
-    in the time of numpy's fast unstable argsort: ties, if any, are reordered afterwards."""
-    order = np.argsort(-values)
+    and the values in that order. Costs numpy's fast unstable argsort: ties, if any, are put in
+    index order afterwards."""
+    order = np.argsort(values)[::-1]
     ranked = values[order]
     starts = np.empty(ranked.size, dtype=bool)
     starts[:1] = True
     np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
     if starts.all():
-        return order
+        return order, ranked
     group = np.cumsum(starts) - 1  # which run of equal values each position belongs to
     keys = group.astype(np.int64) * ranked.size + order
     keys.sort()
-    return keys % ranked.size
+    return keys % ranked.size, ranked  # equal values: the ranked values are unchanged
 
 
 @dataclass(frozen=True)
