@@ -95,3 +95,14 @@ def test_ease_and_interval_stay_in_range(history) -> None:
         assert state.ease >= MIN_EASE
         assert state.interval_days >= 1
         assert state.due == state.last_answered + timedelta(days=state.interval_days)
+
+
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.booleans(), st.floats(0, 200), st.integers(0, 10**6)),
+                max_size=40))
+def test_schedule_is_review_folded_over_each_questions_answers(answers) -> None:
+    attempts = [Attempt(q, ok, s, T0 + timedelta(minutes=m), str(i))
+                for i, (q, ok, s, m) in enumerate(answers)]
+    expected: dict = {}
+    for attempt in sorted(attempts, key=lambda a: (a.at, a.order)):
+        expected[attempt.question] = review(expected.get(attempt.question), attempt)
+    assert schedule(attempts) == expected
