@@ -59,9 +59,12 @@ def kill_appender(home: Path, rng: random.Random, round_: int, pad: int) -> set[
     """Start an appender, SIGKILL it after a random while; the answer ids it acknowledged."""
     writer = spawn(APPENDER, f"r{round_}", str(pad), home=home)
     assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+    # Wait for one acknowledged answer, so every round counts however loaded the machine is;
+    # the kill then lands at a random moment of the appends that follow.
+    first = writer.stdout.readline()
     time.sleep(rng.uniform(0.0, 0.15))
     writer.send_signal(signal.SIGKILL)
-    rest = writer.stdout.read()
+    rest = first + writer.stdout.read()
     writer.wait(timeout=10)
     return {line.split()[1] for line in rest.splitlines() if line.startswith("answer ")}
 

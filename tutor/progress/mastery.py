@@ -17,14 +17,12 @@ one given when its answer was recorded; failing that, the question id's first se
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tutor.errors import ContentError
+from tutor.plan import load_plan
 from tutor.progress.model import Progress, Resume
 from tutor.progress.schedule import ReviewState, due
 
@@ -62,35 +60,12 @@ class Syllabus:
         return tuple(lesson for p in self.pillars for lesson in p.lessons)
 
 
-def _syllabus_path() -> Path:
-    from tutor.resources import content_dir
-
-    return content_dir() / "syllabus.toml"
-
-
-@lru_cache(maxsize=4)
 def load_syllabus(path: Path | None = None) -> Syllabus:
-    """Pillars and lesson ids from syllabus.toml; `ContentError` if it is missing or malformed."""
-    path = path or _syllabus_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ContentError(str(path), 0, f"cannot read the syllabus ({error.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        line = re.search(r"line (\d+)", str(error))
-        raise ContentError(str(path), int(line.group(1)) if line else 1, str(error)) from None
-    try:
-        pillars = tuple(_pillar(entry) for entry in data["pillar"])
-        titles = {str(x["id"]): str(x["title"]) for e in data["pillar"] for x in e["lessons"]}
-    except (KeyError, TypeError) as error:
-        raise ContentError(str(path), 1, f"malformed [[pillar]] table ({error})") from None
-    return Syllabus(pillars, titles)
-
-
-def _pillar(entry: dict[str, Any]) -> PillarInfo:
-    return PillarInfo(
-        str(entry["id"]), str(entry["title"]), tuple(str(x["id"]) for x in entry["lessons"])
-    )
+    """Pillars and lesson ids of the course plan, read by `tutor.plan` (the one reader of
+    syllabus.toml, which reports a malformed plan as `ContentError` with file:line)."""
+    plan = load_plan(path)
+    pillars = tuple(PillarInfo(p.id, p.title, p.lesson_ids) for p in plan.pillars)
+    return Syllabus(pillars, {lesson.id: lesson.title for lesson in plan.lessons})
 
 
 def first_segment(question_id: str) -> str:
