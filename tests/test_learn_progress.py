@@ -12,7 +12,7 @@ from tutor.cli.app import app as cli
 from tutor.curriculum.catalog import load_catalog
 from tutor.progress import ProgressStore
 from tutor.tui.app import TutorApp
-from tutor.tui.progress_recorder import NO_UNCOMPLETE, StoreRecorder
+from tutor.tui.progress_recorder import StoreRecorder
 from tutor.tui.widgets.lesson_view import LessonView
 
 runner = CliRunner()
@@ -41,37 +41,26 @@ async def test_learn_records_and_resumes_across_sessions(tmp_path: Path) -> None
         await pilot.pause()
         assert second.current is not None and second.current.id == "attention-as-matrix-ops"
         assert second.screen.query_one(LessonView).steps_revealed() == 3
-        if recorder.saves_scroll:  # the progress file keeps the scroll offset (schema with scroll)
-            assert second.screen.query_one(LessonView).scroll_y == 30
+        assert second.screen.query_one(LessonView).scroll_y == 30
 
 
-def test_store_recorder_carries_the_scroll_when_the_store_takes_it(tmp_path: Path) -> None:
+def test_store_recorder_carries_the_scroll(tmp_path: Path) -> None:
     recorder = StoreRecorder(ProgressStore(tmp_path))
     recorder.opened("attention-as-matrix-ops")
     recorder.stepped("attention-as-matrix-ops", 4, 12.5)
     resume = recorder.resume_point()
     assert resume is not None and resume[:2] == ("attention-as-matrix-ops", 4)
-    assert recorder.places(["attention-as-matrix-ops"])["attention-as-matrix-ops"].steps == 4
-    if recorder.saves_scroll:
-        assert resume[2] == 12.5
+    place = recorder.places(["attention-as-matrix-ops"])["attention-as-matrix-ops"]
+    assert place.steps == 4 and place.scroll == 12.5
+    assert resume[2] == 12.5
 
 
-def test_store_recorder_works_with_a_store_that_has_no_scroll_or_uncomplete(tmp_path: Path) -> None:
-    """An older progress API: `record_step(lesson_id, step)` only, and no way to undo "done"."""
-
-    class OldStore(ProgressStore):
-        def record_step(self, lesson_id: str, step: int) -> bool:  # type: ignore[override]
-            return super().record_step(lesson_id, step)
-
-    recorder = StoreRecorder(OldStore(tmp_path))
-    assert not recorder.saves_scroll
-    recorder.stepped("attention-as-matrix-ops", 2, 40.0)
-    assert recorder.resume_point() is not None
+def test_store_recorder_marks_a_lesson_not_done_in_the_file(tmp_path: Path) -> None:
+    recorder = StoreRecorder(ProgressStore(tmp_path))
     recorder.completed("attention-as-matrix-ops")
+    assert ProgressStore(tmp_path).status("attention-as-matrix-ops") == "done"
     recorder.uncompleted("attention-as-matrix-ops")
-    recorder.uncompleted("attention-as-matrix-ops")
-    if not hasattr(ProgressStore, "record_lesson_uncomplete"):
-        assert recorder.warnings.count(NO_UNCOMPLETE) == 1
+    assert ProgressStore(tmp_path).status("attention-as-matrix-ops") != "done"
 
 
 async def test_c_twice_on_a_done_lesson_marks_it_not_done_in_the_file(tmp_path: Path) -> None:

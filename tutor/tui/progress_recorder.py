@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-
 from tutor.progress import ProgressStore, default_store
 from tutor.tui.recorder import Place, Recorder
-
-#: Said once when the store cannot record "not done" (it has no call for it yet).
-NO_UNCOMPLETE = ("Marked not done for this session only: this version of the progress file "
-                 "cannot record a lesson as not done, so it will show as done again next time.")
-
-
-def _accepts_scroll(method: Callable[..., object]) -> bool:
-    """Whether `record_step` takes the scroll offset (older stores record the step only)."""
-    try:
-        return "scroll" in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 class StoreRecorder:
@@ -26,12 +11,10 @@ class StoreRecorder:
 
     def __init__(self, store: ProgressStore) -> None:
         self.store = store
-        self.saves_scroll = _accepts_scroll(store.record_step)
-        self._local_warnings: list[str] = []
 
     @property
     def warnings(self) -> list[str]:
-        return self.store.warnings + self._local_warnings
+        return self.store.warnings
 
     def statuses(self, lesson_ids: list[str]) -> dict[str, str]:
         return self.store.statuses(lesson_ids)
@@ -40,35 +23,28 @@ class StoreRecorder:
         position = self.store.last_position()
         if position is None:
             return None
-        return position.lesson_id, position.step or 0, getattr(position, "scroll", None)
+        return position.lesson_id, position.step or 0, position.scroll
 
     def places(self, lesson_ids: list[str]) -> dict[str, Place]:
-        lessons = self.store.snapshot().lessons
+        lessons = self.store.lessons_view().lessons  # the lessons only: the answer history is not read
         found: dict[str, Place] = {}
         for lesson_id in lesson_ids:
             record = lessons.get(lesson_id)
             if record is not None and record.position is not None:
-                found[lesson_id] = Place(record.position.step, getattr(record.position, "scroll", None))
+                found[lesson_id] = Place(record.position.step, record.position.scroll)
         return found
 
     def opened(self, lesson_id: str) -> None:
         self.store.record_lesson_open(lesson_id)
 
     def stepped(self, lesson_id: str, steps: int, scroll: float | None) -> None:
-        if self.saves_scroll:
-            self.store.record_step(lesson_id, steps, scroll=scroll)  # type: ignore[call-arg, unused-ignore]
-        else:
-            self.store.record_step(lesson_id, steps)
+        self.store.record_step(lesson_id, steps, scroll=scroll)
 
     def completed(self, lesson_id: str) -> None:
         self.store.record_lesson_complete(lesson_id)
 
     def uncompleted(self, lesson_id: str) -> None:
-        undo = getattr(self.store, "record_lesson_uncomplete", None)
-        if callable(undo):
-            undo(lesson_id)
-        elif NO_UNCOMPLETE not in self._local_warnings:
-            self._local_warnings.append(NO_UNCOMPLETE)
+        self.store.record_lesson_uncomplete(lesson_id)
 
     def spent(self, lesson_id: str, seconds: float) -> None:
         if seconds > 0:
