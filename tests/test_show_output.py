@@ -82,3 +82,17 @@ def test_tables_never_cut_a_number(rows: int, cols: int, scale: float, width: in
     text = capture.get()
     assert "…" not in text
     assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_a_vocabulary_sized_vector_is_summarised_legibly() -> None:
+    values = np.random.default_rng(3).random(256_000)
+    values[123_456] = 7.25
+    console = Console(width=80, color_system=None)
+    with console.capture() as capture:
+        console.print(matrix_table("p", values))
+    text = capture.get()
+    assert "p (256,000)" in text and len(text.splitlines()) < 12
+    largest = next(line for line in text.splitlines() if line.startswith("largest"))
+    assert "[123,456] 7.2500" in largest
+    assert f"sum {values.sum():,.4f}".replace("-", "−") in text
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
