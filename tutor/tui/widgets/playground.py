@@ -30,7 +30,7 @@ class PlaygroundView(Vertical):
 
     DEFAULT_CSS = """
     PlaygroundView { height: auto; border: round $success; padding: 0 1; margin: 1 0; }
-    PlaygroundView .pg-title { text-style: bold; color: $success; }
+    PlaygroundView .pg-title { text-style: bold; color: $success; width: 1fr; }
     PlaygroundView .pg-row { height: auto; }
     PlaygroundView .pg-label { width: 12; padding: 1 1 0 0; }
     PlaygroundView Input { width: 1fr; }
