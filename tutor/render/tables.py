@@ -190,9 +190,11 @@ def vector_summary(name: str, value: np.ndarray, decimals: int = 4, caption: str
     table.add_column()
     table.add_row("first", _entries(v, range(min(EDGE + 2, n)), decimals))
     table.add_row("last", _entries(v, range(max(n - EDGE, 0), n), decimals))
-    finite = v[np.isfinite(v)]
+    ok = np.isfinite(v)
+    all_finite = bool(ok.all())
+    finite = v if all_finite else v[ok]  # no copy in the usual case: a vocabulary is big
     if finite.size:
-        largest = _largest(v, top)
+        largest = _largest(v, top, all_finite)
         table.add_row(f"largest {len(largest)}", _entries(v, largest, decimals))
         stats = [("sum", float(finite.sum())), ("min", float(finite.min())), ("max", float(finite.max())),
                  ("mean", float(finite.mean()))]
@@ -205,15 +207,15 @@ def vector_summary(name: str, value: np.ndarray, decimals: int = 4, caption: str
     return table
 
 
-def _largest(v: np.ndarray, top: int) -> list[int]:
+def _largest(v: np.ndarray, top: int, all_finite: bool) -> list[int]:
     """Indices of the `top` largest finite entries, largest first (ties: lower index first), in
-    O(n): a partition, then a sort of the few picked."""
-    scores = np.where(np.isfinite(v), v, -np.inf)
-    k = min(top, int(np.isfinite(v).sum()))
+    O(n) time and one index array of extra memory: a partition, then a sort of the few picked."""
+    scores = v if all_finite else np.where(np.isfinite(v), v, -np.inf)
+    k = min(top, v.size if all_finite else int(np.isfinite(v).sum()))
     if k == 0:
         return []
-    picked = np.argpartition(-scores, k - 1)[:k] if k < v.size else np.arange(v.size)
-    return sorted((int(i) for i in picked), key=lambda i: (-scores[i], i))
+    picked = np.argpartition(scores, v.size - k)[v.size - k:] if k < v.size else np.arange(v.size)
+    return sorted((int(i) for i in picked), key=lambda i: (-float(scores[i]), i))
 
 
 def _entries(v: np.ndarray, indices: Sequence[int] | range, decimals: int) -> str:

@@ -23,6 +23,7 @@ from tutor.render.tables import matrix_table
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SERIES_ROWS = 8
+NOISE_LIMIT = 4_096  # arrays up to this size are drawn whole, so rounding debris is cleaned
 
 
 def worked_renderable(worked: Worked) -> RenderableType:
@@ -85,8 +86,8 @@ def matrix_renderable(item: Matrix) -> RenderableType:
 def _without_noise(array: np.ndarray) -> np.ndarray:
     """Show rounding debris such as 2.3e-16 beside entries of size ~1 as 0 (display only). Only
     truly tiny values qualify, so a real entry (0.5 beside 1e308) is never shown as 0."""
-    if array.dtype.kind != "f" or array.size == 0:
-        return array
+    if array.dtype.kind != "f" or array.size == 0 or array.size > NOISE_LIMIT:
+        return array  # a big array is summarised or cornered: its statistics are shown as they are
     ok = np.isfinite(array)
     magnitude = np.abs(np.where(ok, array, 0))
     scale = float(magnitude.max())
