@@ -1,0 +1,271 @@
+"""The Linear Algebra bank: every static key and named wrong answer recomputed with numpy,
+checkable facts behind choice and true/false questions verified, and the bank's rules
+(coverage of lessons and types, hints, explanations) enforced, so a new question cannot skip them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tutor.explain.model import Note
+from tutor.plan import load_plan
+from tutor.quiz.bank import load_bank
+from tutor.quiz.grading import array_text, grade
+from tutor.quiz.model import QUESTION_TYPES, Question
+from tutor.resources import quizzes_dir
+
+P = "linear-algebra/"
+COMPUTED = ("numeric", "vector", "matrix")
+
+
+def softmax(z: Any) -> np.ndarray:
+    e = np.exp(np.asarray(z, dtype=float) - np.max(z))
+    weights: np.ndarray = e / e.sum()
+    return weights
+
+
+def stationary(a: Any) -> np.ndarray:
+    """The left eigenvector of a row-stochastic matrix for λ = 1, scaled to sum 1."""
+    values, vectors = np.linalg.eig(np.asarray(a, dtype=float).T)
+    v = np.real(vectors[:, np.argmin(abs(values - 1))])
+    pi: np.ndarray = v / v.sum()
+    return pi
+
+
+def eig_desc(a: Any) -> np.ndarray:
+    return np.sort(np.real(np.linalg.eigvals(np.asarray(a, dtype=float))))[::-1]
+
+
+def second_eig_size(a: Any) -> float:
+    return float(np.sort(np.abs(np.linalg.eigvals(np.asarray(a, dtype=float))))[-2])
+
+
+def best_rank(a: Any, r: int) -> np.ndarray:
+    u, s, vt = np.linalg.svd(np.asarray(a, dtype=float))
+    truncated: np.ndarray = (u[:, :r] * s[:r]) @ vt[:r]
+    return truncated
+
+
+SIGMA = np.array([5.0, 3.0, 2.0, 1.0])
+A2, B2 = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[5.0, 6.0], [7.0, 8.0]])
+SWAP, SHEAR = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0, 2.0], [0.0, 1.0]])
+CHAIN = np.array([[0.9, 0.1], [0.5, 0.5]])
+WEIGHTS, VALUES = np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([[2.0, 0.0], [1.0, 4.0]])
+ROW_SCORES = np.array([1.0, 0.75, 0.6])
+CAT, DOG = np.array([0.9, 0.8, 0.0, 0.3]), np.array([0.9, 0.9, 0.1, 0.5])
+
+#: Each computed question's key, recomputed from the prompt's data without the bank.
+KEYS: dict[str, Callable[[], Any]] = {
+    P + "dot-product-by-hand": lambda: np.dot([1, 2, 3], [4, -5, 6]),
+    P + "norm-by-hand": lambda: np.linalg.norm([3, 4, 12]),
+    P + "cosine-cat-dog": lambda: CAT @ DOG / (np.linalg.norm(CAT) * np.linalg.norm(DOG)),
+    P + "matrix-as-function": lambda: np.array([[0.5, 0.5, 0, 0], [0, 0, 1, 0.5]]) @ [0, 0.1, 0.9, 0.8],
+    P + "matvec-by-rows": lambda: np.array([[2, -1, 0], [1, 3, -2]]) @ [3, 1, 2],
+    P + "product-entry": lambda: (A2 @ B2)[0, 1],
+    P + "composition-order": lambda: SHEAR @ SWAP,
+    P + "multiply-add-count": lambda: (np.zeros((64, 128)) @ np.zeros((128, 32))).size * 128,
+    P + "eigenvalues-2x2": lambda: eig_desc([[4, 1], [2, 3]]),
+    P + "power-iteration-rate": lambda: (lambda e: abs(e[1] / e[0]))(eig_desc([[3, 1], [1, 3]])),
+    P + "stationary-distribution": lambda: stationary(CHAIN),
+    P + "spectral-gap-2x2": lambda: 1 - second_eig_size(CHAIN),
+    P + "singular-values": lambda: np.linalg.svd([[2.0, 0.0], [3.0, 2.0]], compute_uv=False),
+    P + "eckart-young-error": lambda: np.linalg.norm(
+        np.diag(SIGMA) - best_rank(np.diag(SIGMA), 2)),
+    P + "energy-kept": lambda: np.linalg.norm(best_rank(np.diag(SIGMA), 2)) ** 2 / np.sum(SIGMA**2),
+    P + "lora-params": lambda: np.zeros((4096, 16)).size + np.zeros((16, 1024)).size,
+    P + "best-rank-one": lambda: best_rank([[2, 0], [0, -5]], 1),
+    P + "attention-row": lambda: softmax(ROW_SCORES / np.sqrt(2)),
+    P + "scaled-score": lambda: np.dot([1, 2, 0, 1], [2, 0, 1, 2]) / np.sqrt(4),
+    P + "weighted-values": lambda: WEIGHTS @ VALUES,
+    P + "context-doubling": lambda: np.zeros((2048, 2048)).size / np.zeros((1024, 1024)).size,
+}
+
+#: Each named wrong answer, recomputed by making the mistake it names (in the bank's order).
+WRONGS: dict[str, list[Callable[[], Any]]] = {
+    P + "dot-product-by-hand": [lambda: np.dot([1, 2, 3], [4, 5, 6])],
+    P + "norm-by-hand": [lambda: np.dot([3, 4, 12], [3, 4, 12]), lambda: np.sum([3, 4, 12])],
+    P + "cosine-cat-dog": [lambda: CAT @ DOG],
+    P + "product-entry": [lambda: A2[0] @ B2[1], lambda: (B2 @ A2)[0, 1], lambda: (A2 @ B2)[1, 0]],
+    P + "composition-order": [lambda: SWAP @ SHEAR],
+    P + "multiply-add-count": [lambda: 64 * 32, lambda: 2 * 64 * 128 * 32],
+    P + "eigenvalues-2x2": [lambda: np.diag([[4, 1], [2, 3]])],
+    P + "power-iteration-rate": [lambda: (lambda e: e[0] / e[1])(eig_desc([[3, 1], [1, 3]])),
+                                 lambda: (lambda e: (e[1] / e[0]) ** 2)(eig_desc([[3, 1], [1, 3]]))],
+    P + "stationary-distribution": [lambda: np.ones(2) / 2, lambda: CHAIN.mean(axis=0)],
+    P + "spectral-gap-2x2": [lambda: second_eig_size(CHAIN)],
+    P + "singular-values": [lambda: np.linalg.svd([[2.0, 0.0], [3.0, 2.0]], compute_uv=False) ** 2,
+                            lambda: eig_desc([[2, 0], [3, 2]])],
+    P + "eckart-young-error": [lambda: SIGMA[2:].sum(), lambda: np.sum(SIGMA[2:] ** 2), lambda: SIGMA[2]],
+    P + "energy-kept": [lambda: SIGMA[:2].sum() / SIGMA.sum()],
+    P + "lora-params": [lambda: 2 * 4096 * 16, lambda: 4096 * 1024],
+    P + "best-rank-one": [lambda: np.diag([2.0, 0.0]), lambda: np.abs(best_rank([[2, 0], [0, -5]], 1))],
+    P + "attention-row": [lambda: softmax(ROW_SCORES)],
+    P + "scaled-score": [lambda: np.dot([1, 2, 0, 1], [2, 0, 1, 2]), lambda: np.dot([1, 2, 0, 1], [2, 0, 1, 2]) / 4],
+    P + "weighted-values": [lambda: WEIGHTS.T @ VALUES],
+    P + "context-doubling": [lambda: 2.0],
+}
+
+
+def _lambda2_list() -> tuple[int, ...]:
+    options = [[[0, 1], [1, 0]], [[1, 0], [0, 1]], [[0.5, 0.5], [0.5, 0.5]], CHAIN]
+    return tuple(i for i, m in enumerate(options) if np.isclose(second_eig_size(m), 1.0))
+
+
+def _attention_facts() -> tuple[int, ...]:
+    rng = np.random.default_rng(0)
+    q = rng.normal(size=(5, 4))
+    a = np.apply_along_axis(softmax, 1, q @ q.T / 2)  # Q = K
+    facts = [np.allclose(a.sum(axis=1), 1), np.allclose(a.sum(axis=0), 1), bool(np.all(a > 0)),
+             np.allclose(a, a.T)]
+    return tuple(i for i, holds in enumerate(facts) if holds)
+
+
+def _bracketing() -> tuple[int, ...]:
+    n = 1000
+    first_ab, first_bx = n * n * n + n * n, 2 * n * n
+    return (1,) if first_bx < first_ab else (0,)
+
+
+def _singular_is_abs_eig() -> bool:
+    shear = np.array([[1.0, 1.0], [0.0, 1.0]])
+    return bool(np.allclose(np.linalg.svd(shear, compute_uv=False), np.sort(np.abs(np.linalg.eigvals(shear)))[::-1]))
+
+
+def _gap_means_focus() -> bool:
+    """Uniform attention (least focused) must then have the smaller gap than the identity."""
+    uniform, identity = np.full((3, 3), 1 / 3), np.eye(3)
+    return bool(1 - second_eig_size(uniform) < 1 - second_eig_size(identity))
+
+
+def _cosine_doubles() -> bool:
+    a, b = np.array([1.0, 2.0, 0.5]), np.array([0.3, -1.0, 2.0])
+
+    def cos(x: np.ndarray, y: np.ndarray) -> float:
+        return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
+
+    return bool(np.isclose(cos(a, 2 * b), 2 * cos(a, b)))
+
+
+def _max_shift_changes() -> bool:
+    z = np.array([3.0, 1.0, -2.0])
+    plain = np.exp(z) / np.exp(z).sum()
+    return not np.allclose(plain, softmax(z), rtol=0, atol=1e-15)
+
+
+#: Facts behind choice, multi and true/false questions that numpy can check.
+FACTS: dict[str, Callable[[], Any]] = {
+    P + "linearity": lambda: tuple(i for i, holds in enumerate([
+        np.allclose(2 * np.eye(2) @ ([1, 2] + np.array([3, 4])), 2 * np.eye(2) @ [1, 2] + 2 * np.eye(2) @ [3, 4]),
+        np.allclose(2 * np.eye(2) @ (3 * np.array([1, 2])), 3 * (2 * np.eye(2) @ [1, 2])),
+        np.isclose(np.linalg.norm(2 * np.eye(2) @ [1, 2]), np.linalg.norm([1, 2])),
+        np.isclose((2 * np.eye(2) @ [1, 2]) @ (2 * np.eye(2) @ [3, 4]), np.dot([1, 2], [3, 4]))]) if holds),
+    P + "scaling-and-cosine": _cosine_doubles,
+    P + "commuting": lambda: bool(np.allclose(np.diag([2.0, 1.0]) @ np.array([[0, -1], [1, 0]]),
+                                              np.array([[0, -1], [1, 0]]) @ np.diag([2.0, 1.0]))),
+    P + "bracketing-cost": _bracketing,
+    P + "is-eigenvector": lambda: bool(np.allclose(np.array([[4, 1], [2, 3]]) @ [1, -2], 2 * np.array([1, -2]))),
+    P + "eigenvalues-of-size-one": _lambda2_list,
+    P + "gap-is-not-focus": _gap_means_focus,
+    P + "singular-vs-eigen": _singular_is_abs_eig,
+    P + "max-subtraction": _max_shift_changes,
+    P + "attention-matrix-facts": _attention_facts,
+}
+
+
+@lru_cache(maxsize=1)
+def bank() -> tuple[Question, ...]:
+    found = load_bank(quizzes_dir() / "linear-algebra.toml")
+    assert [str(p) for p in found.problems] == []
+    return found.questions
+
+
+def by_id(question_id: str) -> Question:
+    return next(q for q in bank() if q.id == question_id)
+
+
+def test_bank_loads_with_no_problems_and_enough_questions() -> None:
+    assert len(bank()) >= 25
+    assert all(q.pillar == "linear-algebra" and not q.generated for q in bank())
+
+
+@pytest.mark.parametrize("question_id", sorted(KEYS))
+def test_static_key_is_recomputed(question_id: str) -> None:
+    key = np.asarray(by_id(question_id).key, dtype=float)
+    expected = np.asarray(KEYS[question_id](), dtype=float)
+    assert key.shape == expected.shape
+    assert np.allclose(key, expected, rtol=1e-6, atol=1e-12), (key, expected)
+
+
+@pytest.mark.parametrize("question_id", sorted(WRONGS))
+def test_named_wrong_answers_are_the_mistakes_they_name(question_id: str) -> None:
+    wrongs = by_id(question_id).misconceptions
+    assert len(wrongs) == len(WRONGS[question_id])
+    for wrong, compute in zip(wrongs, WRONGS[question_id]):
+        value, expected = np.asarray(wrong.value, dtype=float), np.asarray(compute(), dtype=float)
+        assert value.shape == expected.shape and np.allclose(value, expected, rtol=1e-3), (wrong.why, value)
+
+
+@pytest.mark.parametrize("question_id", sorted(FACTS))
+def test_facts_behind_choices_hold(question_id: str) -> None:
+    question = by_id(question_id)
+    fact = FACTS[question_id]()
+    assert (question.key if question.type == "truefalse" else question.correct) == fact
+
+
+def test_every_computed_question_and_wrong_answer_is_recomputed() -> None:
+    computed = {q.id for q in bank() if q.type in COMPUTED}
+    assert computed == set(KEYS)
+    assert {q.id for q in bank() if q.misconceptions} == set(WRONGS)
+
+
+def test_every_numeric_question_names_a_mistake() -> None:
+    assert [q.id for q in bank() if q.type == "numeric" and not q.misconceptions] == []
+
+
+def test_at_least_five_questions_per_lesson_and_every_type() -> None:
+    plan = load_plan().pillar("linear-algebra")
+    assert plan is not None
+    counts = Counter(q.lesson for q in bank())
+    assert {lesson: counts[lesson] for lesson in plan.lesson_ids if counts[lesson] < 5} == {}
+    assert set(QUESTION_TYPES) <= {q.type for q in bank()}
+
+
+def test_every_question_has_a_hint_and_an_explanation() -> None:
+    for question in bank():
+        notes = [item for item in question.solution.items() if isinstance(item, Note)]
+        assert question.hint.strip() and question.prompt.strip(), question.id
+        assert notes and len(notes[0].text) > 40, question.id
+
+
+def _three_figures(value: Any) -> str:
+    """What a learner types: a whole number in full (a count), anything else to 3 figures."""
+    array = np.asarray(value, dtype=float)
+    rounded = np.array([x if float(x).is_integer() else float(f"{x:.3g}") for x in array.ravel()])
+    if array.ndim == 0:
+        return f"{rounded[0]:.0f}" if float(rounded[0]).is_integer() else f"{rounded[0]:.3g}"
+    return array_text(rounded.reshape(array.shape))
+
+
+@pytest.mark.parametrize("question", [q for q in bank() if q.type in COMPUTED], ids=lambda q: q.id)
+def test_key_to_three_figures_is_right_and_each_mistake_is_named(question: Question) -> None:
+    assert grade(question, _three_figures(question.key)).correct
+    for wrong in question.misconceptions:
+        verdict = grade(question, _three_figures(wrong.value))
+        assert not verdict.correct and verdict.misconception == wrong.why, wrong.why
+
+
+@pytest.mark.parametrize("question", [q for q in bank() if q.type not in COMPUTED], ids=lambda q: q.id)
+def test_the_key_of_every_other_question_grades_right(question: Question) -> None:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    answer = {
+        "choice": letters[question.correct[0]] if question.correct else "",
+        "multi": ", ".join(letters[i] for i in question.correct),
+        "order": " ".join(letters[: len(question.options)]),
+        "truefalse": "true" if question.key else "false",
+    }[question.type]
+    assert grade(question, answer).correct
