@@ -12,16 +12,20 @@ import json
 import math
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pytest
-from scipy.linalg import svdvals
+from scipy.linalg import svdvals  # type: ignore[import-untyped]
 
+from tutor.explain.format import compact
 from tutor.explain.jsonable import worked_to_json
 from tutor.explain.model import Fact, Matrix, Scalar, Verdict, Worked
 from tutor.plan import load_plan
+from tutor.quiz.answers import letter
 from tutor.quiz.generators import Generator, generators, instantiate
+from tutor.quiz.grading import grade
 from tutor.quiz.model import QUESTION_TYPES, Question
 
 PILLARS = ("linear-algebra", "calculus")
@@ -31,6 +35,12 @@ WIDTH = 80
 
 def ours() -> dict[str, Generator]:
     return {gid: g for gid, g in generators().items() if g.pillar in PILLARS}
+
+
+@cache
+def draw(gid: str, seed: int) -> Question:
+    """One draw, shared by the tests below (a question is frozen)."""
+    return instantiate(generators()[gid], seed)
 
 
 def close(a: Any, b: Any, rtol: float = 1e-7, atol: float = 1e-9) -> bool:
@@ -66,7 +76,7 @@ def cosine(q: Question) -> float:
 
 def matmul_entry(q: Question) -> float:
     a, b, i, j = rows(q.solution.inputs["a"]), rows(q.solution.inputs["b"]), q.solution.inputs["row"], q.solution.inputs["col"]
-    return sum(a[i][t] * b[t][j] for t in range(len(b)))
+    return float(sum(a[i][t] * b[t][j] for t in range(len(b))))
 
 
 def product_shape(q: Question) -> str:
@@ -114,7 +124,7 @@ def attention(q: Question) -> float:
     qs, ks = rows(inputs["q"]), rows(inputs["k"])
     query = qs[inputs["query"]]
     scores = [sum(x * y for x, y in zip(query, key)) / math.sqrt(len(query)) for key in ks]
-    return softmax(scores)[inputs["key"]]
+    return softmax(scores)[int(inputs["key"])]
 
 
 def central_difference(q: Question) -> float:
@@ -122,9 +132,9 @@ def central_difference(q: Question) -> float:
     coefficients, x, h = inputs["coefficients"], inputs["x"], inputs["h"]
 
     def f(v: float) -> float:
-        return sum(c * v ** (len(coefficients) - 1 - n) for n, c in enumerate(coefficients))
+        return float(sum(c * v ** (len(coefficients) - 1 - n) for n, c in enumerate(coefficients)))
 
-    return (f(x + h) - f(x - h)) / (2 * h)
+    return float((f(x + h) - f(x - h)) / (2 * h))
 
 
 FUNCTIONS: dict[str, Callable[[float], float]] = {
@@ -159,7 +169,7 @@ def sigmoid(q: Question) -> float:
 
 def jacobian_entry(q: Question) -> float:
     inputs = q.solution.inputs
-    s, i, j = softmax(entries(inputs["logits"])), inputs["i"], inputs["j"]
+    s, i, j = softmax(entries(inputs["logits"])), int(inputs["i"]), int(inputs["j"])
     return s[i] * ((1.0 if i == j else 0.0) - s[j])
 
 
@@ -305,7 +315,7 @@ def test_every_generator_has_an_independent_check() -> None:
 def test_a_hundred_seeds(gid: str) -> None:
     found = generators()[gid]
     for seed in SEEDS:
-        q = instantiate(found, seed)
+        q = draw(gid, seed)
         check_well_formed(found, q, seed)
         check_key(gid, q)
 
@@ -325,16 +335,46 @@ def test_the_same_seed_gives_the_same_question(gid: str) -> None:
 
 def test_commute_is_sometimes_true_and_sometimes_false() -> None:
     found = generators()["linear-algebra/gen/commute"]
-    keys = [instantiate(found, seed).key for seed in SEEDS]
+    keys = [draw(found.id, seed).key for seed in SEEDS]
     assert 25 <= sum(keys) <= 75
 
 
 def test_every_named_wrong_answer_kind_is_drawn() -> None:
     """Conditional misconceptions (ReLU off, a negative λ₂, i = j) do turn up across seeds."""
     def reasons(gid: str) -> set[str]:
-        return {m.why for seed in SEEDS for m in instantiate(generators()[gid], seed).misconceptions}
+        return {m.why for seed in SEEDS for m in draw(gid, seed).misconceptions}
 
     assert any("ReLU" in why for why in reasons("calculus/gen/two-layer-backprop"))
     assert any("absolute value" in why for why in reasons("linear-algebra/gen/spectral-gap"))
     jacobian = reasons("calculus/gen/softmax-jacobian-entry")
     assert any("forgot δ" in why for why in jacobian) and any("off the diagonal" in why for why in jacobian)
+
+
+def typed(value: Any, kind: str) -> str:
+    """A value as a learner types it: 4 significant figures, whole numbers in full."""
+    def one(x: float) -> str:
+        return str(int(x)) if x.is_integer() and abs(x) < 1e15 else compact(x)
+
+    array = np.asarray(value, dtype=float)
+    if kind == "matrix":
+        return "; ".join(", ".join(one(float(x)) for x in row) for row in array)
+    return ", ".join(one(float(x)) for x in array.ravel())
+
+
+@pytest.mark.parametrize("gid", sorted(INDEPENDENT))
+def test_graded_as_a_learner_would_answer(gid: str) -> None:
+    """The key to 4 significant figures is right; each named mistake, typed, is wrong and named."""
+    for seed in SEEDS:
+        q = draw(gid, seed)
+        if q.type == "choice":
+            right = letter(q.correct[0])
+        elif q.type == "order":
+            right = " ".join(letter(i) for i in range(len(q.options)))
+        elif q.type == "truefalse":
+            right = "true" if q.key else "false"
+        else:
+            right = typed(q.key, q.type)
+        assert grade(q, right).correct, (seed, right)
+        for wrong in q.misconceptions:
+            verdict = grade(q, typed(wrong.value, q.type))
+            assert not verdict.correct and verdict.misconception == wrong.why, (seed, wrong)

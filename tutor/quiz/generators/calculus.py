@@ -200,7 +200,7 @@ def sigmoid_derivative(rng: np.random.Generator) -> Question:
 
 
 def _sigmoid(rng: np.random.Generator) -> Question | None:
-    x0 = float(rng.integers(-8, 9)) / 2
+    x0 = float(rng.integers(-40, 41)) / 10
     jacobian = calc.softmax_jacobian(np.array([x0, 0.0]))  # σ(x) = softmax(x, 0)₀
     s, key = float(jacobian.probs[0]), float(jacobian.diagonal[0])
     wrong = named(key, [(s, "σ(x₀) itself: the value, not the slope"),
