@@ -12,13 +12,15 @@ transposed product is a mistake worth naming, not a typo.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tutor.explain.format import compact
+from tutor.explain.format import compact, format_number
 from tutor.quiz.answers import letter, read_array, read_choice, read_number, read_order, read_truefalse
 from tutor.quiz.model import Grade, Question, QuestionType, Tolerance
 
@@ -82,7 +84,7 @@ def _numeric(question: Question, text: str, order: Order) -> Grade:
     key = float(question.key)
     correct = question.tolerance.accepts(reading.value, key)
     named = None if correct else _numeric_mistake(question, reading.value)
-    return Grade(correct=correct, understood=reading.shown, expected=compact(key), misconception=named)
+    return Grade(correct=correct, understood=reading.shown, expected=_key_text(key), misconception=named)
 
 
 def _numeric_mistake(question: Question, value: float) -> str | None:
@@ -155,3 +157,10 @@ _GRADERS: dict[QuestionType, Callable[[Question, str, Order], Grade]] = {
     "choice": _choice, "multi": _multi, "numeric": _numeric, "vector": _array, "matrix": _array,
     "order": _order, "truefalse": _truefalse,
 }
+
+
+def _key_text(key: float) -> str:
+    """The right number for the learner: a whole count in full (81,920), else 4 significant digits."""
+    if math.isfinite(key) and key == int(key) and abs(key) < 1e15:
+        return format_number(int(key))
+    return compact(key)

@@ -1,6 +1,6 @@
 """What a quiz question is, what an answer is worth, and what grading says: pure data.
 
-Hand-written questions (quizzes/*.toml, loaded by `tutor.curriculum.questions`) and generated
+Hand-written questions (quizzes/*.toml, loaded by `tutor.quiz.bank`) and generated
 ones (`tutor.quiz.generators`) are the same `Question`; the quiz session, the plain-text quiz
 and the TUI quiz screen only ever see this type. A question's `solution` is a `Worked`, drawn
 by the one renderer like any calculator's explanation.
@@ -8,6 +8,7 @@ by the one renderer like any calculator's explanation.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,17 +28,26 @@ class AnswerFormatError(BadInput):
 
 @dataclass(frozen=True)
 class Tolerance:
-    """How close a numeric answer must be: |a − key| ≤ absolute + relative·|key|.
+    """How close a numeric answer must be.
 
-    The default accepts 3 significant figures (0.693 for ln 2) and nothing looser."""
+    By default the answer must agree with the key to `figures` significant figures (half a unit
+    in the last one): 0.693 for ln 2, 0.167 for 1/6, 81,900 for 81,920 at 3 figures. With
+    `relative` set, |a − key| ≤ absolute + relative·|key| instead (a bank's ``tolerance``)."""
 
-    relative: float = 1e-3
+    relative: float | None = None
     absolute: float = 1e-9
+    figures: int = 3
 
     def accepts(self, answer: float, key: float) -> bool:
         if np.isinf(key) or np.isinf(answer):
             return bool(answer == key)
-        return bool(abs(answer - key) <= self.absolute + self.relative * abs(key))
+        gap = abs(answer - key)
+        if self.relative is not None:
+            return bool(gap <= self.absolute + self.relative * abs(key))
+        if key == 0:
+            return bool(gap <= self.absolute)
+        unit = 10.0 ** (math.floor(math.log10(abs(key))) - self.figures + 1)
+        return bool(gap <= self.absolute + 0.5 * unit * (1 + 1e-9))
 
 
 @dataclass(frozen=True)
