@@ -147,11 +147,7 @@ class MatrixTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         blocks = self.blocks(options.max_width)
         if len(blocks) == 1:
-            if len(self.title) > self._block_width(blocks[0]) and len(self.title) <= options.max_width:
-                yield Text(self.title, style="bold")  # a title wider than its table stays on one line
-                yield self.table(blocks[0], None, self.caption)
-                return
-            yield self.table(blocks[0], self.title, self.caption)
+            yield from self.single(blocks[0], options.max_width)
             return
         if not self.show_header:  # blocks need column numbers to say which columns they hold
             self._layout(numbered=True)
@@ -165,6 +161,17 @@ class MatrixTable:
             caption = self.caption if n == len(blocks) - 1 else None
             parts.append(self.table(block, title, caption))
         yield Group(*parts)
+
+    def single(self, columns: list[int], width: int) -> RenderResult:
+        """One block; a title or caption wider than the table stays on one line outside it."""
+        table_width = self._block_width(columns)
+        title_out = len(self.title) > table_width and len(self.title) <= width
+        caption_out = bool(self.caption) and len(self.caption or "") > table_width
+        if title_out:
+            yield Text(self.title, style="bold")
+        yield self.table(columns, None if title_out else self.title, None if caption_out else self.caption)
+        if caption_out:
+            yield Text(self.caption or "", style="dim")
 
     def stacked(self) -> Text:
         """Too narrow for even one column: one ``row, column = value`` line per entry."""
