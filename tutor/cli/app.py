@@ -110,10 +110,11 @@ def _root(
 
 def _register() -> None:
     """Attach every command group; each module keeps its heavy imports inside its commands."""
-    from tutor.cli import calc, lessons, learn, progress
+    from tutor.cli import calc, lessons, learn, progress, quiz
 
     lessons.register(app)
     learn.register(app)
+    quiz.register(app)
     calc.register(app)
     progress.register(app)
 

@@ -1,0 +1,150 @@
+"""`llmtutor quiz` line by line through a pipe, as a script (or a learner without a TTY) runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tutor.cli.app import app
+from tutor.progress import ProgressStore
+from tutor.quiz.bank import load_banks
+from tutor.quiz.model import Question
+from tutor.quiz.session import Session, catalogue, choose, items_for, resolve_topic
+
+runner = CliRunner()
+
+
+def right_answer(question: Question, order: tuple[int, ...] | None) -> str:
+    """What a learner who knows the answer types, for the options as shown."""
+    letter = {option: chr(ord("a") + shown) for shown, option in enumerate(order or ())}
+    if question.type in ("choice", "multi"):
+        return ", ".join(letter[i] for i in question.correct)
+    if question.type == "order":
+        return " ".join(letter[i] for i in range(len(question.options)))
+    if question.type == "truefalse":
+        return "true" if question.key else "false"
+    if question.type == "numeric":
+        return repr(float(question.key))
+    array = np.asarray(question.key, dtype=float)
+    rows = array.reshape(1, -1) if array.ndim == 1 else array
+    return "; ".join(", ".join(repr(float(x)) for x in row) for row in rows)
+
+
+def planned(topic: str, count: int, seed: int) -> Session:
+    """The session `llmtutor quiz TOPIC --count N --seed S` will run (same items, same draws)."""
+    items = items_for(resolve_topic(topic), catalogue(load_banks().questions))
+    return Session(choose(items, count, np.random.default_rng(seed)), seed)
+
+
+def answers_for(topic: str, count: int, seed: int) -> str:
+    """The right answers, one per line, to the quiz that topic, count and seed will ask."""
+    session = planned(topic, count, seed)
+    lines = []
+    for _ in range(count):
+        attempt = session.next_question()
+        text = right_answer(attempt.question, attempt.order)
+        lines.append(text)
+        session.answer(text)
+    return "\n".join(lines) + "\n"
+
+
+def run(*args: str, stdin: str = "", home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LLMTUTOR_HOME": str(home), "COLUMNS": "100"}
+    return subprocess.run([sys.executable, "-m", "tutor", "quiz", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_a_piped_quiz_grades_every_answer_and_records_it(tmp_home: Path) -> None:
+    result = run("la", "--count", "4", "--seed", "7", stdin=answers_for("la", 4, 7), home=tmp_home)
+    assert result.returncode == 0, result.stderr
+    assert "Question 1/4" in result.stdout and "Question 4/4" in result.stdout
+    assert result.stdout.count("✓ Right") == 4 and "Score: 4/4" in result.stdout
+    assert len(ProgressStore(tmp_home).snapshot().answers) == 4
+
+
+def test_a_wrong_answer_shows_the_right_one_and_counts(tmp_home: Path) -> None:
+    stdin = answers_for("la", 3, 11).splitlines()
+    stdin[1] = "0.000123"  # not the answer to any question here (or unreadable, then asked again)
+    result = run("la", "--count", "3", "--seed", "11", stdin="\n".join(stdin) + "\n", home=tmp_home)
+    assert result.returncode == 0
+    assert "Score: 2/" in result.stdout or "Could not read that" in result.stdout
+
+
+def test_an_unreadable_answer_is_asked_again_and_not_counted(tmp_home: Path) -> None:
+    good = answers_for("la", 2, 3).splitlines()
+    result = run("la", "--count", "2", "--seed", "3", stdin="\n".join(["?", "((((", good[0], good[1]]) + "\n",
+                 home=tmp_home)
+    assert result.returncode == 0, result.stderr
+    assert "Hint:" in result.stdout and "Could not read that" in result.stdout
+    assert "Score: 2/2" in result.stdout
+
+
+def test_end_of_input_keeps_the_answers_and_prints_a_partial_score(tmp_home: Path) -> None:
+    first = answers_for("la", 5, 5).splitlines()[0]
+    result = run("la", "--count", "5", "--seed", "5", stdin=first + "\n", home=tmp_home)
+    assert result.returncode == 0
+    assert "Score: 1/1" in result.stdout and "stopped after 1 of 5" in result.stdout
+    assert len(ProgressStore(tmp_home).snapshot().answers) == 1
+
+
+def test_json_report_goes_to_stdout_and_the_questions_to_stderr(tmp_home: Path) -> None:
+    result = run("la", "--count", "2", "--seed", "9", "--json", stdin=answers_for("la", 2, 9), home=tmp_home)
+    report = json.loads(result.stdout)
+    assert report["score"] == 2 and report["total"] == 2 and report["finished"] is True
+    assert {q["id"] for q in report["questions"]} <= {q.id for q in load_banks().questions} | {
+        q["id"] for q in report["questions"] if q["generated"]}
+    assert "Question 1/2" in result.stderr
+
+
+def test_ctrl_c_saves_what_was_answered_and_exits_130(tmp_home: Path) -> None:
+    first = answers_for("la", 3, 2).splitlines()[0]
+    env = {**os.environ, "LLMTUTOR_HOME": str(tmp_home)}
+    process = subprocess.Popen([sys.executable, "-m", "tutor", "quiz", "la", "--count", "3", "--seed", "2"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert process.stdin is not None
+    process.stdin.write(first + "\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while len(ProgressStore(tmp_home).snapshot().answers) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Score: 1/1" in out
+
+
+def test_list_json_names_every_question_of_the_topic() -> None:
+    result = runner.invoke(app, ["quiz", "calculus", "--list", "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows and all({"id", "type", "lesson", "generated"} <= set(row) for row in rows)
+    assert all(row["id"].startswith("calculus/") for row in rows)
+    assert any(row["generated"] for row in rows)
+
+
+@pytest.mark.parametrize("alias, pillar", [("la", "linear-algebra"), ("calc", "calculus"), ("prob", "probability"),
+                                           ("info", "information-theory"), ("opt", "optimization")])
+def test_aliases_name_pillars(alias: str, pillar: str) -> None:
+    assert resolve_topic(alias).pillar == pillar
+
+
+def test_an_unknown_topic_lists_the_topics_and_exits_2() -> None:
+    result = runner.invoke(app, ["quiz", "astrology"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "linear-algebra" in result.stderr and "calc" in result.stderr
+
+
+def test_a_lesson_topic_asks_only_that_lesson() -> None:
+    topic = resolve_topic("1")
+    assert topic.lesson == "vectors-and-matrices"
+    session = planned("1", 3, 4)
+    assert session.items and all(item.lesson == "vectors-and-matrices" for item in session.items)

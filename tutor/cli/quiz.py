@@ -1,0 +1,141 @@
+"""`llmtutor quiz TOPIC`: questions that check mathematics as mathematics.
+
+In a terminal it opens the TUI's quiz screen; with `--plain`, or when standard input or output
+is not a terminal, it runs line by line (scriptable through a pipe). `--list` prints the
+questions of a topic, `--review` asks what spaced repetition says is due.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from tutor.quiz.session import Item, Session, Topic
+
+MAX_COUNT = 200
+
+
+def quiz(
+    topic: str = typer.Argument(None, help="linear-algebra (la), calculus (calc), probability (prob), "
+                                "information-theory (info), optimization (opt), all, or a lesson id or number."),
+    count: str = typer.Option("10", "--count", "-n", help="How many questions.", metavar="N"),
+    seed: str = typer.Option(None, "--seed", help="Draw the same questions and options again.", metavar="S"),
+    plain: bool = typer.Option(False, "--plain", help="Line by line in the terminal, no TUI."),
+    review: bool = typer.Option(False, "--review", help="Ask what is due for review, most overdue first."),
+    list_only: bool = typer.Option(False, "--list", help="List the questions of TOPIC instead of asking them."),
+    as_json: bool = typer.Option(False, "--json", help="With --list: a JSON array; in a quiz: the final report "
+                                 "as JSON on stdout (questions go to stderr)."),
+) -> None:
+    """Quiz yourself: hand-written and freshly generated questions, graded as mathematics."""
+    from tutor import parse
+    from tutor.quiz.session import Session, resolve_topic
+
+    chosen_topic = resolve_topic(topic) if topic else None
+    if chosen_topic is None and not review:
+        from tutor.errors import BadInput
+        from tutor.quiz.session import topic_names
+        from tutor.plan import load_plan
+
+        raise BadInput(f"say what to quiz on: {', '.join(topic_names(load_plan()))}, a lesson, or --review")
+    items = _catalogue()
+    if list_only:
+        _print_list(chosen_topic, items, as_json)
+        return
+    number = parse.parse_int(count, "--count", minimum=1, maximum=MAX_COUNT)
+    seed_value = _seed(seed)
+    chosen = _review(items, number, chosen_topic) if review else _pick(chosen_topic, items, number, seed_value)
+    session = Session(chosen, seed_value)
+    if not plain and not as_json and sys.stdin.isatty() and sys.stdout.isatty():
+        _open_tui(session)
+        return
+    from tutor.cli.quiz_plain import run_plain
+
+    raise typer.Exit(run_plain(session, chosen_topic.name if chosen_topic else "review", as_json))
+
+
+def _seed(text: str | None) -> int:
+    from tutor import parse
+
+    if text is None:
+        import secrets
+
+        return secrets.randbelow(2**31)
+    return parse.parse_int(text, "--seed", minimum=0, maximum=2**63 - 1)
+
+
+def _catalogue() -> list[Item]:
+    from tutor.quiz.bank import load_banks
+    from tutor.quiz.session import catalogue
+
+    loaded = load_banks()
+    for problem in loaded.problems:
+        sys.stderr.write(f"llmtutor: warning: {problem} (question skipped)\n")
+    return catalogue(loaded.questions)
+
+
+def _pick(topic: Topic | None, items: list[Item], count: int, seed: int) -> list[Item]:
+    import numpy as np
+
+    from tutor.errors import BadInput
+    from tutor.quiz.session import choose, items_for
+
+    assert topic is not None
+    pool = items_for(topic, items)
+    if not pool:
+        raise BadInput(f"there are no questions on '{topic.name}' yet; try another topic or 'all'")
+    return choose(pool, count, np.random.default_rng(seed))
+
+
+def _review(items: list[Item], count: int, topic: Topic | None) -> list[Item]:
+    from tutor.progress import default_store
+    from tutor.quiz.session import items_for, review_items
+
+    due = [state.question_id for state in default_store().due_items()]
+    pool = items_for(topic, items) if topic is not None else items
+    chosen = review_items(pool, due)[:count]
+    if not chosen:
+        sys.stdout.write("Nothing is due for review now. Come back later, or quiz a topic.\n")
+        raise typer.Exit(0)
+    return chosen
+
+
+def _print_list(topic: Topic | None, items: list[Item], as_json: bool) -> None:
+    import json
+
+    from tutor.quiz.session import Topic, items_for
+
+    shown = items_for(topic or Topic("all"), items)
+    rows: list[dict[str, Any]] = [
+        {"id": item.id, "type": item.type, "lesson": item.lesson, "pillar": item.pillar, "generated": item.generated}
+        for item in shown]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    for column in ("id", "type", "lesson", "kind"):
+        table.add_column(column, no_wrap=column != "id", overflow="fold")
+    for row in rows:
+        table.add_row(Text(row["id"]), row["type"], Text(row["lesson"]), "generated" if row["generated"] else "hand-written")
+    Console(highlight=False).print(table)
+    sys.stdout.write(f"{len(rows)} question(s)\n")
+
+
+def _open_tui(session: Session) -> None:
+    from tutor.cli.lessons import load_catalog_reporting
+    from tutor.tui.app import TutorApp
+    from tutor.tui.progress_recorder import open_recorder
+
+    app = TutorApp(load_catalog_reporting(), recorder=open_recorder(), quiz=session)
+    app.run()
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `quiz`."""
+    app.command("quiz", rich_help_panel="Practice")(quiz)
