@@ -19,14 +19,13 @@ import numpy as np
 import pytest
 from scipy.linalg import svdvals  # type: ignore[import-untyped]
 
-from tutor.explain.format import compact
 from tutor.explain.jsonable import worked_to_json
 from tutor.explain.model import Fact, Matrix, Scalar, Verdict, Worked
 from tutor.plan import load_plan
 from tutor.quiz.answers import letter
 from tutor.quiz.generators import Generator, generators, instantiate
 from tutor.quiz.grading import grade
-from tutor.quiz.model import QUESTION_TYPES, Question
+from tutor.quiz.model import QUESTION_TYPES, Question, Tolerance
 
 PILLARS = ("linear-algebra", "calculus")
 SEEDS = range(100)
@@ -351,9 +350,10 @@ def test_every_named_wrong_answer_kind_is_drawn() -> None:
 
 
 def typed(value: Any, kind: str) -> str:
-    """A value as a learner types it: 4 significant figures, whole numbers in full."""
+    """A value as a learner types it: to the significant figures the prompt asks for (3 decimals
+    for a vector of probabilities), whole numbers in full."""
     def one(x: float) -> str:
-        return str(int(x)) if x.is_integer() and abs(x) < 1e15 else compact(x)
+        return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.{Tolerance().figures}g}"
 
     array = np.asarray(value, dtype=float)
     if kind == "matrix":
@@ -363,7 +363,7 @@ def typed(value: Any, kind: str) -> str:
 
 @pytest.mark.parametrize("gid", sorted(INDEPENDENT))
 def test_graded_as_a_learner_would_answer(gid: str) -> None:
-    """The key to 4 significant figures is right; each named mistake, typed, is wrong and named."""
+    """The key as the prompt asks for it is right; each named mistake, typed so, is wrong and named."""
     for seed in SEEDS:
         q = draw(gid, seed)
         if q.type == "choice":

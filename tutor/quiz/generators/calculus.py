@@ -4,7 +4,7 @@ Numbers are drawn small (integers, halves, tenths); keys come from `tutor.maths.
 it has the quantity (softmax Jacobian, cross-entropy gradient, LayerNorm backward, central
 differences), otherwise from the derivative rules, checked in the solution by the core's
 central differences. Named wrong answers are computed the same way, and the numbers are drawn
-again whenever one comes within twice the tolerance of the key.
+again whenever one, typed exactly or rounded to 3 or 4 figures, would be graded right.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tutor.explain.model import Fact, Item, Matrix, Note, Scalar, Step, Verdict,
 from tutor.maths import calculus as calc
 from tutor.maths.linalg import matmul
 from tutor.maths.numerics import Undefined
-from tutor.quiz.generators.linear_algebra import FOUR, PROBS, Draw, draft, integers, matrix_text, named, until, vector_text
+from tutor.quiz.generators.linear_algebra import FIGURES, PROBS, Draw, draft, integers, matrix_text, named, until, vector_text
 from tutor.quiz.generators.registry import generator
 from tutor.quiz.model import Question
 
@@ -122,7 +122,7 @@ def _central(rng: np.random.Generator) -> Question | None:
             Note(f"For a cubic the error is exactly a·h² = {a}·{compact(h)}² = {compact(a * h * h)}: halve h and it "
                  "shrinks fourfold. A forward difference is off by about f″(x)·h/2, far more."))),
     ))
-    return draft("numeric", f"f(x) = {text}.\nEstimate f′({at}) by a central difference with h = {compact(h)}. {FOUR}",
+    return draft("numeric", f"f(x) = {text}.\nEstimate f′({at}) by a central difference with h = {compact(h)}. {FIGURES}",
                  f"(f(x + h) − f(x − h)) / 2h: evaluate f at {compact(x0 + h)} and {compact(x0 - h)}.",
                  solution, key=key, misconceptions=wrong)
 
@@ -188,7 +188,7 @@ def _chain_rule(rng: np.random.Generator) -> Question | None:
         Step("Multiply", (Scalar(f"h′({compact(x0)}) = f′(u) · g′(x₀)", key, key="slope", result=True),
                           _check(lambda v: f(a * float(v[0]) ** power + b), np.array([x0]), np.array([key])))),
     ))
-    return draft("numeric", f"h(x) = {whole}.\nWhat is h′({compact(x0)})? {FOUR}",
+    return draft("numeric", f"h(x) = {whole}.\nWhat is h′({compact(x0)})? {FIGURES}",
                  f"Chain rule: h′(x) = f′(g(x)) · g′(x), with inner g(x) = {inner}.",
                  solution, key=key, misconceptions=wrong)
 
@@ -219,7 +219,7 @@ def _sigmoid(rng: np.random.Generator) -> Question | None:
                           Note("σ(x) is softmax(x, 0)₀, so σ(1 − σ) is the first diagonal entry of that softmax's "
                                "Jacobian."))),
     ))
-    return draft("numeric", f"σ(x) = 1 / (1 + e^(−x)) is the logistic sigmoid.\nWhat is σ′({at})? {FOUR}",
+    return draft("numeric", f"σ(x) = 1 / (1 + e^(−x)) is the logistic sigmoid.\nWhat is σ′({at})? {FIGURES}",
                  f"Differentiate (1 + e^(−x))⁻¹ and write the result with σ itself; compute σ({at}) first.",
                  solution, key=key, misconceptions=wrong)
 
@@ -252,7 +252,7 @@ def _jacobian_entry(rng: np.random.Generator) -> Question | None:
             Note(f"∂{si}/∂{zj} = {formula} = {compact(key)}"),
             Scalar(f"∂{si}/∂{zj}", key, key="entry", result=True)))))
     return draft("numeric", f"σ = softmax(z) with z = {vector_text(z)} (entries numbered from 0).\n"
-                 f"What is ∂{si}/∂{zj}, how {si} moves as {zj} moves? {FOUR}",
+                 f"What is ∂{si}/∂{zj}, how {si} moves as {zj} moves? {FIGURES}",
                  "∂σᵢ/∂zⱼ = σᵢ(δᵢⱼ − σⱼ), with δᵢⱼ = 1 when i = j and 0 otherwise; compute σ first.",
                  solution, key=key, misconceptions=wrong)
 
@@ -282,7 +282,7 @@ def _layernorm(rng: np.random.Generator) -> Question | None:
         f"The entry asked for: i = {i}", (Scalar(f"∂L/∂x{SUB[i]}", key, key="entry", result=True),))))
     return draft("numeric", f"LayerNorm with γ = 1, β = 0, ε = 0 maps x = {vector_text(x)} to y.\n"
                  f"The gradient arriving at y is ∂L/∂y = {vector_text(dy)}.\n"
-                 f"What is ∂L/∂x{SUB[i]} (entries numbered from 0)? {FOUR}",
+                 f"What is ∂L/∂x{SUB[i]} (entries numbered from 0)? {FIGURES}",
                  "∂L/∂x = (1/σ̂)[g − mean(g) − x̂ · mean(g ⊙ x̂)] with g = γ ⊙ ∂L/∂y: μ and σ̂ depend on every x.",
                  solution, key=key, misconceptions=wrong)
 

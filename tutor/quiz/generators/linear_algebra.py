@@ -2,8 +2,8 @@
 
 Each generator draws small numbers (integers, or tenths for probabilities) from the seeded rng,
 computes the key with `tutor.maths.linalg` (the core `llmtutor calc` uses) and its named wrong
-answers the same way, and draws again whenever a wrong answer would come within twice the
-tolerance of the key. The small helpers at the top (`until`, `named`, `vector_text`, ...) are
+answers the same way, and draws again whenever a wrong answer, typed exactly or rounded to 3 or
+4 significant figures, would be graded right. The small helpers at the top (`until`, `named`, `vector_text`, ...) are
 shared with the calculus generators.
 """
 
@@ -34,7 +34,7 @@ TRIES = 1_000
 WHOLE = Tolerance(relative=0.0, absolute=0.5)
 #: Probabilities: 3 decimals are enough.
 PROBS = Tolerance(relative=1e-3, absolute=5e-4)
-FOUR = "(4 significant figures)"
+FIGURES = f"({Tolerance().figures} significant figures)"  # what the default tolerance asks for
 
 Draw = Callable[[np.random.Generator], Question | None]
 
@@ -57,13 +57,16 @@ def draft(kind: QuestionType, prompt: str, hint: str, solution: Worked, **fields
 
 
 def apart(value: Any, key: Any, tolerance: Tolerance) -> bool:
-    """Some entry of `value` is farther from `key` than twice the tolerance (so a learner who rounds
-    a mistaken answer is never graded right), or the shapes differ."""
-    v, k = np.asarray(value, dtype=float), np.asarray(key, dtype=float)
-    if v.shape != k.shape:
+    """A mistaken answer is graded wrong however a learner types it: exactly, or rounded to 4 or
+    3 significant figures (some entry then falls outside the tolerance), or its shape differs."""
+    v, k = np.asarray(value, dtype=float).ravel(), np.asarray(key, dtype=float).ravel()
+    if np.shape(value) != np.shape(key):
         return True
-    allowed = 2 * (tolerance.absolute + tolerance.relative * np.maximum(np.abs(v), np.abs(k)))
-    return bool(np.any(np.abs(v - k) > allowed))
+    for figures in (None, 4, 3):
+        typed = v if figures is None else [float(f"{x:.{figures}g}") for x in v]
+        if all(tolerance.accepts(float(a), float(b)) for a, b in zip(typed, k)):
+            return False
+    return True
 
 
 def named(key: Any, candidates: Sequence[tuple[Any, str]],
@@ -127,7 +130,7 @@ def _cosine(rng: np.random.Generator) -> Question | None:
                         Note("cos θ ignores length: 1 for the same direction, 0 at right angles, −1 opposite."))),
     ))
     return draft("numeric", f"a = {vector_text(a)} and b = {vector_text(b)}.\n"
-                 f"What is the cosine similarity cos θ of a and b? {FOUR}",
+                 f"What is the cosine similarity cos θ of a and b? {FIGURES}",
                  "cos θ = a·b / (‖a‖ ‖b‖): add the products aᵢbᵢ, then divide by both lengths.",
                  solution, key=s.cosine, misconceptions=wrong)
 
@@ -312,7 +315,7 @@ def _svd_error(rng: np.random.Generator) -> Question | None:
         return None
     values = ", ".join(compact(float(x)) for x in sigma)
     return draft("numeric", f"A {n}×{n} matrix A has singular values {values}.\n"
-                 f"What is ‖A − A_{rank}‖_F, the error of its best rank-{rank} approximation A_{rank}?\n{FOUR}",
+                 f"What is ‖A − A_{rank}‖_F, the error of its best rank-{rank} approximation A_{rank}?\n{FIGURES}",
                  "Eckart-Young: drop the smallest singular values; the error is the root of the sum of their squares.",
                  explain_svd(low), key=low.error, misconceptions=wrong)
 
@@ -371,6 +374,6 @@ def _attention(rng: np.random.Generator) -> Question | None:
                        inputs={"q": q, "k": k, "query": i, "key": j})
     return draft("numeric", f"Queries Q = {matrix_text(q)} (one row per token, d_k = {d})\n"
                  f"and keys K = {matrix_text(k)} (3 keys).\n"
-                 f"In scaled dot-product attention, what weight does query q{i + 1} put on key k{j + 1}?\n{FOUR}",
+                 f"In scaled dot-product attention, what weight does query q{i + 1} put on key k{j + 1}?\n{FIGURES}",
                  f"Score q{i + 1} against every key (Q Kᵀ), scale by 1/√d_k, then softmax that row.",
                  solution, key=key, misconceptions=wrong)
