@@ -110,7 +110,7 @@ class MatrixTable:
         return 1 + label + sum(self.widths[j] + 3 for j in columns)
 
     def full_width(self) -> int:
-        return max(self._block_width(range(len(self.widths))), len(self.title))
+        return max(self._block_width(range(len(self.widths))), len(self.title), len(self.caption or ""))
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         narrowest = max(self._block_width([j]) for j in range(len(self.widths)))

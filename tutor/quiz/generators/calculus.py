@@ -119,7 +119,7 @@ def _central(rng: np.random.Generator) -> Question | None:
         Step("Against the exact derivative", (
             Scalar(f"f′(x) = {poly_text((3 * a, 2 * b, c))} at x = {at}", slope, key="exact"),
             Scalar("estimate − exact", key - slope, key="error"),
-            Note(f"For a cubic the error is exactly a·h² = {a}·{compact(h)}² = {compact(a * h * h)}: halve h and it "
+            Note(f"For a cubic the error is exactly a·h² = {compact(a)}·{compact(h)}² = {compact(a * h * h)}: halve h and it "
                  "shrinks fourfold. A forward difference is off by about f″(x)·h/2, far more."))),
     ))
     return draft("numeric", f"f(x) = {text}.\nEstimate f′({at}) by a central difference with h = {compact(h)}. {FIGURES}",
