@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 from rich.console import Console
+from rich.markdown import Markdown
 from scipy import special, stats
 
 from tutor.explain.format import compact
@@ -168,9 +169,9 @@ def bits_per_token(q: Question) -> float:
 
 def mutual_information(q: Question) -> float:
     joint = [[float(v) for v in row] for row in inputs(q)["joint"]]
-    for x, row in enumerate(joint):
-        for y, value in enumerate(row):
-            assert f"P(X={x}, Y={y}) = {compact(value)}" in q.prompt
+    for x, row in enumerate(joint):  # the table's rows: x = 0  P(0, 0)  P(0, 1)
+        cells = r"\s+".join(re.escape(compact(v)) for v in row)
+        assert re.search(rf"^    x = {x}\s+{cells}$", q.prompt, re.M), q.prompt
     px = [sum(row) for row in joint]
     py = [joint[0][y] + joint[1][y] for y in range(2)]
     return sum(joint[x][y] * math.log2(joint[x][y] / (px[x] * py[y])) for x in range(2) for y in range(2))
@@ -312,7 +313,7 @@ def _assert_well_formed(q: Question, gid: str) -> None:
     assert q.id == gid == f"{g.pillar}/gen/{gid.rsplit('/', 1)[1]}" and q.pillar == g.pillar and q.generated
     assert q.lesson in plan.pillar(q.pillar).lesson_ids  # type: ignore[union-attr]
     assert q.hint.strip() and q.prompt.strip() and "seed" in q.source
-    assert all(len(line) <= 80 for line in q.prompt.splitlines()), q.prompt
+    assert all(len(line) <= 76 for line in q.prompt.splitlines()), q.prompt  # the banks' limit
     assert isinstance(q.solution, Worked) and q.solution.steps and q.solution.inputs
     if q.type in ("choice", "multi", "order"):
         assert len(set(q.options)) == len(q.options) >= 2 and all(o.strip() for o in q.options)
@@ -416,3 +417,7 @@ def test_solutions_render_and_serialise(gid: str) -> None:
         assert "nan" not in text.lower().split() and text.strip()
         if "answer" in q.solution.keyed() and q.type == "numeric":
             assert q.solution.value("answer") == q.key
+        console = Console(file=io.StringIO(), width=80, color_system=None)
+        console.print(Markdown(q.prompt))  # prompts are Markdown: nothing may be taken as markup
+        shown = console.file.getvalue()  # type: ignore[attr-defined]
+        assert "".join(shown.split()) == "".join(q.prompt.split()), shown

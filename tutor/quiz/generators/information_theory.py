@@ -202,10 +202,11 @@ def mutual_information_2x2(rng: np.random.Generator) -> Question | None:
         (r.h_xy, "H(X,Y), the joint entropy: subtract it from H(X) + H(Y)")])
     if wrong is None:
         return None
-    cells = [[compact(float(v)).ljust(4 if column == 0 else 0) for column, v in enumerate(row)] for row in joint]
-    prompt = ("X and Y are binary, with joint probabilities\n"
-              f"  P(X=0, Y=0) = {cells[0][0]}  P(X=0, Y=1) = {cells[0][1]}\n"
-              f"  P(X=1, Y=0) = {cells[1][0]}  P(X=1, Y=1) = {cells[1][1]}\n"
+    cells = [[compact(float(v)).ljust(6) for v in row] for row in joint]
+    prompt = ("X and Y are binary, with joint probabilities P(X = x, Y = y):\n\n"
+              "           y = 0   y = 1\n"
+              f"    x = 0  {cells[0][0]}  {cells[0][1]}\n".rstrip() + "\n"
+              f"    x = 1  {cells[1][0]}  {cells[1][1]}\n".rstrip() + "\n\n"
               "What is the mutual information I(X;Y), in bits?")
     hint = "I(X;Y) = H(X) + H(Y) − H(X,Y), with log₂; the marginals are the row and column sums."
     solution = finish(explain_mutual_information(r), answer_step("I(X;Y) in bits", r.mutual_information))

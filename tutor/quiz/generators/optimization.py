@@ -230,9 +230,9 @@ def adam_steps(rng: np.random.Generator) -> Question | None:
         (start + sum(s.update for s in run.steps), "added the update: the step goes against the gradient")], ENTRIES)
     if wrong is None:
         return None
-    prompt = (f"Adam with η = {compact(lr)}, β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸ starts at θ₀ = {vec(start)}\n"
-              f"with m₀ = v₀ = 0. The gradients are g₁ = {vec(grads[0])}, then g₂ = {vec(grads[1])}.\n"
-              "What is θ₂, after both steps (with Adam's bias correction)?")
+    prompt = (f"Adam with η = {compact(lr)}, β₁ = 0.9, β₂ = 0.999 and ε = 10⁻⁸ starts from\n"
+              f"θ₀ = {vec(start)} with m₀ = v₀ = 0. The gradients are g₁ = {vec(grads[0])}\n"
+              f"and then g₂ = {vec(grads[1])}.\nWhat is θ₂ after both steps, with Adam's bias correction?")
     hint = ("Per parameter: m = β₁m + (1 − β₁)g, v = β₂v + (1 − β₂)g², m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), "
             "θ −= η m̂/(√v̂ + ε).")
     solution = finish(explain_adam(run), answer_step("θ₂", run.params))

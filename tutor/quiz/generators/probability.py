@@ -28,6 +28,7 @@ from tutor.quiz.model import Misconception, Question, QuestionType, Tolerance
 PILLAR = "probability"
 LETTERS = "ABCDEFGH"
 FIGURES = f"({Tolerance().figures} significant figures)"  # what the default tolerance asks for
+PROMPT_LINE = 76  # prompts are Markdown, read in 80 columns (the banks' limit, quizzes/README.md)
 Attempt = Callable[[np.random.Generator], Question | None]
 Wrong = Sequence[tuple[Any, str]]  # (value or None when it does not apply, the mistake it reveals)
 
@@ -84,7 +85,7 @@ def question(kind: QuestionType, prompt: str, hint: str, solution: Worked, **fie
     entries = np.ravel(np.asarray(fields.get("key"), dtype=float)) if kind in ("numeric", "vector") else ()
     if not all(abs(float(f"{v:.{figures}g}") - v) <= 1e-12 * max(1.0, abs(v)) for v in entries):
         last = prompt.rsplit("\n", 1)[-1]
-        prompt += ("\n" if len(last) + len(FIGURES) >= 80 else " ") + FIGURES
+        prompt += ("\n" if len(last) + len(FIGURES) >= PROMPT_LINE else " ") + FIGURES
     return Question(id="", pillar="", lesson="", type=kind, prompt=prompt, hint=hint, solution=solution, **fields)
 
 
@@ -170,7 +171,7 @@ def valid_distribution(rng: np.random.Generator) -> Question | None:
         Verdict("the entries sum to 1", abs(total - 1) < 1e-9))),
         answer_step("a valid distribution", key, "Both must hold: no negative probability, and a total of exactly 1."))
     solution = Worked("A valid distribution?", steps, kind="valid-distribution", inputs={"p": p})
-    prompt = f"p = {vec(p)}\nCan these be the probabilities of a random variable's four outcomes?"
+    prompt = f"Can p = {vec(p)} be the probabilities\nof a random variable's four outcomes?"
     return question("truefalse", prompt, "Check that no entry is negative and that the entries add up to 1.",
                     solution, key=key)
 
@@ -214,7 +215,7 @@ def top_p_kept(rng: np.random.Generator) -> Question | None:
     if float(np.min(np.abs(r.cumulative - top_p))) < 0.01 or not 1 <= len(kept) < p.size:
         return None
     listing = ", ".join(f"{LETTERS[k]} {compact(float(v))}" for k, v in enumerate(p))
-    rule = (f"keeps the top k = {top_k} tokens, renormalises, then applies top-p = {compact(top_p)}" if top_k
+    rule = (f"keeps the top k = {top_k} tokens, renormalises,\nthen applies top-p = {compact(top_p)}" if top_k
             else f"applies top-p (nucleus) sampling with p = {compact(top_p)}")
     prompt = f"Next-token probabilities: {listing}.\nThe sampler {rule}.\nWhich tokens can be sampled?"
     hint = ("Sort from most to least likely and add up; top-p keeps tokens until the running total first "
@@ -264,7 +265,7 @@ def minibatch_standard_error(rng: np.random.Generator) -> Question | None:
                                  (r.variance / batch, "σ²/B is the variance of the mean; take its square root")])
     if wrong is None:
         return None
-    prompt = (f"Per-example gradients of one weight take the values {vec(g)},\neach equally likely. "
+    prompt = (f"The per-example gradients of one weight take the values\n{vec(g)}, each equally likely.\n"
               f"A minibatch averages B = {batch} independent draws.\n"
               "What is the standard deviation of the minibatch gradient?")
     last = Step("Average B independent draws", (
@@ -295,7 +296,7 @@ def mle_categorical_fit(rng: np.random.Generator) -> Question | None:
     if wrong is None:
         return None
     order = ", ".join(names)
-    prompt = (f"Observed tokens: {' '.join(tokens)}\nFit a categorical distribution by maximum likelihood.\n"
+    prompt = (f"Observed tokens: {' '.join(tokens)}.\nFit a categorical distribution by maximum likelihood.\n"
               f"Give p̂ for {order}, in that order.")
     solution = finish(explain_mle(fit, tokens), answer_step(f"p̂ ({order})", key))
     return question("vector", prompt, "The maximum-likelihood estimate of each probability is its share: count / n.",
