@@ -6,6 +6,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
+import fsrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -73,6 +74,7 @@ answers = st.builds(
     at=times,
     pillar=st.none() | st.sampled_from(["calculus", "probability"]),
     extra=extras(ANSWER_KEYS),
+    hinted=st.booleans(),
 )
 progresses = st.builds(
     lambda ls, ans, extra: Progress(ls, {a.id: a for a in ans}, extra),
@@ -200,6 +202,8 @@ def _file(**changes: object) -> dict:
          "answers[0].correct"),
         ({"answers": [{"id": "", "question": "q", "correct": True, "seconds": 1, "at": "2024-05-01"}]},
          "answers[0].id"),
+        ({"answers": [{"id": "a", "question": "q", "correct": True, "seconds": 1, "at": "2024-05-01",
+                       "hinted": "yes"}]}, "answers[0].hinted"),
     ],
 )
 def test_a_bad_field_is_refused_with_its_location(changes: dict, where: str) -> None:
@@ -226,10 +230,23 @@ def test_unknown_keys_survive_at_every_level() -> None:
     assert out["answers"][0]["confidence"] == 0.9
 
 
-def test_the_review_table_is_derived_not_trusted() -> None:
-    data = _file(review={"q": {"ease": 99, "interval_days": 1000}})
+def test_a_hint_is_written_only_when_one_was_shown() -> None:
+    data = _file()
+    data["answers"].append({**data["answers"][0], "id": "a2", "hinted": True})
     out = to_json(from_json(data))
-    assert out["review"]["q"]["interval_days"] == 1 and out["review"]["q"]["ease"] == 2.6
+    assert [a.get("hinted") for a in out["answers"]] == [None, True]  # older lines unchanged
+    assert from_json(out).answers["a2"].hinted and not from_json(out).answers["a1"].hinted
+
+
+def test_the_review_table_is_derived_not_trusted() -> None:
+    data = _file(review={"q": {"ease": 99, "interval_days": 1000}})  # an old SM-2 table
+    out = to_json(from_json(data))
+    card, _ = fsrs.Scheduler(enable_fuzzing=False).review_card(
+        fsrs.Card(card_id=1, due=T0), fsrs.Rating.Easy, T0)  # right in 3 s: quick, so Easy
+    review = out["review"]["q"]
+    assert "ease" not in review and review["scheduler"] == "fsrs-6"
+    assert review["due"] == "2024-05-09T12:00:00Z" == card.due.isoformat().replace("+00:00", "Z")
+    assert (review["state"], review["rating"], review["stability"]) == ("review", "easy", round(card.stability, 4))
 
 
 def test_a_lesson_marked_not_done_after_its_completion_is_not_done() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 import tutor.progress as progress_api
 from tutor.errors import BadInput, UnknownLesson
-from tutor.progress import ProgressStore, Resume
+from tutor.progress import ProgressStore, Resume, codec
 
 T0 = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
 
@@ -103,9 +103,11 @@ def test_answers_are_saved_when_recorded_and_feed_the_schedule(tmp_home: Path) -
     due = store.due_items(now=T0)
     assert [s.question for s in due] == ["calculus/q2"]
     assert store.due_items(now=T0 + timedelta(days=2), pillar="probability") == []
-    assert store.review_state("calculus/q1").interval_days == 1
+    state = store.review_state("calculus/q1")  # right in 4 s: Easy, due in 8 days (FSRS-6)
+    assert state.interval == timedelta(days=8) and state.pillar == "calculus"
     store.export(tmp_home / "out.json")
-    assert json.loads((tmp_home / "out.json").read_bytes())["review"]["calculus/q1"]["interval_days"] == 1
+    exported = json.loads((tmp_home / "out.json").read_bytes())["review"]["calculus/q1"]
+    assert exported["due"] == codec.format_ts(state.due) and exported["rating"] == "easy"
 
 
 def test_an_answer_time_without_a_zone_is_taken_as_utc(tmp_home: Path) -> None:

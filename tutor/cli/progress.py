@@ -72,7 +72,9 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "answers": summary.answers,
         "correct": summary.correct,
         "seconds": summary.seconds,
-        "due": [state.question for state in summary.due],
+        "due": [state.question_id for state in summary.due],
+        "due_now": len(summary.due),
+        "due_this_week": summary.due_this_week,
         "resume": None if summary.resume is None else {
             "lesson": summary.resume.lesson_id, "step": summary.resume.step,
             "scroll": summary.resume.scroll,
@@ -81,6 +83,7 @@ def _summary_json(summary: Any) -> dict[str, Any]:
             "id": p.pillar, "title": p.title, "lessons_done": p.lessons_done,
             "lessons_total": p.lessons_total, "answers": p.answers, "correct": p.correct,
             "questions": p.questions, "recalled": p.recalled, "mastery": round(p.mastery, 4),
+            "due_now": p.due_now, "due_this_week": p.due_this_week,
         } for p in summary.pillars],
     }
 
@@ -106,7 +109,8 @@ def _render_summary(summary: Any, titles: dict[str, str]) -> None:
     totals.add_column()
     totals.add_row("Lessons done", f"{summary.lessons_done}/{summary.lessons_total}")
     totals.add_row("Quiz", f"{summary.answers} answers, {_percent(summary.accuracy)} right")
-    totals.add_row("Due for review", f"{len(summary.due)} question(s)")
+    totals.add_row("Due for review", f"{len(summary.due)} now, {summary.due_this_week} "
+                   "within 7 days  (llmtutor quiz --review)")
     totals.add_row("Time spent", _duration(summary.seconds))
     if summary.resume is not None:
         where = titles.get(summary.resume.lesson_id) or escape(quote(text_of(summary.resume.lesson_id)))
@@ -115,7 +119,26 @@ def _render_summary(summary: Any, titles: dict[str, str]) -> None:
     console = Console(highlight=False)
     console.print(table)
     console.print()
+    if summary.answers:
+        console.print(_due_table(summary))
+        console.print()
     console.print(totals)
+
+
+def _due_table(summary: Any) -> Any:
+    """Reviews due per pillar: now, and within the 7 days from now (those due now included)."""
+    from rich.table import Table
+
+    table = Table(title="Reviews due", title_justify="left", box=None, pad_edge=False)
+    for name, justify in (("Pillar", "left"), ("Now", "right"), ("Within 7 days", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for p in summary.pillars:
+        table.add_row(p.title, str(p.due_now), str(p.due_this_week))
+    other_now = len(summary.due) - sum(p.due_now for p in summary.pillars)
+    other_week = summary.due_this_week - sum(p.due_this_week for p in summary.pillars)
+    if other_week:
+        table.add_row("Other questions", str(other_now), str(other_week))
+    return table
 
 
 @progress_app.callback(invoke_without_command=True)

@@ -17,8 +17,10 @@ Updates
     record_lesson_complete(lesson_id) -> bool      latest completion kept
     record_lesson_uncomplete(lesson_id) -> bool    marked not done again (until completed again)
     add_time(lesson_id, seconds) -> bool           adds to this process's session total
-    record_answer(question_id, correct, seconds, pillar=None, when=None) -> str (answer id)
-                                                   appended to the history; never rewrites it
+    record_answer(question_id, correct, seconds, pillar=None, when=None, hinted=False)
+                                                   -> str (answer id); appended to the history,
+                                                   never rewrites it; `seconds` and `hinted`
+                                                   set the FSRS rating (docs/progress.md)
     reset(lesson=None, pillar=None, everything=False) -> ResetResult
     export(path, force=False) -> Progress          lessons and answers in one file
     import_file(path) -> ImportResult              merge; importing twice changes nothing
@@ -29,8 +31,10 @@ Queries (re-read the file, so they see other processes' updates)
     last_position() -> Resume(lesson_id, step | None, scroll | None) | None
     time_spent(lesson_id) -> float seconds
     summary(now=None) -> Summary                   per-pillar mastery, totals, due, resume
-    due_items(now=None, pillar=None) -> list[ReviewState]   SM-2 reviews due, most overdue first
-    review_state(question_id) -> ReviewState | None
+    due_items(now=None, pillar=None) -> list[ReviewState]   FSRS reviews due, most overdue
+                                                   first (each: question_id, pillar, due)
+    due_counts(now=None) -> dict[pillar, DueCount(now, this_week)]
+    review_state(question_id) -> ReviewState | None  the question's FSRS card
     snapshot() -> Progress                         everything, for many queries at once
 
 Problems never raise: a damaged, newer, older, unreadable or unwritable file adds one
@@ -48,13 +52,13 @@ from pathlib import Path
 from tutor.progress.api import ImportResult, ProgressStore, ResetResult
 from tutor.progress.mastery import PillarMastery, Summary
 from tutor.progress.model import SCHEMA_VERSION, Answer, LessonRecord, Progress, Resume
-from tutor.progress.schedule import ReviewState
+from tutor.progress.review import DueCount, ReviewState
 from tutor.progress.store import progress_home
 
 __all__ = [
-    "SCHEMA_VERSION", "Answer", "ImportResult", "LessonRecord", "PillarMastery", "Progress",
+    "SCHEMA_VERSION", "Answer", "DueCount", "ImportResult", "LessonRecord", "PillarMastery", "Progress",
     "ProgressStore", "ResetResult", "Resume", "ReviewState", "Summary", "add_time",
-    "default_store", "due_items", "last_position", "progress_home", "record_answer",
+    "default_store", "due_counts", "due_items", "last_position", "progress_home", "record_answer",
     "record_lesson_complete", "record_lesson_open", "record_lesson_uncomplete", "record_step",
     "status", "summary",
     "warnings",
@@ -104,8 +108,9 @@ def record_answer(
     seconds: float,
     pillar: str | None = None,
     when: datetime | None = None,
+    hinted: bool = False,
 ) -> str:
-    return default_store().record_answer(question_id, correct, seconds, pillar, when)
+    return default_store().record_answer(question_id, correct, seconds, pillar, when, hinted)
 
 
 def status(lesson_id: str) -> str:
@@ -122,3 +127,7 @@ def summary(now: datetime | None = None) -> Summary:
 
 def due_items(now: datetime | None = None, pillar: str | None = None) -> list[ReviewState]:
     return default_store().due_items(now, pillar)
+
+
+def due_counts(now: datetime | None = None) -> dict[str, DueCount]:
+    return default_store().due_counts(now)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutor.errors import BadInput, UnknownLesson, quote
 from tutor.progress.mastery import (
     Summary,
     Syllabus,
+    due_counts,
     due_items,
     first_segment,
     load_syllabus,
@@ -22,10 +24,13 @@ from tutor.progress.mastery import (
 from tutor.progress.codec import dumps
 from tutor.progress.merge import merge
 from tutor.progress.model import Answer, Position, Progress, Resume, now_utc
-from tutor.progress.schedule import ReviewState
+from tutor.progress.review import DueCount, ReviewState
 from tutor.progress.files import LOCK_TIMEOUT
 from tutor.progress.store import Change, ProgressFile
 from tutor.progress.transfer import read_progress, read_progress_file, write_export
+
+if TYPE_CHECKING:
+    from tutor.progress.schedule import Replay  # imported when a schedule is first asked for
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,11 @@ def _after(moment: datetime, other: datetime | None) -> datetime:
     return other + timedelta(microseconds=1)
 
 
+def _when(moment: datetime | None, clock: Callable[[], datetime]) -> datetime:
+    """A query's `now`: the one given (a naive time taken as UTC), else the clock's."""
+    return clock() if moment is None else _utc(moment)
+
+
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
@@ -91,6 +101,7 @@ class ProgressStore(ProgressFile):
     ) -> None:
         super().__init__(home, clock=clock, lock_timeout=lock_timeout)
         self.session_id = uuid.uuid4().hex  # time spent is summed per session (see add_time)
+        self._replay: Replay | None = None  # FSRS cards, kept up to date between queries
 
     # -- updates ------------------------------------------------------------------------
 
@@ -164,9 +175,12 @@ class ProgressStore(ProgressFile):
         seconds: float,
         pillar: str | None = None,
         when: datetime | None = None,
+        hinted: bool = False,
     ) -> str:
         """Record one quiz answer; returns its id. Appended to the history (one line,
-        fsynced) before returning, so Ctrl-C loses nothing; the history is not read."""
+        fsynced) before returning, so Ctrl-C loses nothing; the history is not read.
+        `seconds`: time taken to answer; `hinted`: the hint was shown first. Both feed
+        the answer's FSRS rating (`schedule.rating`)."""
         answer = Answer(
             id=uuid.uuid4().hex,
             question=_check_id(question_id, "question id"),
@@ -174,6 +188,7 @@ class ProgressStore(ProgressFile):
             seconds=_finite(seconds, "seconds"),
             at=_utc(when) if when is not None else self.clock(),
             pillar=None if pillar is None else _check_id(pillar, "pillar"),
+            hinted=bool(hinted),
         )
 
         def change(progress: Progress) -> None:
@@ -284,17 +299,41 @@ class ProgressStore(ProgressFile):
         record = self.lessons_view().lessons.get(lesson_id)
         return record.seconds if record else 0.0
 
+    def _scheduled(self) -> tuple[Progress, dict[str, ReviewState]]:
+        """A snapshot and the FSRS state of each of its questions (replayed from the
+        answers; only what is new since the last query is replayed again)."""
+        progress = self.snapshot()
+        if self._replay is None:
+            from tutor.progress.schedule import Replay  # imports fsrs: only when asked
+
+            self._replay = Replay()
+        return progress, self._replay.states(progress.attempts())
+
     def summary(self, now: datetime | None = None, syllabus: Syllabus | None = None) -> Summary:
         """Per-pillar mastery, totals, reviews due, resume point."""
-        return summarize(self.snapshot(), syllabus or load_syllabus(), now or self.clock())
+        progress, states = self._scheduled()
+        return summarize(progress, syllabus or load_syllabus(), _when(now, self.clock), states)
 
     def due_items(self, now: datetime | None = None, pillar: str | None = None) -> list[ReviewState]:
-        """Questions due for review (optionally of one pillar), most overdue first."""
-        return due_items(self.snapshot(), load_syllabus(), now or self.clock(), pillar)
+        """Questions due for review at `now` (optionally of one pillar), most overdue
+        first; each has `question_id`, `pillar` and `due`."""
+        progress, states = self._scheduled()
+        return due_items(progress, load_syllabus(), _when(now, self.clock), pillar, states)
+
+    def due_counts(self, now: datetime | None = None) -> dict[str, DueCount]:
+        """Per pillar: `DueCount(now, this_week)`, reviews due at `now` and within the
+        week after it (every pillar of the syllabus is a key)."""
+        progress, states = self._scheduled()
+        return due_counts(progress, load_syllabus(), _when(now, self.clock), states)
 
     def review_state(self, question_id: str) -> ReviewState | None:
-        """The SM-2 state of one question, None if it was never answered."""
-        return self.snapshot().review_states().get(question_id)
+        """The FSRS state of one question (its card, counts and pillar), None if it was
+        never answered."""
+        progress, states = self._scheduled()
+        state = states.get(question_id)
+        if state is None:
+            return None
+        return replace(state, pillar=question_pillars(progress, load_syllabus()).get(question_id))
 
 
 def _reset_all(counts: dict[str, int]) -> Change:

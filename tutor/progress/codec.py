@@ -35,7 +35,7 @@ from tutor.progress.model import (
     ProgressFormatError,
     sorted_answers,
 )
-from tutor.progress.schedule import ReviewState
+from tutor.progress.review import ReviewState
 
 # -- timestamps and checked fields ------------------------------------------------------
 
@@ -151,6 +151,9 @@ def answer_from_json(value: Any, where: str) -> Answer:
     if not isinstance(correct, bool):
         raise ProgressFormatError(f"{where}.correct: expected true or false, got {shown(correct)}")
     pillar = entry.get("pillar")
+    hinted = entry.get("hinted", False)
+    if not isinstance(hinted, bool):
+        raise ProgressFormatError(f"{where}.hinted: expected true or false, got {shown(hinted)}")
     return Answer(
         id=answer_id,
         question=question,
@@ -159,6 +162,7 @@ def answer_from_json(value: Any, where: str) -> Answer:
         at=parse_ts(entry.get("at"), f"{where}.at"),
         pillar=None if pillar is None else expect_text(pillar, f"{where}.pillar"),
         extra={k: v for k, v in entry.items() if k not in ANSWER_KEYS},
+        hinted=hinted,
     )
 
 
@@ -214,18 +218,26 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
     }
     if answer.pillar is not None:
         entry["pillar"] = answer.pillar
+    if answer.hinted:
+        entry["hinted"] = True  # left out when false: older lines and files are unchanged
     entry.update(answer.extra)
     return entry
 
 
 def review_to_json(state: ReviewState) -> dict[str, Any]:
-    """One entry of the derived `review` table (written for other tools; never read back)."""
+    """One entry of the derived `review` table: the question's FSRS card (written for
+    other tools; never read back: the schedule is replayed from the answers)."""
     return {
-        "ease": round(state.ease, 4),
-        "interval_days": state.interval_days,
-        "repetitions": state.repetitions,
+        "scheduler": "fsrs-6",
+        "state": state.state.name.lower(),
+        "step": state.step,
+        "stability": round(state.stability, 4),
+        "difficulty": round(state.difficulty, 4),
         "due": format_ts(state.due),
         "last_answered": format_ts(state.last_answered),
+        "rating": state.rating.name.lower(),
+        "answers": state.answers,
+        "correct": state.correct,
     }
 
 

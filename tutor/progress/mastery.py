@@ -17,14 +17,14 @@ one given when its answer was recorded; failing that, the question id's first se
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tutor.plan import load_plan
 from tutor.progress.model import Progress, Resume
-from tutor.progress.schedule import ReviewState, due
+from tutor.progress.review import DueCount, ReviewState, count_due, due
 
 RECALL_TARGET = 10
 _SEGMENT = re.compile(r"[/:.]")
@@ -92,7 +92,8 @@ def question_pillars(progress: Progress, syllabus: Syllabus) -> dict[str, str | 
 
 @dataclass(frozen=True)
 class PillarMastery:
-    """What was read and remembered of one pillar."""
+    """What was read and remembered of one pillar, and how many of its reviews are due
+    (at the summary's `now`, and within the week after it)."""
 
     pillar: str
     title: str
@@ -102,6 +103,8 @@ class PillarMastery:
     correct: int
     questions: int
     recalled: int
+    due_now: int = 0
+    due_this_week: int = 0
 
     @property
     def completion(self) -> float:
@@ -120,10 +123,16 @@ class PillarMastery:
     def mastery(self) -> float:
         return 0.5 * self.completion + 0.5 * self.recall
 
+    @property
+    def due_counts(self) -> DueCount:
+        return DueCount(self.due_now, self.due_this_week)
+
 
 @dataclass(frozen=True)
 class Summary:
-    """Everything `llmtutor progress` shows."""
+    """Everything `llmtutor progress` shows. `due`: the reviews due now, most overdue
+    first, over every question (also those of no known pillar); `due_this_week`: how many
+    are due within the week after now (those due now included)."""
 
     pillars: tuple[PillarMastery, ...]
     lessons_done: int
@@ -134,10 +143,16 @@ class Summary:
     seconds: float
     resume: Resume | None
     other_lessons: int  # lessons recorded that this syllabus does not list (kept, not shown)
+    due_this_week: int = 0
 
     @property
     def accuracy(self) -> float | None:
         return self.correct / self.answers if self.answers else None
+
+    @property
+    def due_counts(self) -> dict[str, DueCount]:
+        """Per pillar of the syllabus: reviews due now and within the week."""
+        return {p.pillar: p.due_counts for p in self.pillars}
 
 
 @dataclass(frozen=True)
@@ -145,21 +160,39 @@ class _Derived:
     """What every pillar's numbers are computed from, worked out once."""
 
     pillars: dict[str, str | None]  # question id -> pillar
-    states: dict[str, ReviewState]  # question id -> SM-2 state
+    states: dict[str, ReviewState]  # question id -> FSRS state, its pillar filled in
 
     @classmethod
-    def of(cls, progress: Progress, syllabus: Syllabus) -> _Derived:
-        return cls(question_pillars(progress, syllabus), progress.review_states())
+    def of(
+        cls, progress: Progress, syllabus: Syllabus, states: dict[str, ReviewState] | None = None
+    ) -> _Derived:
+        """`states`: `progress.review_states()` if already known (a store's replay cache)."""
+        pillars = question_pillars(progress, syllabus)
+        known = progress.review_states() if states is None else states
+        return cls(pillars, with_pillars(known, pillars))
+
+
+def with_pillars(
+    states: dict[str, ReviewState], pillars: dict[str, str | None]
+) -> dict[str, ReviewState]:
+    """The states with each question's pillar filled in."""
+    return {q: replace(s, pillar=pillars.get(q)) for q, s in states.items()}
 
 
 def pillar_mastery(
-    progress: Progress, syllabus: Syllabus, pillar: PillarInfo, derived: _Derived | None = None
+    progress: Progress,
+    syllabus: Syllabus,
+    pillar: PillarInfo,
+    derived: _Derived | None = None,
+    now: datetime | None = None,
 ) -> PillarMastery:
-    """Mastery of one pillar (see the module docstring for the definition)."""
+    """Mastery of one pillar (see the module docstring for the definition); reviews due
+    are counted when `now` is given."""
     derived = derived or _Derived.of(progress, syllabus)
     mine = {q for q, p in derived.pillars.items() if p == pillar.id}
     answers = [a for a in progress.answers.values() if a.question in mine]
     states = [derived.states[q] for q in mine]
+    counts = count_due(states, now) if now is not None else DueCount(0, 0)
     return PillarMastery(
         pillar=pillar.id,
         title=pillar.title,
@@ -168,28 +201,52 @@ def pillar_mastery(
         answers=len(answers),
         correct=sum(a.correct for a in answers),
         questions=len(states),
-        recalled=sum(s.repetitions > 0 for s in states),
+        recalled=sum(s.last_correct for s in states),
+        due_now=counts.now,
+        due_this_week=counts.this_week,
     )
 
 
 def due_items(
-    progress: Progress, syllabus: Syllabus, now: datetime, pillar: str | None = None
+    progress: Progress,
+    syllabus: Syllabus,
+    now: datetime,
+    pillar: str | None = None,
+    states: dict[str, ReviewState] | None = None,
 ) -> list[ReviewState]:
     """Questions due for review at `now` (optionally of one pillar), most overdue first."""
-    states = list(progress.review_states().values())
-    if pillar is not None:
-        pillars = question_pillars(progress, syllabus)
-        states = [s for s in states if pillars.get(s.question) == pillar]
-    return due(states, now)
+    known = _Derived.of(progress, syllabus, states).states.values()
+    return due((s for s in known if pillar is None or s.pillar == pillar), now)
 
 
-def summarize(progress: Progress, syllabus: Syllabus, now: datetime) -> Summary:
+def due_counts(
+    progress: Progress,
+    syllabus: Syllabus,
+    now: datetime,
+    states: dict[str, ReviewState] | None = None,
+) -> dict[str, DueCount]:
+    """Per pillar: reviews due at `now` and within the week after. Every pillar of the
+    syllabus is a key (zeros included), then any other pillar answers were recorded
+    with; questions of no known pillar are left out (`Summary.due` counts them)."""
+    by_pillar: dict[str, list[ReviewState]] = {p.id: [] for p in syllabus.pillars}
+    for state in _Derived.of(progress, syllabus, states).states.values():
+        if state.pillar is not None:
+            by_pillar.setdefault(state.pillar, []).append(state)
+    return {p: count_due(group, now) for p, group in by_pillar.items()}
+
+
+def summarize(
+    progress: Progress,
+    syllabus: Syllabus,
+    now: datetime,
+    states: dict[str, ReviewState] | None = None,
+) -> Summary:
     """The whole picture: per-pillar mastery, totals, due reviews, where to resume."""
     known = set(syllabus.lesson_ids)
     answers = list(progress.answers.values())
-    derived = _Derived.of(progress, syllabus)
+    derived = _Derived.of(progress, syllabus, states)
     return Summary(
-        pillars=tuple(pillar_mastery(progress, syllabus, p, derived) for p in syllabus.pillars),
+        pillars=tuple(pillar_mastery(progress, syllabus, p, derived, now) for p in syllabus.pillars),
         lessons_done=sum(progress.status(lesson) == "done" for lesson in known),
         lessons_total=len(known),
         answers=len(answers),
@@ -198,4 +255,5 @@ def summarize(progress: Progress, syllabus: Syllabus, now: datetime) -> Summary:
         seconds=sum(r.seconds for r in progress.lessons.values()),
         resume=progress.resume(),
         other_lessons=sum(1 for lesson in progress.lessons if lesson not in known),
+        due_this_week=count_due(derived.states.values(), now).this_week,
     )

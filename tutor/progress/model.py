@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from tutor.progress.schedule import Attempt, ReviewState, schedule
+from tutor.progress.review import Attempt, ReviewState
 
 SCHEMA_VERSION = 3
 PROGRESS_FILE = "progress.json"
 HISTORY_FILE = "history.jsonl"
 TOP_KEYS = ("schema_version", "written_by", "history", "lessons", "answers", "review")
 LESSON_KEYS = ("opened", "completed", "last_seen", "position", "sessions", "uncompleted")
-ANSWER_KEYS = ("id", "question", "correct", "seconds", "at", "pillar")
+ANSWER_KEYS = ("id", "question", "correct", "seconds", "at", "pillar", "hinted")
 
 
 class ProgressFormatError(ValueError):
@@ -80,7 +80,8 @@ class LessonRecord:
 
 @dataclass
 class Answer:
-    """One quiz answer; `id` is unique per answer, so merging never counts it twice."""
+    """One quiz answer; `id` is unique per answer, so merging never counts it twice.
+    `hinted`: the learner saw the question's hint before answering."""
 
     id: str
     question: str
@@ -89,6 +90,7 @@ class Answer:
     at: datetime
     pillar: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    hinted: bool = False
 
 
 @dataclass
@@ -133,11 +135,16 @@ class Progress:
         """The same progress without its answers (what `progress.json` holds)."""
         return Progress(self.lessons, {}, self.extra)
 
+    def attempts(self) -> list[Attempt]:
+        """Every answer, as the scheduler sees it."""
+        return [Attempt(a.question, a.correct, a.seconds, a.at, a.id, a.hinted)
+                for a in self.answers.values()]
+
     def review_states(self) -> dict[str, ReviewState]:
-        """The SM-2 state of every question answered, replayed from the answers."""
-        return schedule(
-            Attempt(a.question, a.correct, a.seconds, a.at, a.id) for a in self.answers.values()
-        )
+        """The FSRS card of every question answered, replayed from the answers."""
+        from tutor.progress.schedule import schedule  # imports fsrs: only when asked
+
+        return schedule(self.attempts())
 
 
 def now_utc() -> datetime:
