@@ -9,9 +9,11 @@ repository root:
 For each history size it builds a data folder in a temporary directory, imports that many
 answers (one import, like moving to a new machine), then times
 
-  - `summary (new store)`: `ProgressStore(folder).summary()`: reads and replays everything;
+  - `summary (new store)`: `ProgressStore(folder).summary()`: reads every answer and
+    replays each through FSRS (`fsrs.Scheduler.review_card`);
   - `summary (same store)`: `summary()` again on a store that has read the folder before
-    (it reads only lines added since, then replays SM-2 over every answer);
+    (it reads only lines added since, and its FSRS cards are remembered, so only new
+    answers are replayed);
   - `record answer (same store)`: `ProgressStore.record_answer` on a store that has already
     read the folder once, the way `learn` and a quiz record answers one after another (the
     history grows by one answer per run);
