@@ -148,3 +148,23 @@ def test_a_lesson_topic_asks_only_that_lesson() -> None:
     assert topic.lesson == "vectors-and-matrices"
     session = planned("1", 3, 4)
     assert session.items and all(item.lesson == "vectors-and-matrices" for item in session.items)
+
+
+def test_review_asks_what_is_due_most_overdue_first(tmp_home: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    store = ProgressStore(tmp_home)
+    now = datetime.now(timezone.utc)
+    bank = {q.id: q for q in load_banks().questions}
+    older, newer = "linear-algebra/dot-product-by-hand", "linear-algebra/norm-by-hand"
+    assert older in bank and newer in bank
+    store.record_answer(newer, False, 20.0, "linear-algebra", when=now - timedelta(days=2))
+    store.record_answer(older, False, 20.0, "linear-algebra", when=now - timedelta(days=5))
+    result = run("--review", "--count", "1", stdin="0\n", home=tmp_home)
+    assert result.returncode == 0, result.stderr
+    assert f"Question 1/1 · {older}" in result.stdout
+
+
+def test_review_with_nothing_due_says_so(tmp_home: Path) -> None:
+    result = run("--review", stdin="", home=tmp_home)
+    assert result.returncode == 0 and "Nothing is due for review" in result.stdout
