@@ -1,9 +1,11 @@
-"""The Linear Algebra and Calculus question generators, over 100 seeds each.
+"""The Linear Algebra and Calculus question generators, over 100 seeds each, and the helpers
+every pillar's generators share (`tutor.quiz.generators.common`).
 
 Every draw must be a well-formed question whose key agrees with an independent computation
 written here (plain Python loops, `math`, scipy, central differences: never the `tutor.maths`
-function the generator used), whose named wrong answers are really wrong, and whose numbers a
-learner reads are written by `compact` (typographic minus, no float noise) within 80 columns.
+function the generator used), whose named wrong answers are really wrong, whose numbers a
+learner reads are written by `compact` (typographic minus, no float noise) within 80 columns,
+and whose prompt says the precision its tolerance grades.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import pytest
 from scipy.linalg import svdvals  # type: ignore[import-untyped]
 
 from tutor.explain.jsonable import worked_to_json
-from tutor.explain.model import Fact, Matrix, Scalar, Verdict, Worked
+from tutor.explain.model import Fact, Matrix, Note, Scalar, Step, Verdict, Worked
 from tutor.plan import load_plan
 from tutor.quiz.answers import letter
-from tutor.quiz.generators import Generator, generators, instantiate
+from tutor.quiz.generators import Generator, generators, instantiate, registry
+from tutor.quiz.generators.common import PROBS, WHOLE, bracketed, integers, misconceptions, nice_distribution, \
+    polynomial, precision, question, redrawn
 from tutor.quiz.grading import grade
-from tutor.quiz.model import QUESTION_TYPES, Question, Tolerance
+from tutor.quiz.model import QUESTION_TYPES, Misconception, Question, Tolerance
 
 PILLARS = ("linear-algebra", "calculus")
 SEEDS = range(100)
@@ -257,6 +261,7 @@ def check_well_formed(found: Generator, q: Question, seed: int) -> None:
     assert not re.search(r"(?<![\w.])-\d", q.prompt + " ".join(q.options)), f"ASCII minus in {q.prompt!r}"
     assert not re.search(r"\d\.\d{6,}", q.prompt), f"unrounded number in {q.prompt!r}"
     check_answer_shape(q)
+    check_precision_note(q)
     check_solution(q)
 
 
@@ -349,14 +354,36 @@ def test_every_named_wrong_answer_kind_is_drawn() -> None:
     assert any("forgot δ" in why for why in jacobian) and any("off the diagonal" in why for why in jacobian)
 
 
-def typed(value: Any, kind: str) -> str:
-    """A value as a learner types it: to the significant figures the prompt asks for (3 decimals
-    for a vector of probabilities), whole numbers in full."""
+NOTE = re.compile(r"\((?:(\d+) significant figures|(\d+) decimal places|a whole number)\)$")
+
+
+def check_precision_note(q: Question) -> None:
+    """A numeric, vector or matrix prompt ends by saying how precise the answer must be; under
+    the default tolerance that is 3 significant figures."""
+    if q.type not in ("numeric", "vector", "matrix"):
+        assert not NOTE.search(q.prompt), q.prompt
+        return
+    note = NOTE.search(q.prompt)
+    assert note is not None, f"no precision note: {q.prompt!r}"
+    if q.tolerance == Tolerance():
+        assert note.group(0) == "(3 significant figures)", q.prompt
+
+
+def typed(value: Any, q: Question) -> str:
+    """A value as a learner types it: as the prompt's note asks (so many significant figures,
+    decimal places, or a whole number), whole numbers in full."""
+    note = NOTE.search(q.prompt)
+    assert note is not None
+
     def one(x: float) -> str:
-        return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.{Tolerance().figures}g}"
+        if x.is_integer() and abs(x) < 1e15:
+            return str(int(x))
+        if note.group(1):
+            return f"{x:.{int(note.group(1))}g}"
+        return str(round(x, int(note.group(2) or 0)))
 
     array = np.asarray(value, dtype=float)
-    if kind == "matrix":
+    if q.type == "matrix":
         return "; ".join(", ".join(one(float(x)) for x in row) for row in array)
     return ", ".join(one(float(x)) for x in array.ravel())
 
@@ -373,8 +400,77 @@ def test_graded_as_a_learner_would_answer(gid: str) -> None:
         elif q.type == "truefalse":
             right = "true" if q.key else "false"
         else:
-            right = typed(q.key, q.type)
+            right = typed(q.key, q)
         assert grade(q, right).correct, (seed, right)
         for wrong in q.misconceptions:
-            verdict = grade(q, typed(wrong.value, q.type))
+            verdict = grade(q, typed(wrong.value, q))
             assert not verdict.correct and verdict.misconception == wrong.why, (seed, wrong)
+
+
+# --- the helpers every pillar's generators share -------------------------------------------------
+
+def test_redrawn_draws_again_until_usable_and_stamps_the_registry_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    generators()  # the real modules are loaded first: the demo goes to a registry of its own
+    monkeypatch.setattr(registry, "_REGISTERED", {})
+    calls: list[int] = []
+
+    @redrawn("demo", pillar="calculus", lesson="chain-rule", tries=5)
+    def demo(rng: np.random.Generator) -> Question | None:
+        """A demonstration."""
+        calls.append(int(rng.integers(10)))
+        return None if len(calls) < 3 else question("truefalse", "True?", "Think.", Worked("t", ()), key=True)
+
+    q = demo(np.random.default_rng(0))
+    assert len(calls) == 3 and q.key is True and q.generated
+    assert (q.id, q.pillar, q.lesson) == ("calculus/gen/demo", "calculus", "chain-rule")
+    assert registry.generators()["calculus/gen/demo"].summary == "A demonstration."
+    never = redrawn("never", pillar="calculus", lesson="chain-rule", tries=4)(lambda rng: None)
+    with pytest.raises(RuntimeError, match="calculus/gen/never: no usable draw in 4 tries"):
+        never(np.random.default_rng(0))
+
+
+def test_wrong_answers_stay_apart_from_the_key_and_each_other_however_typed() -> None:
+    key = 0.6931  # graded to 3 significant figures: 0.693
+    assert misconceptions(key, [(1, "a"), (None, "does not apply"), (2.5, "b")]) == (
+        Misconception(1.0, "a"), Misconception(2.5, "b"))
+    assert misconceptions(key, [(0.6934, "graded right as it stands")]) is None
+    assert misconceptions(key, [(1, "a"), (0.69349, "0.693 once typed to 3 figures")]) is None
+    assert misconceptions(key, [(1, "a"), (1.0004, "typed to 4 figures it is the other mistake")]) is None
+    assert misconceptions(key, [(math.inf, "not a number a learner can type")]) is None
+    pair = np.array([0.5, 0.5])
+    assert misconceptions(pair, [(np.array([0.5, 0.7]), "one entry differs"), (np.zeros(3), "another shape")])
+    assert misconceptions(pair, [(np.array([0.5004, 0.4996]), "every entry rounds onto the key")]) is None
+    # asked for 3 decimal places, 0.00149 is typed 0.001, which the key 0.0009 accepts
+    assert misconceptions(0.0009, [(0.00149, "close in decimals")], Tolerance()) is not None
+    assert misconceptions(0.0009, [(0.00149, "close in decimals")], PROBS) is None
+
+
+def test_the_precision_note_says_what_the_tolerance_grades() -> None:
+    assert precision(Tolerance()) == "(3 significant figures)"
+    assert precision(Tolerance(figures=4, absolute=1e-4)) == "(4 significant figures)"
+    assert precision(PROBS) == "(3 decimal places)" and precision(WHOLE) == "(a whole number)"
+    solution = Worked("w", (Step("s", (Note("n"),)),))
+    assert question("numeric", "What is x?", "h", solution, key=0.5).prompt == "What is x? (3 significant figures)"
+    assert question("vector", "What is v?", "h", solution, key=np.ones(2), tolerance=PROBS).prompt == \
+        "What is v? (3 decimal places)"
+    long = "x" * 60
+    assert question("numeric", long, "h", solution, key=1.0).prompt == f"{long}\n(3 significant figures)"
+    assert question("truefalse", "Is it?", "h", solution, key=True).prompt == "Is it?"
+
+
+def test_numbers_are_written_as_answers_are_typed() -> None:
+    assert bracketed([0.5, -1, 2]) == "[0.5, −1, 2]" and bracketed(np.array([1.0, -2.0]), "()") == "(1, −2)"
+    assert bracketed(np.array([[1, -2], [3, 0.25]])) == "[1, −2; 3, 0.25]"
+    assert polynomial((2, "x²"), (-3, "xy"), (1, "y²")) == "2x² − 3xy + y²"
+    assert polynomial((-1, "x³"), (0, "x²"), (1, "x"), (-1, "")) == "−x³ + x − 1"
+    assert polynomial((0, "x"), (0, "")) == "0"
+
+
+def test_drawing_helpers() -> None:
+    rng = np.random.default_rng(5)
+    drawn = integers(rng, -2, 2, (50, 4))
+    assert drawn.dtype == float and set(drawn.ravel().tolist()) == {-2.0, -1.0, 0.0, 1.0, 2.0}
+    for n, units in ((3, 10), (5, 20)):
+        p = nice_distribution(rng, n, units)
+        assert len(set(p.tolist())) == n and p.min() > 0 and math.isclose(p.sum(), 1)
+        assert np.allclose(p * units, np.round(p * units))

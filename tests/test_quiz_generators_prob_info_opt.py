@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 from rich.markdown import Markdown
-from scipy import special, stats
+from scipy import special, stats  # type: ignore[import-untyped]
 
 from tutor.explain.format import compact
 from tutor.explain.jsonable import worked_to_json
@@ -231,8 +231,8 @@ def warmup_cosine(q: Question) -> float:
     shows(q, peak, floor)
     assert f"W = {warm:,} steps" in q.prompt and f"T = {total:,}" in q.prompt and f"t = {t:,}?" in q.prompt
     if t <= warm:
-        return peak * t / warm
-    return floor + (peak - floor) * (1 + math.cos(math.pi * (t - warm) / (total - warm))) / 2
+        return float(peak * t / warm)
+    return float(floor + (peak - floor) * (1 + math.cos(math.pi * (t - warm) / (total - warm))) / 2)
 
 
 def robbins_monro(q: Question) -> tuple[int, ...]:
@@ -325,6 +325,8 @@ def _assert_well_formed(q: Question, gid: str) -> None:
         assert 1 <= len(q.correct) < len(q.options)
     if q.type == "order":
         assert q.correct == tuple(range(len(q.options)))
+    if q.type in ("numeric", "vector"):  # every tolerance here grades significant figures
+        assert q.prompt.endswith(f"({q.tolerance.figures} significant figures)") and q.tolerance.relative is None
     if q.type == "numeric":
         assert isinstance(q.key, float) and math.isfinite(q.key) and not q.options
     if q.type == "vector":

@@ -2,8 +2,9 @@
 
 A generator draws its numbers from a seeded `numpy.random.Generator`, computes the key with
 `tutor.maths` (the same core as `llmtutor calc`), computes its named wrong answers the same
-way, and returns a `Question` whose `solution` is a worked explanation. Every module of this
-package is imported when the registry is first read.
+way, and returns a `Question` whose `solution` is a worked explanation. One module per pillar
+registers its generators with `common.redrawn`; every module but `registry` and `common` is
+imported when the registry is first read.
 """
 
 from tutor.quiz.generators.registry import Generator, generator, generators, instantiate

@@ -4,14 +4,13 @@ Numbers are drawn small (integers, halves, tenths); keys come from `tutor.maths.
 it has the quantity (softmax Jacobian, cross-entropy gradient, LayerNorm backward, central
 differences), otherwise from the derivative rules, checked in the solution by the core's
 central differences. Named wrong answers are computed the same way, and the numbers are drawn
-again whenever one, typed exactly or rounded to 3 or 4 figures, would be graded right.
+again whenever one could be graded right or taken for another (`tutor.quiz.generators.common`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 
@@ -22,8 +21,8 @@ from tutor.explain.model import Fact, Item, Matrix, Note, Scalar, Step, Verdict,
 from tutor.maths import calculus as calc
 from tutor.maths.linalg import matmul
 from tutor.maths.numerics import Undefined
-from tutor.quiz.generators.linear_algebra import FIGURES, PROBS, Draw, draft, integers, matrix_text, named, until, vector_text
-from tutor.quiz.generators.registry import generator
+from tutor.quiz.generators.common import PROBS, bracketed, finish, integers, misconceptions, polynomial, question, \
+    redrawn
 from tutor.quiz.model import Question
 
 PILLAR = "calculus"
@@ -31,6 +30,7 @@ DERIVATIVES, CHAIN, PARTIAL = "derivatives-and-gradients", "chain-rule", "partia
 BACKPROP, SOFTMAX_CE = "backpropagation", "softmax-cross-entropy-gradient"
 Real = Callable[[float], float]
 SUB = "₀₁₂₃₄₅₆₇₈₉"
+POWERS = ("x³", "x²", "x", "")
 #: Functions whose slopes are compared: (name, f, f′, f′ written out).
 SLOPES: tuple[tuple[str, Real, Real, str], ...] = (
     ("x²", lambda x: x * x, lambda x: 2 * x, "2x"),
@@ -53,10 +53,6 @@ OUTER: tuple[tuple[str, str, str, Real, Real, str, tuple[float, float]], ...] = 
 )
 
 
-def _until(rng: np.random.Generator, draw: Draw, slug: str, lesson: str) -> Question:
-    return until(rng, draw, PILLAR, slug, lesson)
-
-
 def _check(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarray) -> Verdict:
     """The core's central differences beside the formula's gradient, as one verdict."""
     check = calc.check_gradient(f, x, grad, tuple(range(x.size)))
@@ -71,27 +67,15 @@ def _at_first(f: Real) -> Callable[[np.ndarray], float]:
 
 
 def poly_text(coefficients: tuple[int, ...]) -> str:
-    """a x³ + b x² + c x (highest power first) as ``2x³ − x² + 3x``."""
-    powers = {3: "x³", 2: "x²", 1: "x", 0: ""}
-    text = ""
-    for power, c in zip(range(len(coefficients) - 1, -1, -1), coefficients):
-        if c == 0:
-            continue
-        size = "" if abs(c) == 1 and power else str(abs(c))
-        sign = ("−" if c < 0 else "") if not text else (" − " if c < 0 else " + ")
-        text += sign + size + powers[power]
-    return text or "0"
+    """a x³ + b x² + c x + d (highest power first, up to the cube) as ``2x³ − x² + 3x``."""
+    return polynomial(*zip(coefficients, POWERS[len(POWERS) - len(coefficients):]))
 
 
 # --- derivatives and gradients ------------------------------------------------------------------
 
-@generator("central-difference", pillar=PILLAR, lesson=DERIVATIVES)
-def central_difference(rng: np.random.Generator) -> Question:
+@redrawn("central-difference", pillar=PILLAR, lesson=DERIVATIVES)
+def central_difference(rng: np.random.Generator) -> Question | None:
     """A central-difference estimate of f′(x₀) for a drawn cubic."""
-    return _until(rng, _central, "central-difference", DERIVATIVES)
-
-
-def _central(rng: np.random.Generator) -> Question | None:
     a, b, c = int(rng.choice([-2, -1, 1, 2])), int(rng.integers(-3, 4)), int(rng.integers(-3, 4))
     x0, h = float(rng.integers(-2, 3)), float(rng.choice([0.1, 0.2, 0.5]))
     coefficients = (a, b, c, 0)
@@ -104,8 +88,8 @@ def _central(rng: np.random.Generator) -> Question | None:
     assert check.numeric is not None
     key = float(check.numeric[0])
     up, down = f(np.array([x0 + h])), f(np.array([x0 - h]))
-    wrong = named(key, [((up - f(np.array([x0]))) / h, "the forward difference (f(x + h) − f(x)) / h"),
-                        ((up - down) / h, "divided by h instead of 2h: the two points are 2h apart")])
+    wrong = misconceptions(key, [((up - f(np.array([x0]))) / h, "the forward difference (f(x + h) − f(x)) / h"),
+                                 ((up - down) / h, "divided by h instead of 2h: the two points are 2h apart")])
     if wrong is None:
         return None
     text, at = poly_text(coefficients), compact(x0)
@@ -122,18 +106,14 @@ def _central(rng: np.random.Generator) -> Question | None:
             Note(f"For a cubic the error is exactly a·h² = {compact(a)}·{compact(h)}² = {compact(a * h * h)}: halve h and it "
                  "shrinks fourfold. A forward difference is off by about f″(x)·h/2, far more."))),
     ))
-    return draft("numeric", f"f(x) = {text}.\nEstimate f′({at}) by a central difference with h = {compact(h)}. {FIGURES}",
-                 f"(f(x + h) − f(x − h)) / 2h: evaluate f at {compact(x0 + h)} and {compact(x0 - h)}.",
-                 solution, key=key, misconceptions=wrong)
+    return question("numeric", f"f(x) = {text}.\nEstimate f′({at}) by a central difference with h = {compact(h)}.",
+                    f"(f(x + h) − f(x − h)) / 2h: evaluate f at {compact(x0 + h)} and {compact(x0 - h)}.",
+                    solution, key=key, misconceptions=wrong)
 
 
-@generator("slope-order", pillar=PILLAR, lesson=DERIVATIVES)
-def slope_order(rng: np.random.Generator) -> Question:
+@redrawn("slope-order", pillar=PILLAR, lesson=DERIVATIVES)
+def slope_order(rng: np.random.Generator) -> Question | None:
     """Four functions put in order of their slope at a drawn point."""
-    return _until(rng, _slope_order, "slope-order", DERIVATIVES)
-
-
-def _slope_order(rng: np.random.Generator) -> Question | None:
     x0 = float(rng.choice([-1.5, -1.0, -0.5, 0.5, 1.0, 1.5]))
     chosen = sorted((SLOPES[int(i)] for i in rng.choice(len(SLOPES), size=4, replace=False)), key=lambda s: s[2](x0))
     slopes = [fp(x0) for _, _, fp, _ in chosen]
@@ -149,20 +129,16 @@ def _slope_order(rng: np.random.Generator) -> Question | None:
         Step("Check", (Verdict("central differences agree with every derivative", all(c.holds for c in checks),
                                key="check"),)),
     ))
-    return draft("order", f"Order these functions by their slope (derivative) at x = {at}, smallest first.",
-                 f"Differentiate each one, then put x = {at} in: compare numbers, not pictures.",
-                 solution, options=tuple(name for name, *_ in chosen))
+    return question("order", f"Order these functions by their slope (derivative) at x = {at}, smallest first.",
+                    f"Differentiate each one, then put x = {at} in: compare numbers, not pictures.",
+                    solution, options=tuple(name for name, *_ in chosen))
 
 
 # --- the chain rule -----------------------------------------------------------------------------
 
-@generator("chain-rule", pillar=PILLAR, lesson=CHAIN)
-def chain_rule(rng: np.random.Generator) -> Question:
+@redrawn("chain-rule", pillar=PILLAR, lesson=CHAIN)
+def chain_rule(rng: np.random.Generator) -> Question | None:
     """h′(x₀) for a drawn composition h = f(g(x))."""
-    return _until(rng, _chain_rule, "chain-rule", CHAIN)
-
-
-def _chain_rule(rng: np.random.Generator) -> Question | None:
     name, plain, written, f, fp, fp_text, (low, high) = OUTER[int(rng.integers(len(OUTER)))]
     a, b, power = int(rng.choice([-3, -2, -1, 1, 2, 3])), int(rng.integers(-3, 4)), int(rng.integers(1, 3))
     x0 = float(rng.choice([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]))
@@ -174,7 +150,7 @@ def _chain_rule(rng: np.random.Generator) -> Question | None:
                   (fp(u) + gp, "added f′ and g′: the chain rule multiplies them")]
     if low <= x0 <= high:
         candidates.append((fp(x0) * gp, "f′ evaluated at x₀ instead of at u = g(x₀)"))
-    wrong = named(key, candidates)
+    wrong = misconceptions(key, candidates)
     if wrong is None:
         return None
     inner = poly_text((a, 0, b) if power == 2 else (a, b))
@@ -188,24 +164,20 @@ def _chain_rule(rng: np.random.Generator) -> Question | None:
         Step("Multiply", (Scalar(f"h′({compact(x0)}) = f′(u) · g′(x₀)", key, key="slope", result=True),
                           _check(lambda v: f(a * float(v[0]) ** power + b), np.array([x0]), np.array([key])))),
     ))
-    return draft("numeric", f"h(x) = {whole}.\nWhat is h′({compact(x0)})? {FIGURES}",
-                 f"Chain rule: h′(x) = f′(g(x)) · g′(x), with inner g(x) = {inner}.",
-                 solution, key=key, misconceptions=wrong)
+    return question("numeric", f"h(x) = {whole}.\nWhat is h′({compact(x0)})?",
+                    f"Chain rule: h′(x) = f′(g(x)) · g′(x), with inner g(x) = {inner}.",
+                    solution, key=key, misconceptions=wrong)
 
 
-@generator("sigmoid-derivative", pillar=PILLAR, lesson=CHAIN)
-def sigmoid_derivative(rng: np.random.Generator) -> Question:
+@redrawn("sigmoid-derivative", pillar=PILLAR, lesson=CHAIN)
+def sigmoid_derivative(rng: np.random.Generator) -> Question | None:
     """σ′(x₀) = σ(1 − σ) of the logistic sigmoid at a drawn point."""
-    return _until(rng, _sigmoid, "sigmoid-derivative", CHAIN)
-
-
-def _sigmoid(rng: np.random.Generator) -> Question | None:
     x0 = float(rng.integers(-40, 41)) / 10
     jacobian = calc.softmax_jacobian(np.array([x0, 0.0]))  # σ(x) = softmax(x, 0)₀
     s, key = float(jacobian.probs[0]), float(jacobian.diagonal[0])
-    wrong = named(key, [(s, "σ(x₀) itself: the value, not the slope"),
-                        (1 - s, "1 − σ(x₀): one factor of σ(1 − σ) only"),
-                        (-key, "wrong sign: d/dx (1 + e^(−x))⁻¹ = e^(−x) / (1 + e^(−x))² is positive")])
+    wrong = misconceptions(key, [(s, "σ(x₀) itself: the value, not the slope"),
+                                 (1 - s, "1 − σ(x₀): one factor of σ(1 − σ) only"),
+                                 (-key, "wrong sign: d/dx (1 + e^(−x))⁻¹ = e^(−x) / (1 + e^(−x))² is positive")])
     if wrong is None:
         return None
     at = compact(x0)
@@ -219,20 +191,16 @@ def _sigmoid(rng: np.random.Generator) -> Question | None:
                           Note("σ(x) is softmax(x, 0)₀, so σ(1 − σ) is the first diagonal entry of that softmax's "
                                "Jacobian."))),
     ))
-    return draft("numeric", f"σ(x) = 1 / (1 + e^(−x)) is the logistic sigmoid.\nWhat is σ′({at})? {FIGURES}",
-                 f"Differentiate (1 + e^(−x))⁻¹ and write the result with σ itself; compute σ({at}) first.",
-                 solution, key=key, misconceptions=wrong)
+    return question("numeric", f"σ(x) = 1 / (1 + e^(−x)) is the logistic sigmoid.\nWhat is σ′({at})?",
+                    f"Differentiate (1 + e^(−x))⁻¹ and write the result with σ itself; compute σ({at}) first.",
+                    solution, key=key, misconceptions=wrong)
 
 
 # --- partial derivatives ------------------------------------------------------------------------
 
-@generator("softmax-jacobian-entry", pillar=PILLAR, lesson=PARTIAL)
-def softmax_jacobian_entry(rng: np.random.Generator) -> Question:
+@redrawn("softmax-jacobian-entry", pillar=PILLAR, lesson=PARTIAL)
+def softmax_jacobian_entry(rng: np.random.Generator) -> Question | None:
     """One entry ∂σᵢ/∂zⱼ = σᵢ(δᵢⱼ − σⱼ) of the softmax Jacobian for drawn logits."""
-    return _until(rng, _jacobian_entry, "softmax-jacobian-entry", PARTIAL)
-
-
-def _jacobian_entry(rng: np.random.Generator) -> Question | None:
     z = integers(rng, -2, 2, 3)
     i = int(rng.integers(3))
     j = i if rng.random() < 1 / 3 else int(rng.choice([n for n in range(3) if n != i]))
@@ -241,59 +209,50 @@ def _jacobian_entry(rng: np.random.Generator) -> Question | None:
     candidates = [(-key, "wrong sign")]
     candidates.append((-float(s[i]) ** 2, "forgot δᵢⱼ: on the diagonal it is 1, so ∂σᵢ/∂zᵢ = σᵢ(1 − σᵢ)") if i == j else
                       (float(s[i] * (1 - s[j])), "took δᵢⱼ = 1 off the diagonal: for i ≠ j it is 0, leaving −σᵢσⱼ"))
-    wrong = named(key, candidates)
+    wrong = misconceptions(key, candidates)
     if wrong is None:
         return None
     si, zj = f"σ{SUB[i]}", f"z{SUB[j]}"
     formula = f"{si}(1 − {si})" if i == j else f"−{si}σ{SUB[j]}"
     worked = explain_softmax_jacobian(r)
-    solution = replace(worked, inputs={**worked.inputs, "i": i, "j": j}, steps=(*worked.steps, Step(
-        f"The entry asked for: row {i}, column {j} (numbered from 0)", (
-            Note(f"∂{si}/∂{zj} = {formula} = {compact(key)}"),
-            Scalar(f"∂{si}/∂{zj}", key, key="entry", result=True)))))
-    return draft("numeric", f"σ = softmax(z) with z = {vector_text(z)} (entries numbered from 0).\n"
-                 f"What is ∂{si}/∂{zj}, how {si} moves as {zj} moves? {FIGURES}",
-                 "∂σᵢ/∂zⱼ = σᵢ(δᵢⱼ − σⱼ), with δᵢⱼ = 1 when i = j and 0 otherwise; compute σ first.",
-                 solution, key=key, misconceptions=wrong)
+    solution = finish(worked, Step(f"The entry asked for: row {i}, column {j} (numbered from 0)", (
+        Note(f"∂{si}/∂{zj} = {formula} = {compact(key)}"), Scalar(f"∂{si}/∂{zj}", key, key="entry", result=True))),
+        i=i, j=j)
+    return question("numeric", f"σ = softmax(z) with z = {bracketed(z, '()')} (entries numbered from 0).\n"
+                    f"What is ∂{si}/∂{zj}, how {si} moves as {zj} moves?",
+                    "∂σᵢ/∂zⱼ = σᵢ(δᵢⱼ − σⱼ), with δᵢⱼ = 1 when i = j and 0 otherwise; compute σ first.",
+                    solution, key=key, misconceptions=wrong)
 
 
 # --- backpropagation ----------------------------------------------------------------------------
 
-@generator("layernorm-gradient", pillar=PILLAR, lesson=BACKPROP)
-def layernorm_gradient(rng: np.random.Generator) -> Question:
+@redrawn("layernorm-gradient", pillar=PILLAR, lesson=BACKPROP)
+def layernorm_gradient(rng: np.random.Generator) -> Question | None:
     """One entry of ∂L/∂x through LayerNorm for drawn x and ∂L/∂y."""
-    return _until(rng, _layernorm, "layernorm-gradient", BACKPROP)
-
-
-def _layernorm(rng: np.random.Generator) -> Question | None:
     x, dy, i = integers(rng, -3, 3, 4), integers(rng, -2, 2, 4), int(rng.integers(4))
     if np.all(x == x[0]) or not np.any(dy):
         return None
     r = calc.layernorm_grad(x, dy, eps=0.0)
     key, g, sigma = float(r.dx[i]), r.g, float(r.sigma_hat)
-    wrong = named(key, [
+    wrong = misconceptions(key, [
         (float(g[i]) / sigma, "treated μ and σ as constants: they depend on every xᵢ"),
         (float(g[i] - r.g_mean) / sigma, "dropped the x̂ · mean(g ⊙ x̂) term: σ depends on x too"),
         (float(g[i] - r.x_hat[i] * r.gx_mean) / sigma, "dropped the mean(g) term: μ depends on x too")])
     if wrong is None:
         return None
     worked = explain_layernorm_grad(r)
-    solution = replace(worked, inputs={**worked.inputs, "i": i}, steps=(*worked.steps, Step(
-        f"The entry asked for: i = {i}", (Scalar(f"∂L/∂x{SUB[i]}", key, key="entry", result=True),))))
-    return draft("numeric", f"LayerNorm with γ = 1, β = 0, ε = 0 maps x = {vector_text(x)} to y.\n"
-                 f"The gradient arriving at y is ∂L/∂y = {vector_text(dy)}.\n"
-                 f"What is ∂L/∂x{SUB[i]} (entries numbered from 0)? {FIGURES}",
-                 "∂L/∂x = (1/σ̂)[g − mean(g) − x̂ · mean(g ⊙ x̂)] with g = γ ⊙ ∂L/∂y: μ and σ̂ depend on every x.",
-                 solution, key=key, misconceptions=wrong)
+    solution = finish(worked, Step(f"The entry asked for: i = {i}", (
+        Scalar(f"∂L/∂x{SUB[i]}", key, key="entry", result=True),)), i=i)
+    return question("numeric", f"LayerNorm with γ = 1, β = 0, ε = 0 maps x = {bracketed(x, '()')} to y.\n"
+                    f"The gradient arriving at y is ∂L/∂y = {bracketed(dy, '()')}.\n"
+                    f"What is ∂L/∂x{SUB[i]} (entries numbered from 0)?",
+                    "∂L/∂x = (1/σ̂)[g − mean(g) − x̂ · mean(g ⊙ x̂)] with g = γ ⊙ ∂L/∂y: μ and σ̂ depend on every x.",
+                    solution, key=key, misconceptions=wrong)
 
 
-@generator("two-layer-backprop", pillar=PILLAR, lesson=BACKPROP)
-def two_layer_backprop(rng: np.random.Generator) -> Question:
+@redrawn("two-layer-backprop", pillar=PILLAR, lesson=BACKPROP)
+def two_layer_backprop(rng: np.random.Generator) -> Question | None:
     """∂L/∂W (a 2×2 matrix) for a drawn ReLU network ŷ = v·ReLU(W x), L = ½(ŷ − t)²."""
-    return _until(rng, _two_layer, "two-layer-backprop", BACKPROP)
-
-
-def _two_layer(rng: np.random.Generator) -> Question | None:
     x, v = rng.choice([-2.0, -1.0, 1.0, 2.0], size=2), rng.choice([-2.0, -1.0, 1.0, 2.0], size=2)
     w, t = integers(rng, -2, 2, (2, 2)), float(rng.integers(-2, 3))
     pre = matmul(w, x[:, None]).product[:, 0]
@@ -313,15 +272,15 @@ def _two_layer(rng: np.random.Generator) -> Question | None:
                   (outer(v * mask, x), "dropped ∂L/∂ŷ = ŷ − t")]
     if not np.all(mask):
         candidates.append((outer(delta * v, x), "forgot ReLU′: a unit with (Wx)ᵢ < 0 passes no gradient back"))
-    wrong = named(key, candidates)
+    wrong = misconceptions(key, candidates)
     if wrong is None:
         return None
     solution = _two_layer_worked(x, w, v, t, pre, h, y_hat, mask, key)
-    return draft("matrix", "A 2-layer network: h = ReLU(W x), ŷ = v·h, loss L = ½(ŷ − t)².\n"
-                 f"x = {vector_text(x)}, W = {matrix_text(w)}, v = {vector_text(v)}, t = {compact(t)}.\n"
-                 "What is ∂L/∂W? Answer as a 2×2 matrix, rows separated by ';'.",
-                 "Go backward: ∂L/∂ŷ = ŷ − t, then ∂L/∂h = (ŷ − t) v, zero where ReLU was off, then times xᵀ.",
-                 solution, key=key, misconceptions=wrong)
+    return question("matrix", "A 2-layer network: h = ReLU(W x), ŷ = v·h, loss L = ½(ŷ − t)².\n"
+                    f"x = {bracketed(x, '()')}, W = {bracketed(w)}, v = {bracketed(v, '()')}, t = {compact(t)}.\n"
+                    "What is ∂L/∂W? Answer as a 2×2 matrix, rows separated by ';'.",
+                    "Go backward: ∂L/∂ŷ = ŷ − t, then ∂L/∂h = (ŷ − t) v, zero where ReLU was off, then times xᵀ.",
+                    solution, key=key, misconceptions=wrong)
 
 
 def _two_layer_worked(x: np.ndarray, w: np.ndarray, v: np.ndarray, t: float, pre: np.ndarray, h: np.ndarray,
@@ -348,24 +307,20 @@ def _two_layer_worked(x: np.ndarray, w: np.ndarray, v: np.ndarray, t: float, pre
 
 # --- softmax and cross-entropy ------------------------------------------------------------------
 
-@generator("ce-gradient", pillar=PILLAR, lesson=SOFTMAX_CE)
-def ce_gradient(rng: np.random.Generator) -> Question:
+@redrawn("ce-gradient", pillar=PILLAR, lesson=SOFTMAX_CE)
+def ce_gradient(rng: np.random.Generator) -> Question | None:
     """The gradient ŷ − y of softmax + cross-entropy for drawn logits (a vector answer)."""
-    return _until(rng, _ce_gradient, "ce-gradient", SOFTMAX_CE)
-
-
-def _ce_gradient(rng: np.random.Generator) -> Question | None:
     n = int(rng.integers(3, 5))
     z, c = integers(rng, -2, 3, n), int(rng.integers(n))
     r = calc.cross_entropy_grad(z, c)
     one_hot = np.eye(n)[c]
-    wrong = named(r.grad, [(-r.grad, "y − ŷ: the wrong sign (that is the direction to move z, not ∂L/∂z)"),
-                           (r.probs, "ŷ alone: the one-hot target y is subtracted"),
-                           (z - one_hot, "z − y: the softmax was skipped")], PROBS)
+    wrong = misconceptions(r.grad, [(-r.grad, "y − ŷ: the wrong sign (that is the direction to move z, not ∂L/∂z)"),
+                                    (r.probs, "ŷ alone: the one-hot target y is subtracted"),
+                                    (z - one_hot, "z − y: the softmax was skipped")], PROBS)
     if wrong is None:
         return None
-    return draft("vector", f"Logits z = {vector_text(z)} give ŷ = softmax(z), and the loss is the\n"
-                 f"cross-entropy L = −log ŷ[{c}] for the correct class {c} (classes numbered from 0).\n"
-                 "What is the gradient ∂L/∂z? One number per logit; 3 decimals are enough.",
-                 "Through softmax, the cross-entropy gradient is ŷ − y with y the one-hot target.",
-                 explain_ce_grad(r), key=r.grad, tolerance=PROBS, misconceptions=wrong)
+    return question("vector", f"Logits z = {bracketed(z, '()')} give ŷ = softmax(z), and the loss is the\n"
+                    f"cross-entropy L = −log ŷ[{c}] for the correct class {c} (classes numbered from 0).\n"
+                    "What is the gradient ∂L/∂z? One number per logit.",
+                    "Through softmax, the cross-entropy gradient is ŷ − y with y the one-hot target.",
+                    explain_ce_grad(r), key=r.grad, tolerance=PROBS, misconceptions=wrong)

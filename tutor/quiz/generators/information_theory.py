@@ -15,9 +15,8 @@ from tutor.explain.format import compact
 from tutor.explain.model import Matrix, Note, Scalar, Step, Worked
 from tutor.maths.information import cross_entropy, entropy, huffman, kl_divergence, mutual_information
 from tutor.maths.perplexity import LN2, perplexity_stats, to_natural_logprobs
-from tutor.quiz.generators.probability import LETTERS, answer_step, finish, misconceptions, nice_distribution, \
-    question, redrawn, vec
-from tutor.quiz.generators.registry import generator
+from tutor.quiz.generators.common import LETTERS, answer_step, bracketed, finish, misconceptions, \
+    nice_distribution, question, redrawn
 from tutor.quiz.model import Question
 
 PILLAR = "information-theory"
@@ -27,8 +26,7 @@ LOG_NAME = {"2": "log₂", "e": "ln"}
 
 # --- entropy -----------------------------------------------------------------------------------
 
-@generator("entropy", pillar=PILLAR, lesson="entropy")
-@redrawn
+@redrawn("entropy", pillar=PILLAR, lesson="entropy")
 def entropy_value(rng: np.random.Generator) -> Question | None:
     """The entropy of a small distribution, in bits or in nats."""
     p = nice_distribution(rng, int(rng.integers(3, 5)), distinct=False)
@@ -42,21 +40,20 @@ def entropy_value(rng: np.random.Generator) -> Question | None:
         (r.max_entropy, f"log {p.size}: the entropy of the uniform distribution, an upper bound")])
     if wrong is None:
         return None
-    prompt = f"What is the entropy of p = {vec(p)}, in {unit}?"
+    prompt = f"What is the entropy of p = {bracketed(p)}, in {unit}?"
     hint = f"H(p) = −Σ pᵢ {LOG_NAME[base]} pᵢ: the average surprise, in {unit} because the log is {LOG_NAME[base]}."
     solution = finish(explain_entropy(r), answer_step(f"H(p) in {unit}", r.entropy))
     return question("numeric", prompt, hint, solution, key=r.entropy, misconceptions=wrong)
 
 
-@generator("entropy-order", pillar=PILLAR, lesson="entropy")
-@redrawn
+@redrawn("entropy-order", pillar=PILLAR, lesson="entropy")
 def entropy_order(rng: np.random.Generator) -> Question | None:
     """Put three distributions in order of their entropy."""
     drawn = [nice_distribution(rng, 4, distinct=False) for _ in range(3)]
     bits = np.array([entropy(p, "2").entropy for p in drawn])
     order = np.argsort(bits)
     ranked = [drawn[i] for i in order]
-    options = tuple(vec(p) for p in ranked)
+    options = tuple(bracketed(p) for p in ranked)
     if float(np.min(np.diff(bits[order]))) < 0.05 or len(set(options)) < 3:
         return None
     steps = (Step("The entropy of each, lowest first", (
@@ -73,8 +70,7 @@ def entropy_order(rng: np.random.Generator) -> Question | None:
 
 # --- cross-entropy and KL ----------------------------------------------------------------------------
 
-@generator("cross-entropy-loss", pillar=PILLAR, lesson="cross-entropy-loss")
-@redrawn
+@redrawn("cross-entropy-loss", pillar=PILLAR, lesson="cross-entropy-loss")
 def cross_entropy_loss(rng: np.random.Generator) -> Question | None:
     """The cross-entropy loss of one prediction against a one-hot target."""
     q = nice_distribution(rng, 4)
@@ -88,15 +84,14 @@ def cross_entropy_loss(rng: np.random.Generator) -> Question | None:
         (entropy(q).entropy, "H(q): the model's own uncertainty, not its loss on the true token")])
     if wrong is None:
         return None
-    prompt = (f"A model predicts q = {vec(q)} over tokens A, B, C, D.\n"
+    prompt = (f"A model predicts q = {bracketed(q)} over tokens A, B, C, D.\n"
               f"The true next token is {LETTERS[y]}. What is the cross-entropy loss, in nats?")
     hint = "With a one-hot target only the true token counts: the loss is −ln q[true]."
     solution = finish(explain_cross_entropy(r), answer_step("−ln q[true]", r.cross_entropy), target=y)
     return question("numeric", prompt, hint, solution, key=r.cross_entropy, misconceptions=wrong)
 
 
-@generator("kl-divergence", pillar=PILLAR, lesson="kl-divergence")
-@redrawn
+@redrawn("kl-divergence", pillar=PILLAR, lesson="kl-divergence")
 def kl_value(rng: np.random.Generator) -> Question | None:
     """D_KL(p‖q) of two small distributions."""
     p, q = nice_distribution(rng, 3, distinct=False), nice_distribution(rng, 3, distinct=False)
@@ -111,7 +106,7 @@ def kl_value(rng: np.random.Generator) -> Question | None:
         (cross_entropy(p, q, base).cross_entropy, "H(p, q), the cross-entropy: forgot to subtract H(p)")])
     if wrong is None:
         return None
-    prompt = (f"p = {vec(p)} (the data) and q = {vec(q)} (the model).\n"
+    prompt = (f"p = {bracketed(p)} (the data) and q = {bracketed(q)} (the model).\n"
               f"What is D_KL(p‖q), in {r.base.unit}?")
     hint = f"D_KL(p‖q) = Σ pᵢ {LOG_NAME[base]}(pᵢ / qᵢ): weighted by p, the first argument."
     solution = finish(explain_kl(r), answer_step("D_KL(p‖q)", r.kl))
@@ -120,8 +115,7 @@ def kl_value(rng: np.random.Generator) -> Question | None:
 
 # --- perplexity ---------------------------------------------------------------------------------------
 
-@generator("perplexity", pillar=PILLAR, lesson="perplexity")
-@redrawn
+@redrawn("perplexity", pillar=PILLAR, lesson="perplexity")
 def perplexity_value(rng: np.random.Generator) -> Question | None:
     """The perplexity of a short text from its per-token log-probabilities."""
     nll = rng.choice(np.arange(1, 31) / 10, size=int(rng.integers(4, 6)))
@@ -141,7 +135,7 @@ def perplexity_value(rng: np.random.Generator) -> Question | None:
         return None
     name = LOG_NAME[base]
     prompt = (f"A model gives the {nll.size} tokens of a text these log-probabilities ({name}):\n"
-              f"{name} p = {vec(given)}. What is its perplexity?")
+              f"{name} p = {bracketed(given)}. What is its perplexity?")
     steps = (
         Step("Negative log-likelihood per token, in nats", (
             Matrix(f"{name} p", given),
@@ -157,8 +151,7 @@ def perplexity_value(rng: np.random.Generator) -> Question | None:
     return question("numeric", prompt, hint, solution, key=key, misconceptions=wrong)
 
 
-@generator("bits-per-token", pillar=PILLAR, lesson="perplexity")
-@redrawn
+@redrawn("bits-per-token", pillar=PILLAR, lesson="perplexity")
 def bits_per_token(rng: np.random.Generator) -> Question | None:
     """Bits per token from a loss in nats or from a perplexity."""
     if rng.random() < 0.5:
@@ -188,8 +181,7 @@ def bits_per_token(rng: np.random.Generator) -> Question | None:
 
 # --- compression and mutual information ---------------------------------------------------------------
 
-@generator("mutual-information", pillar=PILLAR, lesson="compression")
-@redrawn
+@redrawn("mutual-information", pillar=PILLAR, lesson="compression")
 def mutual_information_2x2(rng: np.random.Generator) -> Question | None:
     """I(X;Y) in bits from a 2×2 joint table."""
     joint = nice_distribution(rng, 4, distinct=False).reshape(2, 2)
@@ -213,8 +205,7 @@ def mutual_information_2x2(rng: np.random.Generator) -> Question | None:
     return question("numeric", prompt, hint, solution, key=r.mutual_information, misconceptions=wrong)
 
 
-@generator("huffman-length", pillar=PILLAR, lesson="compression")
-@redrawn
+@redrawn("huffman-length", pillar=PILLAR, lesson="compression")
 def huffman_length(rng: np.random.Generator) -> Question | None:
     """The expected length of a Huffman code, against the entropy."""
     p = nice_distribution(rng, int(rng.integers(4, 6)))
@@ -228,7 +219,7 @@ def huffman_length(rng: np.random.Generator) -> Question | None:
     if wrong is None:
         return None
     names = ", ".join(LETTERS[: p.size])
-    prompt = (f"Symbols {names} have probabilities {vec(p)}.\n"
+    prompt = (f"Symbols {names} have probabilities {bracketed(p)}.\n"
               "What is the expected length, in bits per symbol, of a Huffman code for them?")
     hint = ("Join the two least likely, again and again; each symbol's length is how many joins it went through. "
             "Then L = Σ pᵢ lᵢ.")

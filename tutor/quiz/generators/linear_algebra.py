@@ -2,17 +2,14 @@
 
 Each generator draws small numbers (integers, or tenths for probabilities) from the seeded rng,
 computes the key with `tutor.maths.linalg` (the core `llmtutor calc` uses) and its named wrong
-answers the same way, and draws again whenever a wrong answer, typed exactly or rounded to 3 or
-4 significant figures, would be graded right. The small helpers at the top (`until`, `named`, `vector_text`, ...) are
-shared with the calculus generators.
+answers the same way, and draws again whenever a wrong answer could be graded right or taken for
+another (`tutor.quiz.generators.common`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
@@ -21,101 +18,28 @@ from tutor.explain.format import compact, format_number
 from tutor.explain.model import Fact, Matrix, Note, Scalar, Step, Verdict, Worked
 from tutor.maths import linalg
 from tutor.maths.calculus import softmax_of
-from tutor.maths.numerics import Undefined
-from tutor.quiz.generators.registry import generator
-from tutor.quiz.model import Misconception, Question, QuestionType, Tolerance
+from tutor.quiz.generators.common import PROBS, WHOLE, bracketed, finish, integers, misconceptions, question, \
+    redrawn
+from tutor.quiz.model import Question
 
 PILLAR = "linear-algebra"
 VECTORS, PRODUCTS, EIGEN = "vectors-and-matrices", "matrix-multiplication", "eigenvalues-and-eigenvectors"
 LOW_RANK, ATTENTION = "svd-and-low-rank", "attention-as-matrix-ops"
-#: A draw is repeated until it is usable; no generator needs more than a few dozen tries.
-TRIES = 1_000
-#: Whole-number answers (parameter counts): nothing but the number itself.
-WHOLE = Tolerance(relative=0.0, absolute=0.5)
-#: Probabilities: 3 decimals are enough.
-PROBS = Tolerance(relative=1e-3, absolute=5e-4)
-FIGURES = f"({Tolerance().figures} significant figures)"  # what the default tolerance asks for
-
-Draw = Callable[[np.random.Generator], Question | None]
-
-
-# --- shared helpers ---------------------------------------------------------------------------
-
-def until(rng: np.random.Generator, draw: Draw, pillar: str, slug: str, lesson: str) -> Question:
-    """The first usable draw (`draw` returns None for an unusable one), stamped with its id."""
-    for _ in range(TRIES):
-        question = draw(rng)
-        if question is not None:
-            return replace(question, id=f"{pillar}/gen/{slug}", pillar=pillar, lesson=lesson)
-    raise RuntimeError(f"generator {slug}: no usable draw in {TRIES} tries")
-
-
-def draft(kind: QuestionType, prompt: str, hint: str, solution: Worked, **fields: Any) -> Question:
-    """A generated question before `until` stamps its id, pillar and lesson."""
-    return Question(id="", pillar="", lesson="", type=kind, prompt=prompt, hint=hint, solution=solution,
-                    generated=True, **fields)
-
-
-def apart(value: Any, key: Any, tolerance: Tolerance) -> bool:
-    """A mistaken answer is graded wrong however a learner types it: exactly, or rounded to 4 or
-    3 significant figures (some entry then falls outside the tolerance), or its shape differs."""
-    v, k = np.asarray(value, dtype=float).ravel(), np.asarray(key, dtype=float).ravel()
-    if np.shape(value) != np.shape(key):
-        return True
-    for figures in (None, 4, 3):
-        typed = v if figures is None else [float(f"{x:.{figures}g}") for x in v]
-        if all(tolerance.accepts(float(a), float(b)) for a, b in zip(typed, k)):
-            return False
-    return True
-
-
-def named(key: Any, candidates: Sequence[tuple[Any, str]],
-          tolerance: Tolerance = Tolerance()) -> tuple[Misconception, ...] | None:
-    """The wrong answers as misconceptions (a repeat of an earlier one dropped), or None when one
-    of them comes too close to the key: then the numbers are drawn again."""
-    kept: list[Misconception] = []
-    for value, why in candidates:
-        if not apart(value, key, tolerance):
-            return None
-        if all(apart(value, m.value, tolerance) for m in kept):
-            kept.append(Misconception(value, why))
-    return tuple(kept)
-
-
-def vector_text(v: np.ndarray) -> str:
-    return "(" + ", ".join(compact(float(x)) for x in v) + ")"
-
-
-def matrix_text(m: np.ndarray) -> str:
-    """Rows separated by ';', as answers and `llmtutor calc` inputs are written."""
-    return "[" + "; ".join(", ".join(compact(float(x)) for x in row) for row in m) + "]"
-
-
-def integers(rng: np.random.Generator, low: int, high: int, shape: int | tuple[int, ...]) -> np.ndarray:
-    """Whole numbers from low to high inclusive, as floats."""
-    return rng.integers(low, high + 1, size=shape).astype(float)
-
-
-def _until(rng: np.random.Generator, draw: Draw, slug: str, lesson: str) -> Question:
-    return until(rng, draw, PILLAR, slug, lesson)
 
 
 # --- vectors and matrices -----------------------------------------------------------------------
 
-@generator("cosine-similarity", pillar=PILLAR, lesson=VECTORS)
-def cosine_similarity(rng: np.random.Generator) -> Question:
+@redrawn("cosine-similarity", pillar=PILLAR, lesson=VECTORS)
+def cosine_similarity(rng: np.random.Generator) -> Question | None:
     """cos θ of two drawn integer 3-vectors."""
-    return _until(rng, _cosine, "cosine-similarity", VECTORS)
-
-
-def _cosine(rng: np.random.Generator) -> Question | None:
     a, b = integers(rng, -3, 3, 3), integers(rng, -3, 3, 3)
     s = linalg.similarity(a, b)
     if not isinstance(s.cosine, float) or not isinstance(s.dot, float) or abs(s.cosine) > 0.98:
         return None
     squares = float(a @ a) * float(b @ b)
-    wrong = named(s.cosine, [(s.dot, "a·b alone: the dot product still has to be divided by ‖a‖ ‖b‖"),
-                             (s.dot / squares, "divided by Σaᵢ² · Σbᵢ²: the lengths are the square roots of those")])
+    wrong = misconceptions(s.cosine, [
+        (s.dot, "a·b alone: the dot product still has to be divided by ‖a‖ ‖b‖"),
+        (s.dot / squares, "divided by Σaᵢ² · Σbᵢ²: the lengths are the square roots of those")])
     if wrong is None:
         return None
     terms = " + ".join(f"{compact(x)}×{compact(y)}" for x, y in zip(a, b))
@@ -129,21 +53,17 @@ def _cosine(rng: np.random.Generator) -> Question | None:
                         Scalar("θ", s.angle_degrees, unit="°", key="angle_degrees"),
                         Note("cos θ ignores length: 1 for the same direction, 0 at right angles, −1 opposite."))),
     ))
-    return draft("numeric", f"a = {vector_text(a)} and b = {vector_text(b)}.\n"
-                 f"What is the cosine similarity cos θ of a and b? {FIGURES}",
-                 "cos θ = a·b / (‖a‖ ‖b‖): add the products aᵢbᵢ, then divide by both lengths.",
-                 solution, key=s.cosine, misconceptions=wrong)
+    return question("numeric", f"a = {bracketed(a, '()')} and b = {bracketed(b, '()')}.\n"
+                    "What is the cosine similarity cos θ of a and b?",
+                    "cos θ = a·b / (‖a‖ ‖b‖): add the products aᵢbᵢ, then divide by both lengths.",
+                    solution, key=s.cosine, misconceptions=wrong)
 
 
 # --- matrix multiplication ----------------------------------------------------------------------
 
-@generator("matmul-entry", pillar=PILLAR, lesson=PRODUCTS)
-def matmul_entry(rng: np.random.Generator) -> Question:
+@redrawn("matmul-entry", pillar=PILLAR, lesson=PRODUCTS)
+def matmul_entry(rng: np.random.Generator) -> Question | None:
     """One entry of the product of two drawn 3×3 integer matrices."""
-    return _until(rng, _matmul_entry, "matmul-entry", PRODUCTS)
-
-
-def _matmul_entry(rng: np.random.Generator) -> Question | None:
     a, b = integers(rng, -3, 3, (3, 3)), integers(rng, -3, 3, (3, 3))
     i, j = (int(x) for x in rng.integers(0, 3, size=2))
     product = linalg.matmul(a, b)
@@ -152,29 +72,24 @@ def _matmul_entry(rng: np.random.Generator) -> Question | None:
                   (float(linalg.matmul(a, b.T).product[i, j]), "row i of A · row j of B: Cᵢⱼ takes COLUMN j of B")]
     if i != j:
         candidates.append((float(product.product[j, i]), "Cⱼᵢ: the row and the column swapped"))
-    wrong = named(key, candidates)
+    wrong = misconceptions(key, candidates)
     if wrong is None:
         return None
     terms = " + ".join(f"{compact(x)}×{compact(y)}" for x, y in zip(a[i], b[:, j]))
     worked = explain_matmul(product)
-    solution = replace(worked, inputs={**worked.inputs, "row": i, "col": j}, steps=(*worked.steps, Step(
-        f"The entry asked for: row {i} of A · column {j} of B", (
-            Note(f"C[{i}][{j}] = {terms} = {compact(key)}"),
-            Scalar(f"C[{i}][{j}]", key, key="entry", result=True)))))
-    return draft("numeric", f"A = {matrix_text(a)}\nB = {matrix_text(b)}\n"
-                 f"What is C[{i}][{j}], the entry in row {i}, column {j} of C = AB?\n"
-                 "(rows and columns are numbered from 0)",
-                 f"Cᵢⱼ = Σₖ aᵢₖ bₖⱼ: row {i} of A times column {j} of B, entry by entry, then add.",
-                 solution, key=key, misconceptions=wrong)
+    solution = finish(worked, Step(f"The entry asked for: row {i} of A · column {j} of B", (
+        Note(f"C[{i}][{j}] = {terms} = {compact(key)}"), Scalar(f"C[{i}][{j}]", key, key="entry", result=True))),
+        row=i, col=j)
+    return question("numeric", f"A = {bracketed(a)}\nB = {bracketed(b)}\n"
+                    f"What is C[{i}][{j}], the entry in row {i}, column {j} of C = AB?\n"
+                    "(rows and columns are numbered from 0)",
+                    f"Cᵢⱼ = Σₖ aᵢₖ bₖⱼ: row {i} of A times column {j} of B, entry by entry, then add.",
+                    solution, key=key, misconceptions=wrong)
 
 
-@generator("product-shape", pillar=PILLAR, lesson=PRODUCTS)
-def product_shape(rng: np.random.Generator) -> Question:
+@redrawn("product-shape", pillar=PILLAR, lesson=PRODUCTS)
+def product_shape(rng: np.random.Generator) -> Question | None:
     """The shape of a chain of three products, one factor transposed."""
-    return _until(rng, _product_shape, "product-shape", PRODUCTS)
-
-
-def _product_shape(rng: np.random.Generator) -> Question | None:
     m, k, n, p = (int(x) for x in rng.choice(np.arange(2, 10), size=4, replace=False))
     entering = [(m, k), (k, n), (n, p)]  # the factors' shapes as they enter the product
     flipped = int(rng.integers(3))
@@ -199,18 +114,14 @@ def _product_shape(rng: np.random.Generator) -> Question | None:
             Fact("times the third", f"({m}×{n})({n}×{p}) → {m}×{p}", key="shape", data=list(shape), result=True),
             Scalar("multiply-adds", m * k * n + m * n * p, key="multiply_adds", decimals=0))),
     ))
-    return draft("choice", f"{given}.\nWhat is the shape of the product {expression}?",
-                 "Transpose first (swap rows and columns), then (a×b)(b×c) → a×c, left to right.",
-                 solution, options=tuple(shown), correct=(shown.index(options[0]),))
+    return question("choice", f"{given}.\nWhat is the shape of the product {expression}?",
+                    "Transpose first (swap rows and columns), then (a×b)(b×c) → a×c, left to right.",
+                    solution, options=tuple(shown), correct=(shown.index(options[0]),))
 
 
-@generator("commute", pillar=PILLAR, lesson=PRODUCTS)
-def commute(rng: np.random.Generator) -> Question:
+@redrawn("commute", pillar=PILLAR, lesson=PRODUCTS)
+def commute(rng: np.random.Generator) -> Question | None:
     """Whether two drawn 2×2 matrices commute (true about half the time)."""
-    return _until(rng, _commute, "commute", PRODUCTS)
-
-
-def _commute(rng: np.random.Generator) -> Question | None:
     a = integers(rng, -3, 3, (2, 2))
     alpha, beta = int(rng.choice([-2, -1, 1, 2])), int(rng.integers(-2, 3))
     built = bool(rng.random() < 0.5)
@@ -229,9 +140,9 @@ def _commute(rng: np.random.Generator) -> Question | None:
         Step("Both products", (exact("AB", ab, key="ab"), exact("BA", ba, key="ba"))),
         Step("Compare", (Verdict("AB = BA", same, why, key="commute", result=True),)),
     ))
-    return draft("truefalse", f"A = {matrix_text(a)} and B = {matrix_text(b)}.\nTrue or false: AB = BA.",
-                 "Compute both products; or look for a reason they must agree (is B built from A and I?).",
-                 solution, key=same)
+    return question("truefalse", f"A = {bracketed(a)} and B = {bracketed(b)}.\nTrue or false: AB = BA.",
+                    "Compute both products; or look for a reason they must agree (is B built from A and I?).",
+                    solution, key=same)
 
 
 # --- eigenvalues: a two-state Markov chain ------------------------------------------------------
@@ -242,37 +153,29 @@ def _chain(rng: np.random.Generator) -> tuple[float, float, np.ndarray]:
     return a, b, np.array([[round(1 - a, 1), a], [b, round(1 - b, 1)]])
 
 
-@generator("stationary-distribution", pillar=PILLAR, lesson=EIGEN)
-def stationary_distribution(rng: np.random.Generator) -> Question:
+@redrawn("stationary-distribution", pillar=PILLAR, lesson=EIGEN)
+def stationary_distribution(rng: np.random.Generator) -> Question | None:
     """The stationary distribution of a drawn 2×2 row-stochastic matrix (a vector answer)."""
-    return _until(rng, _stationary, "stationary-distribution", EIGEN)
-
-
-def _stationary(rng: np.random.Generator) -> Question | None:
     a, b, p = _chain(rng)
     e = linalg.eigen(p)
     key = e.stationary
     assert key is not None  # P is row-stochastic by construction
-    wrong = named(key, [(np.array([0.5, 0.5]), "the right eigenvector (1, 1) scaled: π solves π P = π, a LEFT one"),
-                        (np.array([a, b]) / (a + b), "swapped: πᵢ is proportional to the chance of ENTERING i"),
-                        (p[0], "row 0 of P: where the chain goes in one step from state 0, not where it settles")],
-                  PROBS)
+    wrong = misconceptions(key, [
+        (np.array([0.5, 0.5]), "the right eigenvector (1, 1) scaled: π solves π P = π, a LEFT one"),
+        (np.array([a, b]) / (a + b), "swapped: πᵢ is proportional to the chance of ENTERING i"),
+        (p[0], "row 0 of P: where the chain goes in one step from state 0, not where it settles")], PROBS)
     if wrong is None:
         return None
-    return draft("vector", f"A two-state Markov chain has the row-stochastic matrix\nP = {matrix_text(p)}.\n"
-                 "What is its stationary distribution π (π P = π, entries summing to 1)?\n"
-                 "Answer with two numbers separated by a comma.",
-                 "π P = π gives π₀·P[0][1] = π₁·P[1][0] (flow out of 0 = flow into 0); then π₀ + π₁ = 1.",
-                 explain_eigen(e), key=key, tolerance=PROBS, misconceptions=wrong)
+    return question("vector", f"A two-state Markov chain has the row-stochastic matrix\nP = {bracketed(p)}.\n"
+                    "What is its stationary distribution π (π P = π, entries summing to 1)?\n"
+                    "Answer with two numbers separated by a comma.",
+                    "π P = π gives π₀·P[0][1] = π₁·P[1][0] (flow out of 0 = flow into 0); then π₀ + π₁ = 1.",
+                    explain_eigen(e), key=key, tolerance=PROBS, misconceptions=wrong)
 
 
-@generator("spectral-gap", pillar=PILLAR, lesson=EIGEN)
-def spectral_gap(rng: np.random.Generator) -> Question:
+@redrawn("spectral-gap", pillar=PILLAR, lesson=EIGEN)
+def spectral_gap(rng: np.random.Generator) -> Question | None:
     """The spectral gap 1 − |λ₂| of a drawn 2×2 row-stochastic matrix."""
-    return _until(rng, _spectral_gap, "spectral-gap", EIGEN)
-
-
-def _spectral_gap(rng: np.random.Generator) -> Question | None:
     _, _, p = _chain(rng)
     e = linalg.eigen(p)
     key, second = e.spectral_gap, float(e.eigenvalues[1].real)
@@ -280,24 +183,20 @@ def _spectral_gap(rng: np.random.Generator) -> Question | None:
     candidates = [(abs(second), "|λ₂| itself: the gap is 1 − |λ₂|")]
     if second < 0:
         candidates.append((1 - second, "1 − λ₂ without the absolute value: a negative λ₂ mixes as slowly as −λ₂"))
-    wrong = named(key, candidates)
+    wrong = misconceptions(key, candidates)
     if wrong is None:
         return None
-    return draft("numeric", f"P = {matrix_text(p)} is row-stochastic (a two-state Markov chain).\n"
-                 "What is its spectral gap? (λ₁ = 1 for every row-stochastic matrix.)",
-                 "The eigenvalues of a 2×2 matrix add up to its trace, so λ₂ = trace − 1; the gap is 1 − |λ₂|.",
-                 explain_eigen(e), key=key, misconceptions=wrong)
+    return question("numeric", f"P = {bracketed(p)} is row-stochastic (a two-state Markov chain).\n"
+                    "What is its spectral gap? (λ₁ = 1 for every row-stochastic matrix.)",
+                    "The eigenvalues of a 2×2 matrix add up to its trace, so λ₂ = trace − 1; the gap is 1 − |λ₂|.",
+                    explain_eigen(e), key=key, misconceptions=wrong)
 
 
 # --- SVD and LoRA -------------------------------------------------------------------------------
 
-@generator("svd-truncation-error", pillar=PILLAR, lesson=LOW_RANK)
-def svd_truncation_error(rng: np.random.Generator) -> Question:
+@redrawn("svd-truncation-error", pillar=PILLAR, lesson=LOW_RANK)
+def svd_truncation_error(rng: np.random.Generator) -> Question | None:
     """‖A − A_r‖_F of the best rank-r approximation, from drawn singular values."""
-    return _until(rng, _svd_error, "svd-truncation-error", LOW_RANK)
-
-
-def _svd_error(rng: np.random.Generator) -> Question | None:
     n = int(rng.integers(3, 5))
     sigma = np.sort(rng.choice(np.arange(1, 10), size=n, replace=False))[::-1].astype(float)
     rank = int(rng.integers(1, n - 1))  # at least two singular values are dropped
@@ -306,7 +205,7 @@ def _svd_error(rng: np.random.Generator) -> Question | None:
     low = linalg.low_rank(matrix, rank)
     s = low.singular_values
     dropped, kept = s[rank:], s[:rank]
-    wrong = named(low.error, [
+    wrong = misconceptions(low.error, [
         (float(dropped.sum()), "Σ σᵢ over the dropped ones: square them, add, then take the root"),
         (float((dropped**2).sum()), "Σ σᵢ² without the square root"),
         (float(dropped[0]), f"σ_{rank + 1} alone: that is the spectral-norm error ‖A − A_r‖₂, not ‖·‖_F"),
@@ -314,19 +213,15 @@ def _svd_error(rng: np.random.Generator) -> Question | None:
     if wrong is None:
         return None
     values = ", ".join(compact(float(x)) for x in sigma)
-    return draft("numeric", f"A {n}×{n} matrix A has singular values {values}.\n"
-                 f"What is ‖A − A_{rank}‖_F, the error of its best rank-{rank} approximation A_{rank}?\n{FIGURES}",
-                 "Eckart-Young: drop the smallest singular values; the error is the root of the sum of their squares.",
-                 explain_svd(low), key=low.error, misconceptions=wrong)
+    return question("numeric", f"A {n}×{n} matrix A has singular values {values}.\n"
+                    f"What is ‖A − A_{rank}‖_F, the error of its best rank-{rank} approximation A_{rank}?",
+                    "Eckart-Young: drop the smallest singular values; the error is the root of the sum of their squares.",
+                    explain_svd(low), key=low.error, misconceptions=wrong)
 
 
-@generator("lora-parameters", pillar=PILLAR, lesson=LOW_RANK)
-def lora_parameters(rng: np.random.Generator) -> Question:
+@redrawn("lora-parameters", pillar=PILLAR, lesson=LOW_RANK)
+def lora_parameters(rng: np.random.Generator) -> Question | None:
     """How many numbers a drawn LoRA update trains, r(d + k)."""
-    return _until(rng, _lora, "lora-parameters", LOW_RANK)
-
-
-def _lora(rng: np.random.Generator) -> Question | None:
     d, k = (int(x) for x in rng.choice([256, 512, 768, 1024, 2048, 4096], size=2))
     r = int(rng.choice([4, 8, 16, 32, 64]))
     res = linalg.lora(d, k, r)
@@ -335,24 +230,20 @@ def _lora(rng: np.random.Generator) -> Question | None:
                   (d * r, "d·r: only B; A (r×k) is trained too")]
     if d != k:
         candidates.append((2 * d * r, "2·d·r: as if W were square (k = d)"))
-    wrong = named(res.lora_params, candidates, WHOLE)
+    wrong = misconceptions(res.lora_params, candidates, WHOLE)
     if wrong is None:
         return None
-    return draft("numeric", f"LoRA adapts a frozen {format_number(d)}×{format_number(k)} weight matrix W with a "
-                 f"rank-{r} update\nΔW = B A. How many numbers does it train? (a whole number)",
-                 "B is d×r and A is r×k; count the entries of both.",
-                 explain_lora(res), key=res.lora_params, tolerance=WHOLE, misconceptions=wrong)
+    return question("numeric", f"LoRA adapts a frozen {format_number(d)}×{format_number(k)} weight matrix W with a "
+                    f"rank-{r} update\nΔW = B A. How many numbers does it train?",
+                    "B is d×r and A is r×k; count the entries of both.",
+                    explain_lora(res), key=res.lora_params, tolerance=WHOLE, misconceptions=wrong)
 
 
 # --- attention ----------------------------------------------------------------------------------
 
-@generator("attention-weight", pillar=PILLAR, lesson=ATTENTION)
-def attention_weight(rng: np.random.Generator) -> Question:
+@redrawn("attention-weight", pillar=PILLAR, lesson=ATTENTION)
+def attention_weight(rng: np.random.Generator) -> Question | None:
     """One attention weight softmax(QKᵀ/√d_k)ᵢⱼ for drawn integer Q and K."""
-    return _until(rng, _attention, "attention-weight", ATTENTION)
-
-
-def _attention(rng: np.random.Generator) -> Question | None:
     d = int(rng.choice([2, 4]))
     q, k = integers(rng, -2, 2, (2, d)), integers(rng, -2, 2, (3, d))
     i, j = int(rng.integers(2)), int(rng.integers(3))
@@ -360,9 +251,10 @@ def _attention(rng: np.random.Generator) -> Question | None:
     key = float(r.weights[i, j])
     if not 0.01 < key < 0.99:
         return None
-    wrong = named(key, [(float(softmax_of(r.scores[i])[j]), "forgot to divide the scores by √d_k"),
-                        (float(softmax_of(r.scaled[:, j])[i]), "softmax down the column: each QUERY's row sums to 1"),
-                        (float(softmax_of(r.scores[i] / d)[j]), "divided by d_k instead of √d_k")])
+    wrong = misconceptions(key, [
+        (float(softmax_of(r.scores[i])[j]), "forgot to divide the scores by √d_k"),
+        (float(softmax_of(r.scaled[:, j])[i]), "softmax down the column: each QUERY's row sums to 1"),
+        (float(softmax_of(r.scores[i] / d)[j]), "divided by d_k instead of √d_k")])
     if wrong is None:
         return None
     worked = explain_attention(r)
@@ -372,8 +264,8 @@ def _attention(rng: np.random.Generator) -> Question | None:
         Scalar(f"A[q{i + 1}, k{j + 1}]", key, key="asked_weight", result=True),))
     solution = replace(worked, steps=(first, *worked.steps[1:-1], asked), formulas=worked.formulas[:1],
                        inputs={"q": q, "k": k, "query": i, "key": j})
-    return draft("numeric", f"Queries Q = {matrix_text(q)} (one row per token, d_k = {d})\n"
-                 f"and keys K = {matrix_text(k)} (3 keys).\n"
-                 f"In scaled dot-product attention, what weight does query q{i + 1} put on key k{j + 1}?\n{FIGURES}",
-                 f"Score q{i + 1} against every key (Q Kᵀ), scale by 1/√d_k, then softmax that row.",
-                 solution, key=key, misconceptions=wrong)
+    return question("numeric", f"Queries Q = {bracketed(q)} (one row per token, d_k = {d})\n"
+                    f"and keys K = {bracketed(k)} (3 keys).\n"
+                    f"In scaled dot-product attention, what weight does query q{i + 1} put on key k{j + 1}?",
+                    f"Score q{i + 1} against every key (Q Kᵀ), scale by 1/√d_k, then softmax that row.",
+                    solution, key=key, misconceptions=wrong)

@@ -17,25 +17,13 @@ from tutor.explain.format import compact, format_number
 from tutor.explain.model import Fact, Matrix, Note, Scalar, Step, Verdict, Worked
 from tutor.maths.linalg import eigen
 from tutor.maths.optimization import adam, lr_schedule, schedule_name
-from tutor.quiz.generators.probability import answer_step, finish, misconceptions, question, redrawn, vec
-from tutor.quiz.generators.registry import generator
+from tutor.quiz.generators.common import answer_step, bracketed, finish, misconceptions, polynomial, question, \
+    redrawn
 from tutor.quiz.model import Question, Tolerance
 
 PILLAR = "optimization"
 KINDS = ("a minimum", "a maximum", "a saddle point", "none of these: the Hessian is singular")
 ENTRIES = Tolerance(absolute=1e-4)  # a parameter may land near 0, where significant figures alone are too strict
-
-
-def polynomial(*terms: tuple[int, str]) -> str:
-    """``2x² − 3xy + y²`` from (2, "x²"), (−3, "xy"), (1, "y²"); zero terms left out."""
-    text = ""
-    for coefficient, monomial in terms:
-        if coefficient == 0:
-            continue
-        size = "" if abs(coefficient) == 1 else str(abs(coefficient))
-        sign = ("−" if not text else " − ") if coefficient < 0 else ("" if not text else " + ")
-        text += f"{sign}{size}{monomial}"
-    return text or "0"
 
 
 def quadratic(a: int, b: int, c: int) -> tuple[str, np.ndarray]:
@@ -53,8 +41,7 @@ def _curvature(hessian: np.ndarray) -> Step:
 
 # --- loss landscapes --------------------------------------------------------------------------
 
-@generator("hessian-type", pillar=PILLAR, lesson="loss-landscapes")
-@redrawn
+@redrawn("hessian-type", pillar=PILLAR, lesson="loss-landscapes")
 def hessian_type(rng: np.random.Generator) -> Question | None:
     """Minimum, maximum or saddle: the signs of a 2-D quadratic's Hessian eigenvalues."""
     kind = int(rng.integers(3))  # drawn first, so the three answers are equally likely
@@ -80,8 +67,7 @@ def hessian_type(rng: np.random.Generator) -> Question | None:
                     "eigenvalues (or of its determinant and trace).", solution, options=KINDS, correct=(kind,))
 
 
-@generator("gd-diverges", pillar=PILLAR, lesson="loss-landscapes")
-@redrawn
+@redrawn("gd-diverges", pillar=PILLAR, lesson="loss-landscapes")
 def gd_diverges(rng: np.random.Generator) -> Question | None:
     """Whether gradient descent diverges on a quadratic bowl: η > 2/λ_max."""
     want = bool(rng.random() < 0.5)  # drawn first, so true and false are equally likely
@@ -111,8 +97,7 @@ def gd_diverges(rng: np.random.Generator) -> Question | None:
 
 # --- SGD and gradient noise ----------------------------------------------------------------------------
 
-@generator("momentum-ema", pillar=PILLAR, lesson="sgd-and-batch-noise")
-@redrawn
+@redrawn("momentum-ema", pillar=PILLAR, lesson="sgd-and-batch-noise")
 def momentum_ema(rng: np.random.Generator) -> Question | None:
     """The exponential moving average of three gradients (momentum, Adam's m)."""
     beta = float(rng.choice([0.7, 0.8, 0.9]))
@@ -135,7 +120,7 @@ def momentum_ema(rng: np.random.Generator) -> Question | None:
     solution = Worked("Exponential moving average", steps, kind="momentum-ema", inputs={"grads": g, "beta": beta},
                       formulas=("mₜ = β mₜ₋₁ + (1 − β) gₜ,   m₀ = 0",))
     prompt = (f"A moving average mₜ = β mₜ₋₁ + (1 − β) gₜ with β = {compact(beta)} starts at m₀ = 0\n"
-              f"and sees the gradients g₁, g₂, g₃ = {vec(g)}. What is m₃?")
+              f"and sees the gradients g₁, g₂, g₃ = {bracketed(g)}. What is m₃?")
     return question("numeric", prompt, "Apply the rule three times, starting from m₀ = 0.", solution,
                     key=key, misconceptions=wrong)
 
@@ -150,8 +135,7 @@ def warmup_cosine(t: int, peak: float, floor: float, warmup: int, total: int) ->
     return floor + 0.5 * (peak - floor) * (1 + math.cos(math.pi * (t - warmup) / (total - warmup)))
 
 
-@generator("warmup-cosine", pillar=PILLAR, lesson="convergence-and-schedules")
-@redrawn
+@redrawn("warmup-cosine", pillar=PILLAR, lesson="convergence-and-schedules")
 def warmup_cosine_rate(rng: np.random.Generator) -> Question | None:
     """The learning rate of a warm-up + cosine schedule at one step."""
     peak = float(rng.choice([1e-3, 3e-3, 6e-4, 3e-4]))
@@ -186,8 +170,7 @@ def warmup_cosine_rate(rng: np.random.Generator) -> Question | None:
     return question("numeric", prompt, hint, solution, key=key, misconceptions=named)
 
 
-@generator("robbins-monro", pillar=PILLAR, lesson="convergence-and-schedules")
-@redrawn
+@redrawn("robbins-monro", pillar=PILLAR, lesson="convergence-and-schedules")
 def robbins_monro(rng: np.random.Generator) -> Question | None:
     """Which step-size schedules ηₜ = η₀/tᵃ satisfy both Robbins-Monro conditions."""
     powers = [float(a) for a in rng.choice([0.0, 0.25, 0.5, 0.6, 0.75, 1.0, 1.5, 2.0], size=4, replace=False)]
@@ -216,8 +199,7 @@ def robbins_monro(rng: np.random.Generator) -> Question | None:
 
 # --- Adam and the training loop --------------------------------------------------------------------------
 
-@generator("adam-step", pillar=PILLAR, lesson="adam")
-@redrawn
+@redrawn("adam-step", pillar=PILLAR, lesson="adam")
 def adam_steps(rng: np.random.Generator) -> Question | None:
     """Two Adam steps on two parameters, with bias correction."""
     start = rng.choice(np.arange(-20, 21) / 10, size=2)
@@ -231,16 +213,15 @@ def adam_steps(rng: np.random.Generator) -> Question | None:
     if wrong is None:
         return None
     prompt = (f"Adam with η = {compact(lr)}, β₁ = 0.9, β₂ = 0.999 and ε = 10⁻⁸ starts from\n"
-              f"θ₀ = {vec(start)} with m₀ = v₀ = 0. The gradients are g₁ = {vec(grads[0])}\n"
-              f"and then g₂ = {vec(grads[1])}.\nWhat is θ₂ after both steps, with Adam's bias correction?")
+              f"θ₀ = {bracketed(start)} with m₀ = v₀ = 0. The gradients are g₁ = {bracketed(grads[0])}\n"
+              f"and then g₂ = {bracketed(grads[1])}.\nWhat is θ₂ after both steps, with Adam's bias correction?")
     hint = ("Per parameter: m = β₁m + (1 − β₁)g, v = β₂v + (1 − β₂)g², m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), "
             "θ −= η m̂/(√v̂ + ε).")
     solution = finish(explain_adam(run), answer_step("θ₂", run.params))
     return question("vector", prompt, hint, solution, key=run.params, tolerance=ENTRIES, misconceptions=wrong)
 
 
-@generator("gd-step", pillar=PILLAR, lesson="training-loop")
-@redrawn
+@redrawn("gd-step", pillar=PILLAR, lesson="training-loop")
 def gd_step(rng: np.random.Generator) -> Question | None:
     """One gradient-descent step on a quadratic: θ − η∇f."""
     a, c = (int(v) for v in rng.integers(1, 4, size=2))
@@ -263,6 +244,6 @@ def gd_step(rng: np.random.Generator) -> Question | None:
     solution = Worked("A gradient-descent step", steps, kind="gd-step",
                       inputs={"a": a, "b": b, "c": c, "theta": theta, "lr": lr}, formulas=("θ ← θ − η ∇f(θ)",))
     prompt = (f"One gradient-descent step with η = {compact(lr)} on f(x, y) = {text},\n"
-              f"from θ = {vec(theta)}. Where does it land? (Give x, y.)")
+              f"from θ = {bracketed(theta)}. Where does it land? (Give x, y.)")
     return question("vector", prompt, "∇f = (∂f/∂x, ∂f/∂y); then θ − η∇f.", solution, key=key, tolerance=ENTRIES,
                     misconceptions=wrong)

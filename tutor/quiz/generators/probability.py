@@ -1,17 +1,11 @@
 """Generated Probability questions: softmax with a temperature, top-k/top-p, moments, the
 minibatch standard error, maximum likelihood, Bayes' rule, Bradley-Terry, valid distributions.
-
-The helpers at the top (nice draws, the re-draw loop, named wrong answers that really differ
-from the key) are shared with the information-theory and optimization generators.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 
@@ -19,108 +13,19 @@ from tutor.calculators.probability import explain_bayes, explain_expectation, ex
     explain_softmax
 from tutor.errors import BadInput
 from tutor.explain.format import compact
-from tutor.explain.model import Matrix, Note, Scalar, Step, Verdict, Worked
+from tutor.explain.model import Note, Scalar, Step, Verdict, Worked
 from tutor.maths.common import as_distribution
 from tutor.maths.probability import bayes, expectation, mle_categorical, sample, softmax
-from tutor.quiz.generators.registry import Make, generator
-from tutor.quiz.model import Misconception, Question, QuestionType, Tolerance
+from tutor.quiz.generators.common import LETTERS, answer_step, bracketed, finish, misconceptions, \
+    nice_distribution, question, redrawn
+from tutor.quiz.model import Question
 
 PILLAR = "probability"
-LETTERS = "ABCDEFGH"
-FIGURES = f"({Tolerance().figures} significant figures)"  # what the default tolerance asks for
-PROMPT_LINE = 76  # prompts are Markdown, read in 80 columns (the banks' limit, quizzes/README.md)
-Attempt = Callable[[np.random.Generator], Question | None]
-Wrong = Sequence[tuple[Any, str]]  # (value or None when it does not apply, the mistake it reveals)
-
-
-# --- shared helpers --------------------------------------------------------------------------
-
-def redrawn(attempt: Attempt, tries: int = 500) -> Make:
-    """A generator from `attempt`, which returns None for a draw it rejects (ties, coinciding
-    wrong answers, an answer too small to read): the numbers are drawn again."""
-
-    @functools.wraps(attempt)
-    def make(rng: np.random.Generator) -> Question:
-        for _ in range(tries):
-            question = attempt(rng)
-            if question is not None:
-                return question
-        raise RuntimeError(f"{attempt.__name__}: no usable draw in {tries} tries")
-
-    return make
-
-
-def _typed(value: float, tolerance: Tolerance) -> tuple[float, ...]:
-    """`value` and the roundings a learner may type: to the figures the grader asks, and one more."""
-    return value, float(f"{value:.{tolerance.figures}g}"), float(f"{value:.{tolerance.figures + 1}g}")
-
-
-def _close(a: Any, b: Any, tolerance: Tolerance) -> bool:
-    """Could a learner who rounds one of the two be graded as having given the other?"""
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return x.shape == y.shape and all(
-        any(tolerance.accepts(t, v) for t in _typed(u, tolerance)) or any(tolerance.accepts(t, u) for t in
-                                                                          _typed(v, tolerance))
-        for u, v in zip(x.ravel().tolist(), y.ravel().tolist()))
-
-
-def misconceptions(key: Any, wrong: Wrong, tolerance: Tolerance = Tolerance()) -> tuple[Misconception, ...] | None:
-    """The named wrong answers, or None (draw again) when one is not finite, could be graded as
-    the key once rounded, or cannot be told apart from another one. A value None is left out."""
-    kept: list[Misconception] = []
-    for value, why in wrong:
-        if value is None:
-            continue
-        if not np.all(np.isfinite(np.asarray(value, dtype=float))) or _close(value, key, tolerance) \
-                or any(_close(value, m.value, tolerance) for m in kept):
-            return None
-        kept.append(Misconception(value if isinstance(value, np.ndarray) else float(value), why))
-    return tuple(kept)
-
-
-def question(kind: QuestionType, prompt: str, hint: str, solution: Worked, **fields: Any) -> Question:
-    """A question without its id, pillar and lesson (`instantiate` stamps those on). A numeric or
-    vector answer that is not exact in the figures the grader asks for says how many it asks."""
-    figures = Tolerance().figures
-    entries = np.ravel(np.asarray(fields.get("key"), dtype=float)) if kind in ("numeric", "vector") else ()
-    if not all(abs(float(f"{v:.{figures}g}") - v) <= 1e-12 * max(1.0, abs(v)) for v in entries):
-        last = prompt.rsplit("\n", 1)[-1]
-        prompt += ("\n" if len(last) + len(FIGURES) >= PROMPT_LINE else " ") + FIGURES
-    return Question(id="", pillar="", lesson="", type=kind, prompt=prompt, hint=hint, solution=solution, **fields)
-
-
-def vec(values: Sequence[float] | np.ndarray) -> str:
-    """``[0.5, −1, 2]``: numbers written as the rest of the course writes them."""
-    return "[" + ", ".join(compact(float(v)) for v in np.ravel(values)) + "]"
-
-
-def nice_distribution(rng: np.random.Generator, n: int, units: int = 20, distinct: bool = True) -> np.ndarray:
-    """`n` positive multiples of 1/`units` summing to 1 (all different when `distinct`)."""
-    for _ in range(1000):
-        cuts = np.sort(rng.choice(np.arange(1, units), size=n - 1, replace=False))
-        parts = np.diff(np.concatenate(([0], cuts, [units])))
-        if not distinct or len(set(parts.tolist())) == n:
-            return np.asarray(parts / units, dtype=float)
-    raise RuntimeError(f"no {n} distinct parts of {units}")
-
-
-def answer_step(label: str, value: Any, note: str = "") -> Step:
-    """The closing step every solution has: the answer under the JSON key ``answer``."""
-    item = Matrix(label, value, key="answer", result=True) if isinstance(value, np.ndarray) \
-        else Verdict(label, value, key="answer", result=True) if isinstance(value, bool) \
-        else Scalar(label, value, key="answer", result=True)
-    return Step("The answer", (item, Note(note)) if note else (item,))
-
-
-def finish(worked: Worked, *steps: Step, **inputs: Any) -> Worked:
-    """A calculator's explanation with the answer step(s) added and the question's inputs."""
-    return replace(worked, steps=worked.steps + steps, inputs={**worked.inputs, **inputs})
 
 
 # --- random variables ------------------------------------------------------------------------
 
-@generator("bradley-terry", pillar=PILLAR, lesson="random-variables")
-@redrawn
+@redrawn("bradley-terry", pillar=PILLAR, lesson="random-variables")
 def bradley_terry(rng: np.random.Generator) -> Question | None:
     """The probability that a preference model prefers answer A to answer B."""
     ra, rb = (float(v) for v in rng.choice(np.arange(-20, 31) / 10, size=2, replace=False))
@@ -146,8 +51,7 @@ def bradley_terry(rng: np.random.Generator) -> Question | None:
                     solution, key=key, misconceptions=wrong)
 
 
-@generator("valid-distribution", pillar=PILLAR, lesson="random-variables")
-@redrawn
+@redrawn("valid-distribution", pillar=PILLAR, lesson="random-variables")
 def valid_distribution(rng: np.random.Generator) -> Question | None:
     """Whether four numbers can be the probabilities of a random variable."""
     p = nice_distribution(rng, 4, distinct=False)
@@ -171,15 +75,14 @@ def valid_distribution(rng: np.random.Generator) -> Question | None:
         Verdict("the entries sum to 1", abs(total - 1) < 1e-9))),
         answer_step("a valid distribution", key, "Both must hold: no negative probability, and a total of exactly 1."))
     solution = Worked("A valid distribution?", steps, kind="valid-distribution", inputs={"p": p})
-    prompt = f"Can p = {vec(p)} be the probabilities\nof a random variable's four outcomes?"
+    prompt = f"Can p = {bracketed(p)} be the probabilities\nof a random variable's four outcomes?"
     return question("truefalse", prompt, "Check that no entry is negative and that the entries add up to 1.",
                     solution, key=key)
 
 
 # --- distributions and sampling -----------------------------------------------------------------
 
-@generator("softmax-temperature", pillar=PILLAR, lesson="distributions-and-sampling")
-@redrawn
+@redrawn("softmax-temperature", pillar=PILLAR, lesson="distributions-and-sampling")
 def softmax_temperature(rng: np.random.Generator) -> Question | None:
     """The probability of one token after softmax(z / T)."""
     n = int(rng.integers(3, 5))
@@ -196,15 +99,14 @@ def softmax_temperature(rng: np.random.Generator) -> Question | None:
     if wrong is None:
         return None
     names = ", ".join(LETTERS[:n])
-    prompt = (f"A model's logits for tokens {names} are z = {vec(z)}.\n"
+    prompt = (f"A model's logits for tokens {names} are z = {bracketed(z)}.\n"
               f"At temperature T = {compact(t)}, what probability does softmax give token {LETTERS[i]}?")
     solution = finish(explain_softmax(r), answer_step(f"p({LETTERS[i]})", key), token=i)
     return question("numeric", prompt, "Divide every logit by T, then softmax: exp(zᵢ/T) / Σⱼ exp(zⱼ/T).",
                     solution, key=key, misconceptions=wrong)
 
 
-@generator("top-p-kept", pillar=PILLAR, lesson="distributions-and-sampling")
-@redrawn
+@redrawn("top-p-kept", pillar=PILLAR, lesson="distributions-and-sampling")
 def top_p_kept(rng: np.random.Generator) -> Question | None:
     """Which tokens survive top-k and top-p (nucleus) filtering."""
     p = nice_distribution(rng, 5)
@@ -226,8 +128,7 @@ def top_p_kept(rng: np.random.Generator) -> Question | None:
 
 # --- expectation and variance --------------------------------------------------------------------
 
-@generator("moments", pillar=PILLAR, lesson="expectation-and-variance")
-@redrawn
+@redrawn("moments", pillar=PILLAR, lesson="expectation-and-variance")
 def moments(rng: np.random.Generator) -> Question | None:
     """E[X²] or Var X of a small discrete random variable."""
     n = int(rng.integers(3, 5))
@@ -246,14 +147,13 @@ def moments(rng: np.random.Generator) -> Question | None:
     named = misconceptions(key, wrong)
     if named is None:
         return None
-    prompt = f"X takes the values {vec(x)} with probabilities {vec(p)}.\nWhat is {asked}?"
+    prompt = f"X takes the values {bracketed(x)} with probabilities {bracketed(p)}.\nWhat is {asked}?"
     hint = "E[X²] = Σ p(x)·x²." if asked == "E[X²]" else "Var X = E[X²] − E[X]², or Σ p(x)·(x − E[X])²."
     solution = finish(explain_expectation(r), answer_step(asked, key), asked=asked)
     return question("numeric", prompt, hint, solution, key=key, misconceptions=named)
 
 
-@generator("minibatch-standard-error", pillar=PILLAR, lesson="expectation-and-variance")
-@redrawn
+@redrawn("minibatch-standard-error", pillar=PILLAR, lesson="expectation-and-variance")
 def minibatch_standard_error(rng: np.random.Generator) -> Question | None:
     """The standard deviation of a minibatch-mean gradient, σ/√B."""
     g = rng.choice(np.arange(-20, 21) / 10, size=4, replace=False)
@@ -265,7 +165,7 @@ def minibatch_standard_error(rng: np.random.Generator) -> Question | None:
                                  (r.variance / batch, "σ²/B is the variance of the mean; take its square root")])
     if wrong is None:
         return None
-    prompt = (f"The per-example gradients of one weight take the values\n{vec(g)}, each equally likely.\n"
+    prompt = (f"The per-example gradients of one weight take the values\n{bracketed(g)}, each equally likely.\n"
               f"A minibatch averages B = {batch} independent draws.\n"
               "What is the standard deviation of the minibatch gradient?")
     last = Step("Average B independent draws", (
@@ -278,8 +178,7 @@ def minibatch_standard_error(rng: np.random.Generator) -> Question | None:
 
 # --- maximum likelihood and Bayes -------------------------------------------------------------------
 
-@generator("mle-categorical", pillar=PILLAR, lesson="maximum-likelihood")
-@redrawn
+@redrawn("mle-categorical", pillar=PILLAR, lesson="maximum-likelihood")
 def mle_categorical_fit(rng: np.random.Generator) -> Question | None:
     """The maximum-likelihood categorical distribution of a few observed tokens."""
     names = "abcd"[: int(rng.integers(3, 5))]
@@ -303,8 +202,7 @@ def mle_categorical_fit(rng: np.random.Generator) -> Question | None:
                     solution, key=key, misconceptions=wrong)
 
 
-@generator("bayes-posterior", pillar=PILLAR, lesson="bayesian-inference")
-@redrawn
+@redrawn("bayes-posterior", pillar=PILLAR, lesson="bayesian-inference")
 def bayes_posterior(rng: np.random.Generator) -> Question | None:
     """P(toxic | flagged) from a base rate and a filter's two error rates."""
     prior = float(rng.choice([0.01, 0.02, 0.05, 0.1, 0.2, 0.3]))

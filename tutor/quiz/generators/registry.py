@@ -14,9 +14,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tutor.plan import load_plan
 from tutor.quiz.model import Question
 
 Make = Callable[[np.random.Generator], Question]
+#: Modules of this package that hold no generators (every other one is imported by `generators()`).
+NOT_GENERATORS = frozenset({"registry", "common"})
 
 _REGISTERED: dict[str, Generator] = {}
 _LOADED = False
@@ -33,30 +36,39 @@ class Generator:
     summary: str
 
 
+def question_id(pillar: str, slug: str) -> str:
+    """The id every draw of generator `slug` of `pillar` shares: ``pillar/gen/slug``."""
+    return f"{pillar}/gen/{slug}"
+
+
 def generator(slug: str, *, pillar: str, lesson: str) -> Callable[[Make], Make]:
     """Register `make` as the generator ``pillar/gen/slug`` for lesson `lesson`."""
 
     def register(make: Make) -> Make:
-        question_id = f"{pillar}/gen/{slug}"
-        if question_id in _REGISTERED and _REGISTERED[question_id].make is not make:
-            raise RuntimeError(f"two generators are registered as '{question_id}'")
+        found = question_id(pillar, slug)
+        if found in _REGISTERED and _REGISTERED[found].make is not make:
+            raise RuntimeError(f"two generators are registered as '{found}'")
         summary = (make.__doc__ or slug).strip().splitlines()[0]
-        _REGISTERED[question_id] = Generator(question_id, pillar, lesson, make, summary)
+        _REGISTERED[found] = Generator(found, pillar, lesson, make, summary)
         return make
 
     return register
 
 
 def generators() -> dict[str, Generator]:
-    """Every registered generator by question id (imports the generator modules once)."""
+    """Every registered generator by question id, pillar by pillar in the course's order and in
+    the order of its module within a pillar (imports the generator modules once)."""
     global _LOADED
     if not _LOADED:
         package = importlib.import_module("tutor.quiz.generators")
-        for module in pkgutil.iter_modules(package.__path__):
-            if module.name != "registry":
-                importlib.import_module(f"tutor.quiz.generators.{module.name}")
+        names = {module.name for module in pkgutil.iter_modules(package.__path__)} - NOT_GENERATORS
+        for name in sorted(names):
+            importlib.import_module(f"{package.__name__}.{name}")
         _LOADED = True
-    return dict(_REGISTERED)
+    course = load_plan().pillar_ids
+    rank = {pillar: n for n, pillar in enumerate(course)}
+    ordered = sorted(_REGISTERED.values(), key=lambda found: rank.get(found.pillar, len(course)))
+    return {found.id: found for found in ordered}
 
 
 def instantiate(found: Generator, seed: int) -> Question:
