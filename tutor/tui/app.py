@@ -1,28 +1,42 @@
 """`llmtutor learn`: the app holds the global keys and the screens; the screens hold the rest.
 
-Each kind of work is a mode with its own screen (`modes()`): "lesson" today; the quiz
-and progress screens are added there. Progress is read once before the first screen
-appears (`Session.start`) and written by one background thread (`ProgressWriter`), which
-quitting drains for at most `QUIT_WAIT` seconds.
+Each kind of work is a mode with its own screen (`modes()`): "lesson", and "quiz" when the
+app was opened on a quiz (`llmtutor quiz TOPIC`); the progress screen is added there. From a
+lesson, q pushes a quiz on that lesson (built in a worker: the banks are read from disk).
+Progress is read once before the first screen appears (`Session.start`) and written by one
+background thread (`ProgressWriter`, quiz answers included), which quitting drains for at
+most `QUIT_WAIT` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
 from tutor.curriculum.catalog import Catalog
 from tutor.curriculum.model import Slot
-from tutor.tui.messages import ProgressProblem
+from tutor.quiz.session import Attempt
+from tutor.quiz.session import Session as QuizSession
+from tutor.tui.messages import ProgressProblem, QuizBuilt, QuizRequested
 from tutor.tui.progress_writer import ProgressWriter
-from tutor.tui.recorder import MemoryRecorder, Recorder
-from tutor.tui.screens.help import HelpScreen
+from tutor.tui.recorder import Answer, MemoryRecorder, Recorder
+from tutor.tui.screens.help import HelpScreen, KeyHelp, key_help
 from tutor.tui.screens.lesson import LessonScreen
+from tutor.tui.screens.quiz import QuizScreen, lesson_quiz
 from tutor.tui.session import Session
+
+
+class TutorWriter(ProgressWriter):
+    """The progress writer, with quiz answers (queued like every other write)."""
+
+    def answered(self, answer: Answer) -> None:
+        self._put(partial(self.recorder.answered, answer))
 
 
 class TutorApp(App[None]):
@@ -38,12 +52,15 @@ class TutorApp(App[None]):
     #: Seconds quitting waits for progress writes still queued (a stuck disk must not hang the exit).
     QUIT_WAIT = 3.0
 
-    def __init__(self, catalog: Catalog, recorder: Recorder | None = None, start: Slot | None = None) -> None:
+    def __init__(self, catalog: Catalog, recorder: Recorder | None = None, start: Slot | None = None,
+                 quiz: QuizSession | None = None, quiz_title: str = "") -> None:
         super().__init__()
         self.catalog = catalog
         self.recorder: Recorder = recorder or MemoryRecorder()
         self.start = start
-        self.writer = ProgressWriter(self.recorder, on_warning=lambda text: self.post_message(ProgressProblem(text)))
+        self.quiz = quiz
+        self.quiz_title = quiz_title
+        self.writer = TutorWriter(self.recorder, on_warning=lambda text: self.post_message(ProgressProblem(text)))
         self.session: Session | None = None
         self.unsaved = 0  # progress calls still queued when the app closed (QUIT_WAIT ran out)
         self.lessons: LessonScreen | None = None
@@ -51,9 +68,12 @@ class TutorApp(App[None]):
             self.add_mode(mode, screen)
 
     def modes(self) -> dict[str, Callable[[], Screen[None]]]:
-        """One screen per mode. The quiz ("quiz") and progress ("progress") screens go here,
-        with a global key each to switch (`self.switch_mode(...)`)."""
-        return {"lesson": self._lesson_screen}
+        """One screen per mode: "lesson", and "quiz" when the app opens on a quiz. The progress
+        screen ("progress") goes here, with a global key to switch (`self.switch_mode(...)`)."""
+        found: dict[str, Callable[[], Screen[None]]] = {"lesson": self._lesson_screen}
+        if self.quiz is not None:
+            found["quiz"] = partial(QuizScreen, self.quiz, self.record_answer, self.quiz_title)
+        return found
 
     def _lesson_screen(self) -> LessonScreen:
         self.lessons = LessonScreen(self._session())
@@ -76,14 +96,61 @@ class TutorApp(App[None]):
     async def on_mount(self) -> None:
         for problem in self.catalog.problems:
             self.notify(str(problem), severity="warning", timeout=10)
-        await self.switch_mode("lesson")
+        await self.switch_mode("quiz" if self.quiz is not None else "lesson")
 
     def on_progress_problem(self, message: ProgressProblem) -> None:
         self.notify(message.text, severity="warning", timeout=12)
 
+    def record_answer(self, attempt: Attempt) -> None:
+        """Queue a graded quiz answer for the progress writer (returns at once)."""
+        if attempt.grade is not None:
+            question = attempt.question
+            self.writer.answered(Answer(question.id, question.pillar, attempt.grade.correct, attempt.seconds,
+                                        attempt.hinted))
+
+    def on_quiz_requested(self, message: QuizRequested) -> None:
+        self.build_quiz(message.slot)
+
+    @work(thread=True, exclusive=True, group="quiz-build", exit_on_error=False)
+    def build_quiz(self, slot: Slot) -> None:
+        """Choose the questions of a lesson's quiz off the event loop (the banks are files)."""
+        try:
+            quiz, problems = lesson_quiz(slot.id)
+        except Exception as error:  # unreadable banks: say so, the lesson stays
+            quiz, problems = None, [f"the quiz could not be loaded ({type(error).__name__}: {error})"]
+        self.post_message(QuizBuilt(slot, quiz, problems))
+
+    def on_quiz_built(self, message: QuizBuilt) -> None:
+        if message.problems:
+            more = f" (and {len(message.problems) - 1} more)" if len(message.problems) > 1 else ""
+            self.notify(f"{message.problems[0]}{more}; those questions are skipped.", severity="warning", timeout=10)
+        if not isinstance(self.screen, LessonScreen):
+            return  # the learner has moved on (help, another quiz): do not cover it
+        if message.quiz is None:
+            slot = message.slot
+            self.notify(f"There are no questions on lesson {slot.number}, {slot.title}, yet.", timeout=5)
+            return
+        self.push_screen(QuizScreen(message.quiz, self.record_answer, f"lesson {message.slot.number}"))
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen.of(self.screen))
+            self.push_screen(HelpScreen(self.help_rows(self.screen)))
+
+    def help_rows(self, screen: Screen[object]) -> list[KeyHelp]:
+        """`key_help(screen)`, with the screen's own keys read from its BINDINGS: a focused text
+        box (the quiz's answer box) hides the letter keys from the active bindings while the
+        learner types, and the help should still list them."""
+        rows = key_help(screen)
+        section = screen.BINDING_GROUP_TITLE or type(screen).__name__
+        own: dict[str, KeyHelp] = {}
+        for binding in Binding.make_bindings(screen.BINDINGS):
+            if binding.system:
+                continue
+            key = self.get_key_display(binding)
+            known = own.get(binding.action)
+            own[binding.action] = known._replace(keys=f"{known.keys} / {key}") if known else KeyHelp(
+                section, key, binding.description or binding.action.replace("_", " "), binding.tooltip, binding.action)
+        return [*own.values(), *(row for row in rows if row.section != section)]
 
     async def on_unmount(self) -> None:
         """Screens have saved their place into the queue by now: give the writer time to drain."""

@@ -6,11 +6,18 @@ Workers post from their threads (`post_message` is thread-safe); a result carrie
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rich.console import RenderableType
 from textual.message import Message
 
 from tutor.curriculum.compute import Computed
 from tutor.curriculum.model import Slot
 from tutor.tui.widgets.rich_block import Drawn
+
+if TYPE_CHECKING:
+    from tutor.quiz.session import Attempt
+    from tutor.quiz.session import Session as QuizSession
 
 
 class LessonChosen(Message):
@@ -66,3 +73,36 @@ class ProgressProblem(Message):
         self.text = text
         super().__init__()
 
+
+
+class QuizRequested(Message):
+    """The learner asked for a quiz on the lesson `slot` ("quiz me on this lesson")."""
+
+    def __init__(self, slot: Slot) -> None:
+        self.slot = slot
+        super().__init__()
+
+
+class QuizBuilt(Message):
+    """A quiz for `slot`, chosen in a worker (the banks are read from disk): `quiz` is None when
+    the lesson has no questions yet; `problems` are bank questions that could not be loaded."""
+
+    def __init__(self, slot: Slot, quiz: QuizSession | None, problems: list[str]) -> None:
+        self.slot = slot
+        self.quiz = quiz
+        self.problems = problems
+        super().__init__()
+
+
+class QuestionDrawn(Message):
+    """The next question of a quiz, presented in a worker (a generator draws its numbers with
+    numpy), with its prompt and worked solution as renderables and drawn ahead at the screen's
+    width (`Drawn`, or None when it could not be); or, when it could not be drawn, `error`."""
+
+    def __init__(self, attempt: Attempt | None, prompt: tuple[RenderableType, Drawn | None] | None = None,
+                 solution: tuple[RenderableType, Drawn | None] | None = None, error: str | None = None) -> None:
+        self.attempt = attempt
+        self.prompt = prompt
+        self.solution = solution
+        self.error = error
+        super().__init__()

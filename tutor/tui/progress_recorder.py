@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tutor.progress import ProgressStore, default_store
-from tutor.tui.recorder import Place, Recorder
+from tutor.tui.recorder import Answer, Place, Recorder
 
 
 class StoreRecorder:
@@ -49,6 +49,10 @@ class StoreRecorder:
     def spent(self, lesson_id: str, seconds: float) -> None:
         if seconds > 0:
             self.store.add_time(lesson_id, seconds)
+
+    def answered(self, answer: Answer) -> None:
+        self.store.record_answer(answer.question_id, answer.correct, answer.seconds, answer.pillar,
+                                 hinted=answer.hinted)
 
 
 def open_recorder() -> Recorder:

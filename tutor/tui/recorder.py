@@ -18,8 +18,20 @@ class Place(NamedTuple):
     scroll: float | None = None
 
 
+class Answer(NamedTuple):
+    """One graded quiz answer, as progress records it (spaced repetition rates it: wrong,
+    right after a hint, right, right and quick)."""
+
+    question_id: str
+    pillar: str
+    correct: bool
+    seconds: float
+    hinted: bool = False
+
+
 class Recorder(Protocol):
-    """Where `llmtutor learn` records what the learner did, and finds where to resume."""
+    """Where `llmtutor learn` records what the learner did (lessons, quiz answers), and
+    finds where to resume."""
 
     @property
     def warnings(self) -> list[str]: ...
@@ -31,6 +43,7 @@ class Recorder(Protocol):
     def completed(self, lesson_id: str) -> None: ...
     def uncompleted(self, lesson_id: str) -> None: ...
     def spent(self, lesson_id: str, seconds: float) -> None: ...
+    def answered(self, answer: Answer) -> None: ...
 
 
 class MemoryRecorder:
@@ -42,6 +55,7 @@ class MemoryRecorder:
         self.position: tuple[str, int, float | None] | None = None
         self.where: dict[str, Place] = {}
         self.done: set[str] = set()
+        self.answers: list[Answer] = []
 
     def statuses(self, lesson_ids: list[str]) -> dict[str, str]:
         opened = {lesson for kind, lesson, _ in self.events if kind == "opened"} | set(self.where)
@@ -76,3 +90,6 @@ class MemoryRecorder:
 
     def spent(self, lesson_id: str, seconds: float) -> None:
         self.events.append(("spent", lesson_id, seconds))
+
+    def answered(self, answer: Answer) -> None:
+        self.answers.append(answer)

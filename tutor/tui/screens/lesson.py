@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from tutor.curriculum.model import Slot
-from tutor.tui.messages import LessonChosen, LessonComputed, StepRevealed
+from tutor.tui.messages import LessonChosen, LessonComputed, QuizRequested, StepRevealed
 from tutor.tui.recorder import Place
 from tutor.tui.session import Session
 from tutor.tui.widgets.lesson_view import LessonView
@@ -44,6 +44,7 @@ class LessonScreen(Screen[None]):
         Binding("s", "reveal_step", "Step", tooltip="reveal the next step of a derivation"),
         Binding("c", "complete", "Done", tooltip="mark the lesson done; on a done lesson, c twice marks it not done"),
         Binding("b", "toggle_sidebar", "Sidebar", tooltip="hide or show the sidebar"),
+        Binding("q", "quiz", "Quiz", tooltip="quiz me on this lesson (Esc comes back here)"),
     ]
 
     current: var[Slot | None] = var(None, init=False)
@@ -201,3 +202,8 @@ class LessonScreen(Screen[None]):
     def action_toggle_sidebar(self) -> None:
         pane = self.query_one("#sidebar-pane")
         pane.display = not pane.display
+
+    def action_quiz(self) -> None:
+        """Ask the app for a quiz on the lesson shown (built in a worker, pushed over this screen)."""
+        if self.shown is not None:
+            self.post_message(QuizRequested(self.shown))
