@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rich.console import Console
 from textual.binding import Binding
@@ -372,3 +373,38 @@ async def test_a_generated_question_is_drawn_in_a_worker_and_graded(catalog: Cat
         assert line(app, "#quiz-verdict").startswith("✓ Right")
         assert app.writer.flush(2)
     assert [(a.question_id, a.correct) for a in recorder.answers] == [(numeric[0].id, True)]
+
+
+def readable_answer(question: Question) -> str:
+    """Some answer of the right form (right or wrong) for any question."""
+    if question.type in ("choice", "multi"):
+        return "a"
+    if question.type == "order":
+        return " ".join("abcdefghijklmnop"[:len(question.options)])
+    if question.type == "truefalse":
+        return "true"
+    if question.type in ("vector", "matrix"):
+        rows = np.atleast_2d(np.asarray(question.key, dtype=float))
+        return "; ".join(", ".join("1" for _ in row) for row in rows)
+    return "1"
+
+
+@pytest.mark.slow
+async def test_every_bank_question_and_generator_shows_and_grades(catalog: Catalog) -> None:
+    from tutor.quiz.bank import load_banks
+    from tutor.quiz.session import catalogue
+
+    items = catalogue(load_banks().questions)
+    quiz = QuizSession(items, seed=5)
+    app = TutorApp(catalog, MemoryRecorder(), quiz=quiz)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for number in range(1, len(items) + 1):
+            await settle(app, pilot)
+            screen = quiz_screen(app)
+            assert screen.attempt is not None and screen.number == number, line(app, "#quiz-error")
+            await answer(app, pilot, readable_answer(screen.attempt.question))
+            assert screen.state == "graded", (screen.attempt.question.id, line(app, "#quiz-error"))
+            assert line(app, "#quiz-verdict")[:1] in "✓✗"
+            await pilot.press("n")
+        await pilot.pause()
+        assert f"Score: {quiz.score}/{len(items)}" in await screen_text(pilot)
