@@ -256,3 +256,25 @@ async def test_the_newest_playground_input_wins(catalog: Catalog, gated_playgrou
         assert playground.computed.worked is not None and playground.computed.error is None  # stale error dropped
         assert not box.has_class("-invalid")
     assert threading.main_thread() not in gated_playground["threads"]  # type: ignore[operator]
+
+
+async def test_time_under_a_covering_screen_is_not_lesson_time(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading for 10 s, 90 s in the help (or a quiz), then 5 s more: 15 s of lesson time."""
+    import tutor.tui.screens.lesson as lesson_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(lesson_module, "now", lambda: clock[0])
+    recorder = MemoryRecorder()
+    app = TutorApp(catalog, recorder)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        clock[0] += 10
+        await pilot.press("f1")
+        await pilot.pause()
+        clock[0] += 90
+        await pilot.press("escape")
+        await pilot.pause()
+        clock[0] += 5
+        await pilot.press("ctrl+q")
+    spent = sum(seconds for kind, _, seconds in recorder.events if kind == "spent")
+    assert spent == pytest.approx(15.0)

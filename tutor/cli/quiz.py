@@ -49,7 +49,7 @@ def quiz(
     chosen = _review(items, number, chosen_topic) if review else _pick(chosen_topic, items, number, seed_value)
     session = Session(chosen, seed_value)
     if not plain and not as_json and sys.stdin.isatty() and sys.stdout.isatty():
-        _open_tui(session)
+        _open_tui(session, chosen_topic.name if chosen_topic else "review")
         return
     from tutor.cli.quiz_plain import run_plain
 
@@ -127,13 +127,19 @@ def _print_list(topic: Topic | None, items: list[Item], as_json: bool) -> None:
     sys.stdout.write(f"{len(rows)} question(s)\n")
 
 
-def _open_tui(session: Session) -> None:
+def _open_tui(session: Session, title: str) -> None:
+    """The quiz in the tutor; afterwards the score stays in the terminal, as in plain mode."""
     from tutor.cli.lessons import load_catalog_reporting
     from tutor.tui.app import TutorApp
     from tutor.tui.progress_recorder import open_recorder
 
-    app = TutorApp(load_catalog_reporting(), recorder=open_recorder(), quiz=session)
+    app = TutorApp(load_catalog_reporting(), recorder=open_recorder(), quiz=session, quiz_title=title)
     app.run()
+    if session.graded:
+        sys.stdout.write(f"Score: {session.score}/{len(session.graded)}"
+                         + ("" if len(session.graded) == session.total else f" (of {session.total} questions)") + "\n")
+    if app.unsaved:
+        sys.stderr.write(f"llmtutor: warning: {app.unsaved} progress update(s) could not be saved before exit\n")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,20 +16,11 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.text import Text
 
-from tutor.quiz.model import AnswerFormatError, Question
+from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Question
 from tutor.quiz.session import Attempt, Session, record
 from tutor.render.worked import worked_renderable
 
 HINT_WORDS = {"?", "hint", "h"}
-FORMS = {
-    "numeric": "a number or an expression: 0.5, 1/2, 50%, ln 2, sqrt(2)/2, e^-1",
-    "vector": "numbers separated by commas: 0.1, 0.2, 0.7",
-    "matrix": "rows separated by ';': 1, 0.5; 0.3, 0.8",
-    "choice": "one letter",
-    "multi": "every right letter: a, c",
-    "order": "the letters in order: c a b",
-    "truefalse": "true or false",
-}
 
 
 class PlainQuiz:
@@ -66,7 +57,7 @@ class PlainQuiz:
         self.say(Markdown(question.prompt))
         for shown, index in enumerate(attempt.order or ()):
             self.say(Text(f"  {chr(ord('a') + shown)}) {question.options[index]}"))
-        self.say(Text(f"({FORMS[question.type]}; ? for a hint)", style="dim"))
+        self.say(Text(f"({ANSWER_FORMS[question.type]}; ? for a hint)", style="dim"))
 
     def ask(self, attempt: Attempt) -> bool:
         """Read answers until one can be graded; False at end of input."""
@@ -83,8 +74,7 @@ class PlainQuiz:
             try:
                 result = self.session.answer(text)
             except AnswerFormatError as error:
-                self.say(Text(f"Could not read that ({error.message}). Try again, as {FORMS[attempt.question.type]}.",
-                                        style="red"))
+                self.say(Text(f"Could not read that ({error.message}). Try again.", style="red"))
                 continue
             self.feedback(attempt.question, result.correct, result.expected, result.understood, result.misconception)
             self.save(attempt)

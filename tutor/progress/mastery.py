@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from tutor.plan import load_plan
 from tutor.progress.model import Progress, Resume

@@ -13,7 +13,7 @@ import math
 
 from tutor.errors import quote
 from tutor.explain.format import compact
-from tutor.quiz.expr import Binary, Call, Const, ExprError, Group, Node, Num, Percent, Power, Sign, show
+from tutor.quiz.expr import Call, Const, ExprError, Group, Node, Num, Percent, Power, Sign, show
 
 #: log10 and ln of the largest float (1.797…e308).
 LOG10_MAX = math.log10(1.7976931348623157e308)

@@ -19,6 +19,16 @@ from tutor.explain.model import Worked
 
 QuestionType = Literal["choice", "multi", "numeric", "vector", "matrix", "order", "truefalse"]
 QUESTION_TYPES: tuple[QuestionType, ...] = ("choice", "multi", "numeric", "vector", "matrix", "order", "truefalse")
+#: How to answer each type, in a few words: shown under every question, plain and TUI alike.
+ANSWER_FORMS: dict[str, str] = {
+    "numeric": "a number or an expression: 0.5, 1/2, 50%, ln 2, sqrt(2)/2, e^-1",
+    "vector": "numbers separated by commas: 0.1, 0.2, 0.7",
+    "matrix": "rows separated by ';': 1, 0.5; 0.3, 0.8",
+    "choice": "one letter",
+    "multi": "every right letter: a, c",
+    "order": "the letters in order: c a b",
+    "truefalse": "true or false",
+}
 
 
 class AnswerFormatError(BadInput):

@@ -26,17 +26,10 @@ from tutor.quiz.session import Session as QuizSession
 from tutor.tui.messages import ProgressProblem, QuizBuilt, QuizRequested
 from tutor.tui.progress_writer import ProgressWriter
 from tutor.tui.recorder import Answer, MemoryRecorder, Recorder
-from tutor.tui.screens.help import HelpScreen, KeyHelp, key_help
+from tutor.tui.screens.help import HelpScreen, key_help
 from tutor.tui.screens.lesson import LessonScreen
 from tutor.tui.screens.quiz import QuizScreen, lesson_quiz
 from tutor.tui.session import Session
-
-
-class TutorWriter(ProgressWriter):
-    """The progress writer, with quiz answers (queued like every other write)."""
-
-    def answered(self, answer: Answer) -> None:
-        self._put(partial(self.recorder.answered, answer))
 
 
 class TutorApp(App[None]):
@@ -60,7 +53,7 @@ class TutorApp(App[None]):
         self.start = start
         self.quiz = quiz
         self.quiz_title = quiz_title
-        self.writer = TutorWriter(self.recorder, on_warning=lambda text: self.post_message(ProgressProblem(text)))
+        self.writer = ProgressWriter(self.recorder, on_warning=lambda text: self.post_message(ProgressProblem(text)))
         self.session: Session | None = None
         self.unsaved = 0  # progress calls still queued when the app closed (QUIT_WAIT ran out)
         self.lessons: LessonScreen | None = None
@@ -134,23 +127,7 @@ class TutorApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.help_rows(self.screen)))
-
-    def help_rows(self, screen: Screen[object]) -> list[KeyHelp]:
-        """`key_help(screen)`, with the screen's own keys read from its BINDINGS: a focused text
-        box (the quiz's answer box) hides the letter keys from the active bindings while the
-        learner types, and the help should still list them."""
-        rows = key_help(screen)
-        section = screen.BINDING_GROUP_TITLE or type(screen).__name__
-        own: dict[str, KeyHelp] = {}
-        for binding in Binding.make_bindings(screen.BINDINGS):
-            if binding.system:
-                continue
-            key = self.get_key_display(binding)
-            known = own.get(binding.action)
-            own[binding.action] = known._replace(keys=f"{known.keys} / {key}") if known else KeyHelp(
-                section, key, binding.description or binding.action.replace("_", " "), binding.tooltip, binding.action)
-        return [*own.values(), *(row for row in rows if row.section != section)]
+            self.push_screen(HelpScreen(key_help(self.screen)))
 
     async def on_unmount(self) -> None:
         """Screens have saved their place into the queue by now: give the writer time to drain."""

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from functools import partial
 
-from tutor.tui.recorder import Recorder
+from tutor.tui.recorder import Answer, Recorder
 
 Call = Callable[[], None]
 
@@ -45,6 +45,10 @@ class ProgressWriter:
 
     def uncompleted(self, lesson_id: str) -> None:
         self._put(partial(self.recorder.uncompleted, lesson_id))
+
+    def answered(self, answer: Answer) -> None:
+        """A graded quiz answer, queued like every other write."""
+        self._put(partial(self.recorder.answered, answer))
 
     def spent(self, lesson_id: str, seconds: float) -> None:
         if seconds > 0:

@@ -40,9 +40,26 @@ def key_help(screen: Screen[object]) -> list[KeyHelp]:
             continue
         description = binding.description or binding.action.replace("_", " ")
         rows[slot] = KeyHelp(section, key, description, binding.tooltip, binding.action)
+    _add_hidden_screen_keys(screen, rows)
     own = {b.action for b in (*screen.BINDINGS, *app.BINDINGS) if isinstance(b, Binding)}
     everywhere = app.BINDING_GROUP_TITLE or type(app).__name__
     return sorted(rows.values(), key=lambda row: (row.section == everywhere, row.action not in own))
+
+
+def _add_hidden_screen_keys(screen: Screen[object], rows: dict[tuple[int, str], KeyHelp]) -> None:
+    """The screen's own keys from its BINDINGS, even those a focused text box hides from the
+    active bindings while the learner types (the quiz's answer box hides n, h, l)."""
+    section = screen.BINDING_GROUP_TITLE or type(screen).__name__
+    for binding in Binding.make_bindings(screen.BINDINGS):
+        slot, key = (id(screen), binding.action), screen.app.get_key_display(binding)
+        if binding.system:
+            continue
+        if slot in rows:
+            if key not in rows[slot].keys.split(" / "):
+                rows[slot] = rows[slot]._replace(keys=f"{rows[slot].keys} / {key}")
+            continue
+        rows[slot] = KeyHelp(section, key, binding.description or binding.action.replace("_", " "),
+                             binding.tooltip, binding.action)
 
 
 def help_table(rows: list[KeyHelp]) -> Table:

@@ -34,6 +34,11 @@ SCROLL_SAVE = 0.5
 UNDO_WINDOW = 5
 
 
+def now() -> float:
+    """The clock lesson time is measured with (one place, so a test can move it)."""
+    return time.monotonic()
+
+
 class LessonScreen(Screen[None]):
     """One lesson at a time, with the course in a sidebar."""
 
@@ -53,7 +58,7 @@ class LessonScreen(Screen[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self._opened_at = time.monotonic()
+        self._opened_at = now()
         self._saved = Place()
         self._tracking = False  # the scroll offset means something (the lesson's layout is final)
         self._scroll_timer: Timer | None = None
@@ -93,7 +98,7 @@ class LessonScreen(Screen[None]):
         await self.view.show_lesson(new.lesson, pillar.title, self._saved, self.session.titles)
         self.set_reactive(LessonScreen.revealed, self.view.steps_revealed())
         self.shown = new
-        self._opened_at = time.monotonic()
+        self._opened_at = now()
         sidebar = self.query_one(Syllabus)
         sidebar.select_lesson(new.number)
         self.session.writer.opened(new.id)
@@ -150,13 +155,24 @@ class LessonScreen(Screen[None]):
         if self.shown is None:
             return
         self._save_place()
-        now = time.monotonic()
-        self.session.writer.spent(self.shown.id, now - self._opened_at)
-        self._opened_at = now
+        moment = now()
+        self.session.writer.spent(self.shown.id, moment - self._opened_at)
+        self._opened_at = moment
         self.shown = None
 
     def on_unmount(self) -> None:
         self._leave()
+
+    def on_screen_suspend(self) -> None:
+        """Covered by another screen (a quiz, the help): the time until now was spent reading."""
+        if self.shown is not None:
+            moment = now()
+            self.session.writer.spent(self.shown.id, moment - self._opened_at)
+            self._opened_at = moment
+
+    def on_screen_resume(self) -> None:
+        """Back on the lesson: its clock starts again from here, not from when it was covered."""
+        self._opened_at = now()
 
     # -- keys --------------------------------------------------------------------------
 
@@ -189,13 +205,13 @@ class LessonScreen(Screen[None]):
             self.session.writer.completed(slot.id)
             sidebar.set_status(slot.id, "done")
             self.notify(f"Lesson {slot.number} marked done. Press n for the next lesson.", timeout=4)
-        elif self._undo is not None and self._undo[0] == slot.id and time.monotonic() < self._undo[1]:
+        elif self._undo is not None and self._undo[0] == slot.id and now() < self._undo[1]:
             self._undo = None
             self.session.writer.uncompleted(slot.id)
             sidebar.set_status(slot.id, "started")
             self.notify(f"Lesson {slot.number} is marked not done.", timeout=4)
         else:
-            self._undo = (slot.id, time.monotonic() + UNDO_WINDOW)
+            self._undo = (slot.id, now() + UNDO_WINDOW)
             self.notify(f"Lesson {slot.number} is already done. Press c again within "
                         f"{UNDO_WINDOW} seconds to mark it not done.", timeout=UNDO_WINDOW)
 

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from tutor.errors import quote
-from tutor.quiz.model import AnswerFormatError, Grade
+from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Grade
 from tutor.quiz.session import Attempt
 from tutor.quiz.session import Session as QuizSession
 from tutor.render.worked import worked_renderable
@@ -35,15 +35,6 @@ from tutor.tui.widgets.rich_block import Drawn, RichBlock, predraw
 #: Questions in a quiz started from a lesson ("quiz me on this lesson").
 LESSON_COUNT = 5
 HINT_WORDS = {"?", "hint", "h"}
-FORMS = {
-    "numeric": "a number or an expression: 0.5, 1/2, 50%, ln 2, sqrt(2)/2, e^-1",
-    "vector": "numbers separated by commas: 0.1, 0.2, 0.7",
-    "matrix": "rows separated by ';': 1, 0.5; 0.3, 0.8",
-    "choice": "one letter",
-    "multi": "every right letter: a, c",
-    "order": "the letters in order: c a b",
-    "truefalse": "true or false",
-}
 
 Record = Callable[[Attempt], None]
 
@@ -218,7 +209,7 @@ class QuizScreen(Screen[None]):
             self.query_one("#quiz-title", Static).update(heading(attempt, self.number, self.session.total))
             self.query_one("#quiz-prompt", RichBlock).update(*message.prompt)
             self.query_one("#quiz-solution", RichBlock).update(*message.solution)
-            forms = Text(f"({FORMS.get(attempt.question.type, 'an answer')}; ? for a hint)", style="dim")
+            forms = Text(f"({ANSWER_FORMS.get(attempt.question.type, 'an answer')}; ? for a hint)", style="dim")
             self.query_one("#quiz-forms", Static).update(forms)
             for name in ("#quiz-hint", "#quiz-error", "#quiz-verdict", "#quiz-solution", "#quiz-more"):
                 self.query_one(name).display = False
