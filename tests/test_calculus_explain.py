@@ -5,44 +5,25 @@ scipy; 256,000 logits (a real vocabulary) in O(n) memory; hostile values are one
 from __future__ import annotations
 
 import json
-import tracemalloc
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
-from typer.testing import CliRunner
 
 from tutor.calculators.calculus import explain_ce_grad, explain_layernorm_grad, explain_softmax_jacobian
-from tutor.cli.app import app
 from tutor.errors import BadInput
 from tutor.explain.format import format_number
 from tutor.explain.jsonable import worked_to_json
 from tutor.explain.model import Note, Verdict, Worked
 from tutor.maths.calculus import cross_entropy_grad, layernorm_grad, softmax_jacobian
 
+from calc_views import cli, cli_json, json_of, peak_bytes
+
 VOCAB = 256_000
 FLOAT = 8
-
-
-def cli(*args: str) -> Any:
-    return CliRunner().invoke(app, ["calc", *args])
-
-
-def cli_json(*args: str) -> dict[str, Any]:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
-
-
-def same_json(worked: Worked) -> dict[str, Any]:
-    """The JSON a script would read for `worked` (through a real json round trip)."""
-    data: dict[str, Any] = json.loads(json.dumps(worked_to_json(worked), ensure_ascii=False))
-    return data
 
 
 def flat_text(text: str) -> str:
@@ -53,7 +34,7 @@ def flat_text(text: str) -> str:
 
 def test_softmax_jacobian_json_and_text_come_from_one_worked() -> None:
     worked = explain_softmax_jacobian(softmax_jacobian(np.array([2.0, 1.0, 0.1])))
-    assert cli_json("softmax-jacobian", "--logits", "2.0,1.0,0.1") == same_json(worked)
+    assert cli_json("softmax-jacobian", "--logits", "2.0,1.0,0.1") == json_of(worked)
     text = flat_text(cli("softmax-jacobian", "--logits", "2.0,1.0,0.1").stdout)
     for key in ("trace", "largest_off_diagonal"):
         assert format_number(worked.value(key)) in text, key
@@ -64,7 +45,7 @@ def test_softmax_jacobian_json_and_text_come_from_one_worked() -> None:
 def test_ce_grad_json_and_text_come_from_one_worked() -> None:
     worked = explain_ce_grad(cross_entropy_grad(np.array([2.0, 1.0, 0.1]), 1))
     data = cli_json("ce-grad", "--logits", "2.0,1.0,0.1", "--target", "1")
-    assert data == same_json(worked)
+    assert data == json_of(worked)
     assert data["result"]["loss"] == pytest.approx(-special.log_softmax([2.0, 1.0, 0.1])[1])
     text = flat_text(cli("ce-grad", "--logits", "2.0,1.0,0.1", "--target", "1").stdout)
     assert f"L = {format_number(worked.value('loss'))} nats" in text
@@ -77,7 +58,7 @@ def test_layernorm_grad_json_and_text_come_from_one_worked() -> None:
     r = layernorm_grad(np.array([[1.0, 2, 4], [3, 0, 1]]), np.array([[0.1, -0.2, 0.3], [1, 0, 0]]),
                        np.array([1.0, 0.5, 2.0]))
     worked = explain_layernorm_grad(r)
-    assert cli_json("layernorm-grad", *args) == same_json(worked)
+    assert cli_json("layernorm-grad", *args) == json_of(worked)
     text = flat_text(cli("layernorm-grad", *args).stdout)
     for entry in np.ravel(worked.value("dx")):
         assert format_number(float(entry)) in text
@@ -119,7 +100,7 @@ def test_ce_grad_keeps_the_underflow_warning_as_a_note() -> None:
     worked = explain_ce_grad(cross_entropy_grad(np.array([1000.0, -1000.0]), 1))
     warnings = [i.text for i in worked.items() if isinstance(i, Note) and i.tone == "warning"]
     assert len(warnings) == 1 and "The long way breaks here" in warnings[0]
-    data = same_json(worked)
+    data = json_of(worked)
     assert data["steps"]["chain_rule"] is None and data["special"]["steps.chain_rule"]["kind"] == "undefined"
     assert not any(isinstance(i, Note) and i.tone == "warning"
                    for i in explain_ce_grad(cross_entropy_grad(np.zeros(3), 0)).items())
@@ -131,7 +112,7 @@ def test_layernorm_check_and_the_syllabus_formula() -> None:
     worked = explain_layernorm_grad(layernorm_grad(x, dy, np.linspace(0.5, 2, 30)))
     assert worked.value("finite_difference_agrees") is True and len(worked.value("finite_difference_indices")) < 120
     assert worked.value("syllabus_gap") > 1e-3  # per-feature γ: the syllabus's formula is off
-    constant = same_json(explain_layernorm_grad(layernorm_grad(np.ones(3), np.array([1.0, 0, 0]))))
+    constant = json_of(explain_layernorm_grad(layernorm_grad(np.ones(3), np.array([1.0, 0, 0]))))
     assert constant["steps"]["syllabus_dx"] is None and "0/0" in constant["special"]["steps.syllabus_dx"]["reason"]
 
 
@@ -142,15 +123,6 @@ def test_verdicts_are_verdicts() -> None:
 
 
 # --- size is a dimension: 256,000 logits -----------------------------------------------------
-
-def peak_bytes(run: Any) -> int:
-    tracemalloc.start()
-    try:
-        run()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
 
 def vocabulary() -> np.ndarray:
     return np.random.default_rng(0).normal(size=VOCAB) * 3

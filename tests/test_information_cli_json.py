@@ -8,64 +8,18 @@ equals the renderer's drawing of it, and its headline numbers are in that text.
 
 from __future__ import annotations
 
-import io
 import json
 import math
-from typing import Any
 
 import numpy as np
 import pytest
-from rich.console import Console
 from scipy import special, stats
-from typer.testing import CliRunner
 
 from tutor.calculators import information as explain
-from tutor.cli.app import app
-from tutor.explain.format import format_column, format_number
-from tutor.explain.jsonable import worked_to_json
-from tutor.explain.model import Fact, Matrix, Scalar, Verdict, Worked
+from tutor.explain.model import Verdict
 from tutor.maths import information as maths
-from tutor.render.worked import worked_renderable
 
-WIDTH = 100
-
-
-def cli(*args: str) -> Any:
-    return CliRunner().invoke(app, ["calc", *args], env={"COLUMNS": str(WIDTH)})
-
-
-def drawn(worked: Worked) -> str:
-    console = Console(file=io.StringIO(), width=WIDTH, highlight=False)
-    console.print(worked_renderable(worked))
-    return console.file.getvalue()  # type: ignore[attr-defined]
-
-
-def headline_texts(worked: Worked) -> list[str]:
-    found = []
-    for item in worked.items():
-        if isinstance(item, Scalar) and item.result:
-            found.append(format_number(item.value, item.decimals))
-        elif isinstance(item, Matrix) and item.result and item.value.size <= 16:
-            values = np.asarray(item.value, dtype=float).ravel()
-            found += [t for t, v in zip(format_column(values.tolist(), item.decimals), values) if abs(v) > 1e-12]
-        elif isinstance(item, Fact) and item.result:
-            found.append(item.text[:24])
-    return found
-
-
-def same_worked(args: tuple[str, ...], worked: Worked) -> dict[str, Any]:
-    """The CLI's JSON and text are exactly the views of `worked`; returns the JSON."""
-    as_json = cli(*args, "--json")
-    assert as_json.exit_code == 0, as_json.stderr
-    data: dict[str, Any] = json.loads(as_json.stdout)
-    assert data == json.loads(json.dumps(worked_to_json(worked)))
-    text = cli(*args)
-    assert text.exit_code == 0, text.stderr
-    assert text.stdout == drawn(worked)
-    flat = " ".join(text.stdout.split())
-    for number in headline_texts(worked):
-        assert " ".join(number.split()) in flat, number
-    return data
+from calc_views import cli, same_worked
 
 
 # --- one Worked behind both views, numbers against scipy ------------------------------------

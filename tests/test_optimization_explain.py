@@ -4,39 +4,21 @@ Robbins-Monro verdicts are analytic `Verdict`s with partial sums as evidence; ho
 
 from __future__ import annotations
 
-import json
 import math
-from typing import Any
 
 import numpy as np
 import pytest
 from scipy import special
-from typer.testing import CliRunner
 
 from tutor.calculators.optimization import explain_adam, explain_lr_schedule
-from tutor.cli.app import app
 from tutor.explain.format import format_number
-from tutor.explain.jsonable import worked_to_json
 from tutor.explain.model import Note, Series, Verdict, Worked
 from tutor.maths.optimization import adam, lr_schedule
 
+from calc_views import cli, cli_json, json_of
+
+
 CAVEAT = "Partial sums alone cannot prove divergence"
-
-
-def cli(*args: str) -> Any:
-    return CliRunner().invoke(app, ["calc", *args])
-
-
-def cli_json(*args: str) -> dict[str, Any]:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
-
-
-def same_json(worked: Worked) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(json.dumps(worked_to_json(worked), ensure_ascii=False))
-    return data
 
 
 def flat_text(*args: str) -> str:
@@ -53,7 +35,7 @@ def notes(worked: Worked) -> str:
 
 def test_adam_json_and_text_come_from_one_worked() -> None:
     worked = explain_adam(adam("rosenbrock", steps=20, lr=0.05))
-    assert cli_json("adam", "--objective", "rosenbrock", "--steps", "20", "--lr", "0.05") == same_json(worked)
+    assert cli_json("adam", "--objective", "rosenbrock", "--steps", "20", "--lr", "0.05") == json_of(worked)
     text = flat_text("adam", "--objective", "rosenbrock", "--steps", "20", "--lr", "0.05")
     assert f"f(θ) = {format_number(worked.value('final_loss'))}" in text
     for value in worked.value("params"):
@@ -91,7 +73,7 @@ def test_adam_shows_the_first_step_is_about_lr_times_sign() -> None:
 
 def test_lr_schedule_json_and_text_come_from_one_worked() -> None:
     worked = explain_lr_schedule(lr_schedule("1/t", 5000, 0.5))
-    assert cli_json("lr-schedule", "--schedule", "1/t", "--steps", "5000", "--lr", "0.5") == same_json(worked)
+    assert cli_json("lr-schedule", "--schedule", "1/t", "--steps", "5000", "--lr", "0.5") == json_of(worked)
     text = flat_text("lr-schedule", "--schedule", "1/t", "--steps", "5000", "--lr", "0.5")
     for key in ("partial_sum_eta", "partial_sum_eta_sq", "sum_eta_sq_limit"):
         assert format_number(worked.value(key)) in text, key

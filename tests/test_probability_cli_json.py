@@ -8,62 +8,17 @@ values: one line on stderr, exit 2.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import numpy as np
 import pytest
-from rich.console import Console
 from scipy import special, stats
-from typer.testing import CliRunner
 
 from tutor.calculators import probability as explain
-from tutor.cli.app import app
-from tutor.explain.format import format_column, format_number
-from tutor.explain.jsonable import worked_to_json
-from tutor.explain.model import Fact, Matrix, Scalar, Worked
 from tutor.maths import probability as maths
-from tutor.render.worked import worked_renderable
 
-WIDTH = 100
-
-
-def cli(*args: str) -> Any:
-    return CliRunner().invoke(app, ["calc", *args], env={"COLUMNS": str(WIDTH)})
-
-
-def drawn(worked: Worked) -> str:
-    console = Console(file=io.StringIO(), width=WIDTH, highlight=False)
-    console.print(worked_renderable(worked))
-    return console.file.getvalue()  # type: ignore[attr-defined]
-
-
-def headline_texts(worked: Worked) -> list[str]:
-    """How the result items' numbers are written (every entry of a short result vector)."""
-    found = []
-    for item in worked.items():
-        if isinstance(item, Scalar) and item.result:
-            found.append(format_number(item.value, item.decimals))
-        elif isinstance(item, Matrix) and item.result and item.value.size <= 16:
-            values = np.asarray(item.value, dtype=float).ravel()
-            found += [t for t, v in zip(format_column(values.tolist(), item.decimals), values) if abs(v) > 1e-12]
-        elif isinstance(item, Fact) and item.result:
-            found.append(item.text[:24])
-    return found
-
-
-def same_worked(args: tuple[str, ...], worked: Worked) -> None:
-    """The CLI's JSON and text are exactly the views of `worked`."""
-    as_json = cli(*args, "--json")
-    assert as_json.exit_code == 0, as_json.stderr
-    assert json.loads(as_json.stdout) == json.loads(json.dumps(worked_to_json(worked)))
-    text = cli(*args)
-    assert text.exit_code == 0, text.stderr
-    assert text.stdout == drawn(worked)
-    flat = " ".join(text.stdout.split())
-    for number in headline_texts(worked):
-        assert " ".join(number.split()) in flat, number
+from calc_views import cli, same_worked
 
 
 # --- one Worked behind both views ------------------------------------------------------------

@@ -8,43 +8,23 @@ one Python list of floats alone would cost 32 bytes an entry.
 
 from __future__ import annotations
 
-import io
 import json
-import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
 import pytest
-from rich.console import Console
 
 from tutor.calculators.probability import explain_sample, explain_softmax
 from tutor.explain.jsonable import worked_to_json
-from tutor.explain.model import Worked
 from tutor.maths.probability import sample, softmax
-from tutor.render.worked import worked_renderable
+
+from calc_views import drawn, peak_bytes
 
 VOCABULARY = 256_000
 
 
 def logits(n: int) -> np.ndarray:
     return np.random.default_rng(0).normal(0.0, 3.0, n)
-
-
-def text_of(worked: Worked) -> str:
-    console = Console(file=io.StringIO(), width=100)
-    console.print(worked_renderable(worked))
-    return console.file.getvalue()  # type: ignore[attr-defined]
-
-
-def peak_bytes(build: Callable[[], object]) -> int:
-    """The most memory allocated at once while `build` runs (beyond what existed before)."""
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        build()
-        return tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
 
 
 #: Bytes per entry allowed: what the result keeps (softmax at T ≠ 1: z/T, shifted, exps, probs,
@@ -60,22 +40,22 @@ CASES = {
 def test_memory_is_linear_and_a_few_arrays_per_entry(name: str) -> None:
     explain, bytes_per_entry = CASES[name]
     small, large = logits(VOCABULARY // 2), logits(VOCABULARY)
-    peak_small = peak_bytes(lambda: text_of(explain(small)))
-    peak_large = peak_bytes(lambda: text_of(explain(large)))
+    peak_small = peak_bytes(lambda: drawn(explain(small)))
+    peak_large = peak_bytes(lambda: drawn(explain(large)))
     assert peak_large < bytes_per_entry * VOCABULARY, f"{peak_large / VOCABULARY:.0f} bytes per entry"
     assert 1.7 < peak_large / peak_small < 2.3, "memory should grow in proportion to n (half the size, half the memory)"
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_the_text_of_a_vocabulary_is_a_summary(name: str) -> None:
-    text = text_of(CASES[name][0](logits(VOCABULARY)))
+    text = drawn(CASES[name][0](logits(VOCABULARY)))
     assert len(text.splitlines()) < 80
     assert "(256,000)" in text and "largest 5" in text and "stats" in text
 
 
 def test_sample_writes_a_few_kept_tokens_and_samples_in_sentences() -> None:
     r = sample(logits(VOCABULARY), top_p=0.99, n=1_000)
-    text = " ".join(text_of(explain_sample(r)).split())
+    text = " ".join(drawn(explain_sample(r)).split())
     assert f"({int(r.kept.sum()):,} tokens in all)" in text and "(1,000 in all)" in text
 
 
