@@ -193,7 +193,7 @@ def emit(as_json: bool, worked: Worked) -> None:
         from tutor.cli.calc._common import print_json
         from tutor.explain.jsonable import worked_to_json
 
-        print_json(worked_to_json(worked), ready=True)
+        print_json(worked_to_json(worked))
         return
     from tutor.cli.calc._common import console
     from tutor.render.worked import worked_renderable
