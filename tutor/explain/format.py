@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tutor.maths.common import short_number
 from tutor.maths.numerics import Beyond, Undefined
 
 MINUS = "−"
@@ -106,14 +107,9 @@ def _sci_or_special(value: float, decimals: int) -> str:
 
 
 def compact(value: float) -> str:
-    """Up to 4 significant digits, for numbers written inside sentences (``1.5×−1 = −1.5``)."""
-    if not math.isfinite(value):
-        return format_number(value)
-    text = f"{value:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", MINUS, 1) if text.startswith("-") else text
+    """Up to 4 significant digits, for numbers written inside sentences (``1.5×−1 = −1.5``):
+    the maths layer's `short_number` (its messages use the same style), with NaN in words."""
+    return "undefined" if math.isnan(value) else short_number(value)
 
 
 def fit_decimals(value: float | np.ndarray, most: int = 4) -> int:

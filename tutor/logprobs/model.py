@@ -12,7 +12,6 @@ words a front end may replace with its own name for that input.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,10 +140,10 @@ def index_of(item: dict[str, Any], default: int) -> int:
 
 
 def number_text(value: float) -> str:
-    """A number inside a message, in the house style (`tutor.explain.format.compact`)."""
-    from tutor.explain.format import compact
+    """A number inside a message, in the house style (`tutor.maths.common.short_number`)."""
+    from tutor.maths.common import short_number
 
-    return "NaN" if math.isnan(value) else compact(value)
+    return short_number(value)
 
 
 def short(value: object) -> str:

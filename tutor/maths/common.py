@@ -172,8 +172,8 @@ def sum_text(total: float) -> str:
 
 
 def short_number(value: float) -> str:
-    """Up to 4 significant digits with the typographic minus, for numbers inside messages (the
-    style of `tutor.explain.format.compact`, which sits above the maths and cannot be used here)."""
+    """Up to 4 significant digits with the typographic minus, for numbers inside messages
+    (`tutor.explain.format.compact` is this, for explanations above the maths)."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
