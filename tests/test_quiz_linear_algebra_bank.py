@@ -4,23 +4,15 @@ checkable facts behind choice and true/false questions verified, and the bank's 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import pytest
 
-from tutor.explain.model import Note
-from tutor.plan import load_plan
-from tutor.quiz.bank import load_bank
-from tutor.quiz.grading import array_text, grade
-from tutor.quiz.model import QUESTION_TYPES, Question
+from bank_rules import bank_tests
 from tutor.resources import quizzes_dir
 
 P = "linear-algebra/"
-COMPUTED = ("numeric", "vector", "matrix")
 
 
 def softmax(z: Any) -> np.ndarray:
@@ -177,95 +169,4 @@ FACTS: dict[str, Callable[[], Any]] = {
 }
 
 
-@lru_cache(maxsize=1)
-def bank() -> tuple[Question, ...]:
-    found = load_bank(quizzes_dir() / "linear-algebra.toml")
-    assert [str(p) for p in found.problems] == []
-    return found.questions
-
-
-def by_id(question_id: str) -> Question:
-    return next(q for q in bank() if q.id == question_id)
-
-
-def test_bank_loads_with_no_problems_and_enough_questions() -> None:
-    assert len(bank()) >= 25
-    assert all(q.pillar == "linear-algebra" and not q.generated for q in bank())
-
-
-@pytest.mark.parametrize("question_id", sorted(KEYS))
-def test_static_key_is_recomputed(question_id: str) -> None:
-    key = np.asarray(by_id(question_id).key, dtype=float)
-    expected = np.asarray(KEYS[question_id](), dtype=float)
-    assert key.shape == expected.shape
-    assert np.allclose(key, expected, rtol=1e-6, atol=1e-12), (key, expected)
-
-
-@pytest.mark.parametrize("question_id", sorted(WRONGS))
-def test_named_wrong_answers_are_the_mistakes_they_name(question_id: str) -> None:
-    wrongs = by_id(question_id).misconceptions
-    assert len(wrongs) == len(WRONGS[question_id])
-    for wrong, compute in zip(wrongs, WRONGS[question_id]):
-        value, expected = np.asarray(wrong.value, dtype=float), np.asarray(compute(), dtype=float)
-        assert value.shape == expected.shape and np.allclose(value, expected, rtol=1e-3), (wrong.why, value)
-
-
-@pytest.mark.parametrize("question_id", sorted(FACTS))
-def test_facts_behind_choices_hold(question_id: str) -> None:
-    question = by_id(question_id)
-    fact = FACTS[question_id]()
-    assert (question.key if question.type == "truefalse" else question.correct) == fact
-
-
-def test_every_computed_question_and_wrong_answer_is_recomputed() -> None:
-    computed = {q.id for q in bank() if q.type in COMPUTED}
-    assert computed == set(KEYS)
-    assert {q.id for q in bank() if q.misconceptions} == set(WRONGS)
-
-
-def test_every_numeric_question_names_a_mistake() -> None:
-    assert [q.id for q in bank() if q.type == "numeric" and not q.misconceptions] == []
-
-
-def test_at_least_five_questions_per_lesson_and_every_type() -> None:
-    plan = load_plan().pillar("linear-algebra")
-    assert plan is not None
-    counts = Counter(q.lesson for q in bank())
-    assert {lesson: counts[lesson] for lesson in plan.lesson_ids if counts[lesson] < 5} == {}
-    assert set(QUESTION_TYPES) <= {q.type for q in bank()}
-
-
-def test_every_question_has_a_hint_and_an_explanation() -> None:
-    for question in bank():
-        notes = [item for item in question.solution.items() if isinstance(item, Note)]
-        assert question.hint.strip() and question.prompt.strip(), question.id
-        assert notes and len(notes[0].text) > 40, question.id
-
-
-def _three_figures(value: Any) -> str:
-    """What a learner types: a whole number in full (a count), anything else to 3 figures."""
-    array = np.asarray(value, dtype=float)
-    rounded = np.array([x if float(x).is_integer() else float(f"{x:.3g}") for x in array.ravel()])
-    if array.ndim == 0:
-        return f"{rounded[0]:.0f}" if float(rounded[0]).is_integer() else f"{rounded[0]:.3g}"
-    return array_text(rounded.reshape(array.shape))
-
-
-@pytest.mark.parametrize("question", [q for q in bank() if q.type in COMPUTED], ids=lambda q: q.id)
-def test_key_to_three_figures_is_right_and_each_mistake_is_named(question: Question) -> None:
-    assert grade(question, _three_figures(question.key)).correct
-    for wrong in question.misconceptions:
-        verdict = grade(question, _three_figures(wrong.value))
-        assert not verdict.correct and verdict.misconception == wrong.why, wrong.why
-
-
-@pytest.mark.parametrize("question", [q for q in bank() if q.type not in COMPUTED], ids=lambda q: q.id)
-def test_the_key_of_every_other_question_grades_right(question: Question) -> None:
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    answer = {
-        "choice": letters[question.correct[0]] if question.correct else "",
-        "multi": ", ".join(letters[i] for i in question.correct),
-        "order": " ".join(letters[: len(question.options)]),
-        "truefalse": "true" if question.key else "false",
-    }[question.type]
-    assert grade(question, answer).correct
+globals().update(bank_tests(quizzes_dir() / "linear-algebra.toml", KEYS, WRONGS, FACTS))
