@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from tutor import __version__
 from tutor.errors import TutorError, printable
@@ -25,6 +25,27 @@ def _flag_type(self: TyperOption, ctx: Any) -> str | None:
 
 _typed = TyperOption.display_type_rich
 TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+
+
+def _given_text(original: Any) -> Any:
+    """Every llmtutor parameter is text (``str``) or a flag: the core parses numbers, vectors
+    and files itself, with messages that name the option. Typer 0.29 coerces each value
+    through a pydantic TypeAdapter, and importing pydantic costs every command about 0.1 s
+    (a third of a whole `calc`); a ``str`` needs no coercion, so it is passed through as given.
+    Anything else (and a missing required value) still goes through Typer."""
+
+    def process_value(self: Any, ctx: Any, value: Any) -> Any:
+        annotation = getattr(getattr(self, "type_descriptor", None), "annotation", None)
+        unset = value is None and not self.required
+        if (annotation is str and (unset or isinstance(value, str))) or (annotation is bool and unset):
+            return value if self.callback is None else self.callback(ctx, self, value)
+        return original(self, ctx, value)
+
+    return process_value
+
+
+TyperOption.process_value = _given_text(TyperOption.process_value)  # type: ignore[method-assign]
+TyperArgument.process_value = _given_text(TyperArgument.process_value)  # type: ignore[method-assign]
 
 
 def fail(message: str, code: int) -> None:

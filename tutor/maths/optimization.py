@@ -232,8 +232,8 @@ def lr_schedule(schedule: str = "1/sqrt(t)", steps: int = 1000, lr: float = 1.0)
 
 def _marks(steps: int, points: int = 40) -> list[int]:
     """Powers of ten below `steps`, `points` log-spaced t, and `steps` itself, ascending."""
-    spaced = np.unique(np.geomspace(1, steps, min(points, steps)).round().astype(int)).tolist()
-    return sorted({10**k for k in range(8) if 10**k < steps} | set(spaced) | {steps})
+    spaced = set(np.geomspace(1, steps, min(points, steps)).round().astype(int).tolist())  # not np.unique:
+    return sorted({10**k for k in range(8) if 10**k < steps} | spaced | {steps})  # it imports numpy.ma
 
 
 def _partial_sums(marks: list[int], power: float, lr: float) -> tuple[np.ndarray, np.ndarray]:
