@@ -63,6 +63,25 @@ def bradley_terry(q: Question) -> float:
     return 1 / (1 + math.exp(-(ra - rb)))
 
 
+def inverse_cdf_draw(q: Question) -> tuple[int]:
+    p, u = [float(v) for v in inputs(q)["probs"]], inputs(q)["u"]
+    shows(q, *p, u)
+    running = 0.0
+    for k, pk in enumerate(p):
+        running += pk
+        if u < running:
+            return (k,)
+    raise AssertionError("u beyond the total")
+
+
+def bigram_probability(q: Question) -> float:
+    i = inputs(q)
+    corpus, prev, nxt = list(i["corpus"]), i["previous"], i["next"]
+    assert " ".join(corpus) in q.prompt and f"P̂({nxt} | {prev})" in q.prompt
+    followers = Counter(b for a, b in zip(corpus, corpus[1:]) if a == prev)
+    return followers[nxt] / sum(followers.values())
+
+
 def valid_distribution(q: Question) -> bool:
     p = [float(v) for v in inputs(q)["p"]]
     shows(q, *p)
@@ -268,6 +287,8 @@ def gd_step(q: Question) -> list[float]:
 EXPECTED: dict[str, Callable[[Question], Any]] = {
     "probability/gen/bradley-terry": bradley_terry,
     "probability/gen/valid-distribution": valid_distribution,
+    "probability/gen/inverse-cdf-draw": inverse_cdf_draw,
+    "probability/gen/bigram-probability": bigram_probability,
     "probability/gen/softmax-temperature": softmax_temperature,
     "probability/gen/top-p-kept": top_p_kept,
     "probability/gen/moments": moments,

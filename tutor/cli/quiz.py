@@ -119,10 +119,10 @@ def _print_list(topic: Topic | None, items: list[Item], as_json: bool) -> None:
     from rich.text import Text
 
     table = Table(box=None, padding=(0, 1), show_edge=False)
-    for column in ("id", "type", "lesson", "kind"):
-        table.add_column(column, no_wrap=column != "id", overflow="fold")
+    for column in ("id", "type", "lesson"):  # a generated question's type is "generated"
+        table.add_column(column, no_wrap=column != "lesson", overflow="fold")
     for row in rows:
-        table.add_row(Text(row["id"]), row["type"], Text(row["lesson"]), "generated" if row["generated"] else "hand-written")
+        table.add_row(Text(row["id"]), row["type"], Text(row["lesson"]))
     Console(highlight=False).print(table)
     sys.stdout.write(f"{len(rows)} question(s)\n")
 

@@ -13,7 +13,7 @@ from tutor.calculators.probability import explain_bayes, explain_expectation, ex
     explain_softmax
 from tutor.errors import BadInput
 from tutor.explain.format import compact
-from tutor.explain.model import Note, Scalar, Step, Verdict, Worked
+from tutor.explain.model import Matrix, Note, Scalar, Step, Verdict, Worked
 from tutor.maths.common import as_distribution
 from tutor.maths.probability import bayes, expectation, mle_categorical, sample, softmax
 from tutor.quiz.generators.common import LETTERS, answer_step, bracketed, finish, misconceptions, \
@@ -25,7 +25,7 @@ PILLAR = "probability"
 
 # --- random variables ------------------------------------------------------------------------
 
-@redrawn("bradley-terry", pillar=PILLAR, lesson="random-variables")
+@redrawn("bradley-terry", pillar=PILLAR, lesson="bayesian-inference")
 def bradley_terry(rng: np.random.Generator) -> Question | None:
     """The probability that a preference model prefers answer A to answer B."""
     ra, rb = (float(v) for v in rng.choice(np.arange(-20, 31) / 10, size=2, replace=False))
@@ -49,6 +49,69 @@ def bradley_terry(rng: np.random.Generator) -> Question | None:
               "Under the Bradley–Terry model, what is P(A is preferred to B)?")
     return question("numeric", prompt, "Take the sigmoid of the difference of the rewards, σ(r(A) − r(B)).",
                     solution, key=key, misconceptions=wrong)
+
+
+@redrawn("inverse-cdf-draw", pillar=PILLAR, lesson="random-variables")
+def inverse_cdf_draw(rng: np.random.Generator) -> Question | None:
+    """Which token a uniform number u draws from a categorical, by inverting its CDF."""
+    p = nice_distribution(rng, 4, distinct=False)
+    cdf = np.cumsum(p)
+    u = float(rng.integers(1, 100)) / 100
+    if np.min(np.abs(cdf - u)) < 0.015:  # u on a boundary: the answer would hang on rounding
+        return None
+    drawn = int(np.searchsorted(cdf, u, side="right"))
+    tokens = ("the", "a", "cat", "dog")
+    steps = (Step("Stack the probabilities end to end: the CDF", (
+        Matrix("p", p, col_labels=tokens), Matrix("F = cumulative sum", cdf, col_labels=tokens),
+        Note("Token k owns the slice [F(k−1), F(k)) of [0, 1): a slice as long as its probability."))),
+        Step("Find the slice u falls in", (
+            Scalar("u", u), Verdict(f"u = {compact(u)} falls in the slice of '{tokens[drawn]}'", True,
+                                    key="answer", result=True),
+            Note("The first token whose cumulative probability exceeds u is the draw: so a uniform u "
+                 "lands on each token with exactly its probability."))))
+    solution = Worked("Sampling by inverting the CDF", steps, kind="inverse-cdf",
+                      inputs={"probs": p.tolist(), "u": u, "tokens": list(tokens)},
+                      formulas=("x = the first token k with F(k) = p₁ + … + pₖ > u,   u ~ Uniform(0, 1)",))
+    table = ", ".join(f"P({t}) = {compact(float(v))}" for t, v in zip(tokens, p))
+    prompt = (f"A model's next-token distribution is\n\n    {table}\n\n"
+              f"Sampling draws u = {compact(u)} from Uniform(0, 1) and inverts the CDF\n"
+              "(tokens in the order listed). Which token is drawn?")
+    return question("choice", prompt, "Add the probabilities up in order; the draw is the first token whose "
+                    "running total exceeds u.", solution, options=tokens, correct=(drawn,))
+
+
+@redrawn("bigram-probability", pillar=PILLAR, lesson="maximum-likelihood")
+def bigram_probability(rng: np.random.Generator) -> Question | None:
+    """A bigram model's P(next | previous), estimated by counting on a tiny corpus."""
+    words = ("the", "cat", "dog", "sat", "ran")
+    corpus = [str(w) for w in rng.choice(words, size=int(rng.integers(10, 15)))]
+    pairs = list(zip(corpus, corpus[1:]))
+    prev, nxt = pairs[int(rng.integers(len(pairs)))]
+    pair_count = pairs.count((prev, nxt))
+    context = sum(1 for a, _ in pairs if a == prev)
+    key = pair_count / context
+    wrong = misconceptions(key, [
+        (pair_count / len(pairs), "the joint P(previous, next): divide by the count of the context instead"),
+        (corpus.count(nxt) / len(corpus), "the unigram P(next): a bigram model conditions on the previous word"),
+        ((pair_count + 1) / (context + len(words)), "add-one smoothing: not the maximum-likelihood estimate"),
+        (pair_count / corpus.count(prev) if corpus.count(prev) != context else None,
+         "counted the last word as a context: it has no next word"),
+    ])
+    if wrong is None or key == 1:
+        return None
+    steps = (Step("Count the pairs and the contexts", (
+        Scalar(f"count({prev} {nxt})", pair_count), Scalar(f"count({prev} ·)", context,
+                                                           caption="pairs whose first word is the context"),
+        Note("The maximum-likelihood estimate of a conditional probability is a ratio of counts: "
+             "how often the pair occurs, over how often the context is followed by anything."))),
+        answer_step(f"P({nxt} | {prev})", key, "count(previous next) / count(previous ·)"))
+    solution = Worked("A bigram probability by counting", steps, kind="bigram",
+                      inputs={"corpus": corpus, "previous": prev, "next": nxt},
+                      formulas=("P̂(w | v) = count(v w) / Σ_w′ count(v w′)",))
+    prompt = (f"A bigram model is fitted by maximum likelihood on the corpus\n\n    {' '.join(corpus)}\n\n"
+              f"What is P̂({nxt} | {prev})?")
+    return question("numeric", prompt, f"Count how often '{prev}' is followed by '{nxt}', and how often "
+                    f"'{prev}' is followed by any word.", solution, key=key, misconceptions=wrong)
 
 
 @redrawn("valid-distribution", pillar=PILLAR, lesson="random-variables")
