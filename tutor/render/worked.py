@@ -137,13 +137,14 @@ def choice_renderable(item: Choice) -> RenderableType:
     return Group(*lines)
 
 
-def sparkline(values: np.ndarray) -> str:
-    """A curve in one line of block characters (finite values only; gaps as spaces)."""
+def sparkline(values: np.ndarray, bounds: tuple[float, float] | None = None) -> str:
+    """A curve in one line of block characters (finite values only; gaps as spaces), scaled to
+    `bounds` (low, high) when given, so that curves drawn one under the other share an axis."""
     v = np.asarray(values, dtype=float)
     finite = v[np.isfinite(v)]
     if finite.size == 0:
         return " " * v.size
-    low, high = float(finite.min()), float(finite.max())
+    low, high = bounds if bounds is not None else (float(finite.min()), float(finite.max()))
     span = high - low or 1.0
     return "".join(SPARKS[int(round((x - low) / span * 7))] if np.isfinite(x) else " " for x in v)
 
@@ -162,8 +163,21 @@ def series_renderable(item: Series) -> RenderableType:
         format_column([float(y[i]) for i in picks], 4) for _, y in item.curves]
     for row in zip(*columns):
         table.add_row(*row)
-    sparks = [Text.assemble((f"{label or item.y_label} ", "dim"), sparkline(_thin(y, 60))) for label, y in item.curves]
-    return Group(table, *sparks)
+    return Group(table, *_sparks(item))
+
+
+def _sparks(item: Series) -> list[Text]:
+    """One sparkline per curve, on one shared scale (log10 for a log-scale series), labels aligned."""
+    curves = [(label or item.y_label, _thin(np.asarray(y, dtype=float), 60)) for label, y in item.curves]
+    if item.log_y:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            curves = [(label, np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)) for label, y in curves]
+    finite = np.concatenate([y[np.isfinite(y)] for _, y in curves] or [np.zeros(0)])
+    bounds = (float(finite.min()), float(finite.max())) if finite.size else None
+    width = min(max(len(label) for label, _ in curves), 24)
+    scale = "  (log scale)" if item.log_y else ""
+    return [Text.assemble((f"{label[:width]:<{width}} ", "dim"), sparkline(y, bounds), (scale, "dim"))
+            for label, y in curves]
 
 
 def _thin(values: np.ndarray, width: int) -> np.ndarray:
