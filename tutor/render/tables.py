@@ -146,7 +146,7 @@ class MatrixTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         blocks = self.blocks(options.max_width)
-        if len(blocks) == 1:
+        if len(blocks) == 1 and self._block_width(blocks[0]) <= options.max_width:
             yield from self.single(blocks[0], options.max_width)
             return
         if not self.show_header:  # blocks need column numbers to say which columns they hold
