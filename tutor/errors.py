@@ -11,6 +11,7 @@ A `BadInput` raised by the core names the *field* it is about (``q``, ``probs``,
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 class TutorError(Exception):
@@ -68,6 +69,13 @@ def printable(text: str) -> str:
     """`text` with newlines and control characters escaped (``\\n``, ``\\e``, ``\\x00``), so it
     can neither break a one-line message nor drive the terminal (an ESC sequence)."""
     return _CONTROL.sub(_escape, text)
+
+
+def display_width(text: str) -> int:
+    """How many terminal cells `text` takes: a combining mark (the hat of x̂) takes none, a wide
+    (East Asian) character two."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
 
 
 def quote(text: str, limit: int = 40) -> str:

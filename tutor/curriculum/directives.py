@@ -11,7 +11,7 @@ from tutor.curriculum.model import (
     INPUT_TYPES, Block, Derivation, DerivationStep, Erratum, Example, Formula, Playground,
     PlaygroundInput,
 )
-from tutor.errors import BadInput, ContentError
+from tutor.errors import BadInput, ContentError, display_width
 
 MAX_FORMULA_WIDTH = 76
 _STEP = re.compile(r"^(\d+)\.\s+(.*)$")
@@ -30,10 +30,10 @@ def _formula(arg: str, body: list[str], where: str, line: int) -> Formula:
     if not rows:
         raise ContentError(where, line, "{formula} block is empty")
     for offset, row in enumerate(body, start=1):
-        if len(row.rstrip()) > MAX_FORMULA_WIDTH:
+        if display_width(row.rstrip()) > MAX_FORMULA_WIDTH:
             raise ContentError(
                 where, line + offset,
-                f"formula line is {len(row.rstrip())} characters; keep it within {MAX_FORMULA_WIDTH} for 80-column terminals",
+                f"formula line is {display_width(row.rstrip())} characters; keep it within {MAX_FORMULA_WIDTH} for 80-column terminals",
             )
     return Formula(lines=rows, caption=arg, line=line)
 

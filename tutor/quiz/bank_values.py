@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tutor.errors import BadInput, quote
+from tutor.errors import BadInput, display_width, quote
 from tutor.quiz.answers import read_array, read_number
 
 #: Longest line of a prompt, hint, explanation, option, step or misconception: the quiz is read
@@ -54,7 +54,7 @@ def short_lines(value: Any, key: str, wrong: int | None = None) -> str:
     while not lines[-1]:
         lines.pop()
     for number, line in enumerate(lines, start=1):
-        if len(line) > MAX_LINE:
+        if display_width(line) > MAX_LINE:
             raise BankProblem(f"line {number} of '{key}' is {len(line)} characters; keep it within "
                               f"{MAX_LINE} (use a multi-line string \"\"\"...\"\"\")", key, wrong)
     return "\n".join(lines)
