@@ -94,10 +94,11 @@ def test_shipped_banks_load_without_problems() -> None:
 
 def test_source_is_the_line_of_the_question_header() -> None:
     found = load_banks()
-    lines = (Path(__file__).parents[1] / "quizzes" / "linear-algebra.toml").read_text(encoding="utf-8").splitlines()
+    assert found.questions
     for question in found.questions:
         where, line = question.source.rsplit(":", 1)
-        assert where == WHERE
+        assert where == f"quizzes/{question.pillar}.toml"
+        lines = (Path(__file__).parents[1] / where).read_text(encoding="utf-8").splitlines()
         assert lines[int(line) - 1] == "[[question]]"
         assert lines[int(line)] == f'id = "{question.id}"'
 
@@ -223,4 +224,5 @@ def test_load_banks_reads_every_bank_and_keeps_problems_per_file(tmp_path: Path)
     found = load_banks(folder)
     assert [str(p).split(": ")[0] for p in found.problems] == ["quizzes/calculus.toml:3"]
     assert "must be 'calculus/<slug>'" in found.problems[0].message
-    assert len(found.questions) == len(load_banks().questions)
+    shipped = load_banks().questions
+    assert len(found.questions) == len([q for q in shipped if q.pillar != "calculus"])
