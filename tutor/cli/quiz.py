@@ -118,11 +118,15 @@ def _print_list(topic: Topic | None, items: list[Item], as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from tutor.plan import load_plan
+
+    number = {lesson.id: lesson.number for lesson in load_plan().lessons}
     table = Table(box=None, padding=(0, 1), show_edge=False)
-    for column in ("id", "type", "lesson"):  # a generated question's type is "generated"
-        table.add_column(column, no_wrap=column != "lesson", overflow="fold")
+    table.add_column("lesson", justify="right", no_wrap=True)
+    for column in ("id", "type"):  # a generated question's type is "generated"
+        table.add_column(column, no_wrap=True, overflow="fold")
     for row in rows:
-        table.add_row(Text(row["id"]), row["type"], Text(row["lesson"]))
+        table.add_row(str(number.get(row["lesson"], "")), Text(row["id"]), row["type"])
     Console(highlight=False).print(table)
     sys.stdout.write(f"{len(rows)} question(s)\n")
 
