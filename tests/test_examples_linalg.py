@@ -313,17 +313,22 @@ def test_lesson_loads_computes_and_every_claim_holds(filename: str) -> None:
         assert isinstance(run_playground(block, {}), Worked)
 
 
-@pytest.mark.parametrize("filename, texts, message", [
-    ("01-vectors-and-matrices.md", {"b": "1, 2"}, "^b: has 2 entries but a has 4"),
-    ("02-matrix-multiplication.md", {"b": "1, 2, 3"}, "^b: shape mismatch: A is 2×2 and B is 1×3"),
-    ("03-eigenvalues-and-eigenvectors.md", {"matrix": "1, 2, 3; 4, 5, 6"}, "^matrix: .*square"),
-    ("04-svd-and-low-rank.md", {"rank": "5"}, "^rank: must be between 1 and 3"),
+@pytest.mark.parametrize("filename, name, texts, message", [
+    ("01-vectors-and-matrices.md", "vector_playground", {"b": "1, 2"}, "^b: has 2 entries but a has 4"),
+    ("01-vectors-and-matrices.md", "rank_playground", {"matrix": "nan, 1"}, "^matrix: NaN is not allowed"),
+    ("02-matrix-multiplication.md", "matmul_playground", {"b": "1, 2, 3"},
+     "^b: shape mismatch: A is 2×2 and B is 1×3"),
+    ("03-eigenvalues-and-eigenvectors.md", "eigen_playground", {"matrix": "1, 2, 3; 4, 5, 6"}, "^matrix: .*square"),
+    ("03-eigenvalues-and-eigenvectors.md", "char_poly_playground", {"matrix": "1, 2, 3; 4, 5, 6"},
+     "^matrix: needs a 2×2 matrix, got 2×3"),
+    ("04-svd-and-low-rank.md", "svd_low_rank", {"rank": "5"}, "^rank: must be between 1 and 3"),
 ])
-def test_playground_bad_input_is_reported_by_name(filename: str, texts: dict, message: str) -> None:
+def test_playground_bad_input_is_reported_by_name(filename: str, name: str, texts: dict, message: str) -> None:
     from tutor.curriculum.lesson_file import parse_lesson_file
     from tutor.curriculum.model import Playground
     from tutor.curriculum.compute import run_playground
 
-    block = next(b for b in parse_lesson_file(CONTENT / filename).blocks if isinstance(b, Playground))
+    block = next(b for b in parse_lesson_file(CONTENT / filename).blocks
+                 if isinstance(b, Playground) and b.name == name)
     with pytest.raises(BadInput, match=message):
         run_playground(block, texts)

@@ -51,6 +51,36 @@ WEIGHTS, VALUES = np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([[2.0, 0.0], [1
 ROW_SCORES = np.array([1.0, 0.75, 0.6])
 CAT, DOG = np.array([0.9, 0.8, 0.0, 0.3]), np.array([0.9, 0.9, 0.1, 0.5])
 
+UVW = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 1.0, 2.0]]).T  # columns u, v, w
+TA, TB = np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[3.0, 0.0], [1.0, 2.0]])
+SQUARE_W, ROW_X = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0])
+CAUSAL_ROW = np.array([0.2, 0.9, 1.5])
+
+
+def with_singular_values(sigma: Any, rows: int, seed: int = 0) -> np.ndarray:
+    """A rows × len(sigma) matrix U Σ Vᵀ with random orthogonal U, V and the given σ."""
+    rng = np.random.default_rng(seed)
+    u = np.linalg.qr(rng.standard_normal((rows, rows)))[0]
+    v = np.linalg.qr(rng.standard_normal((len(sigma), len(sigma))))[0]
+    sigma_block = np.zeros((rows, len(sigma)))
+    sigma_block[: len(sigma), : len(sigma)] = np.diag(sigma)
+    a: np.ndarray = u @ sigma_block @ v.T
+    return a
+
+
+def similar_matrix(eigenvalues: Any, seed: int = 0) -> np.ndarray:
+    """P diag(λ) P⁻¹ for a random P: a matrix with these eigenvalues that is not diagonal."""
+    p = np.random.default_rng(seed).standard_normal((len(eigenvalues), len(eigenvalues)))
+    m: np.ndarray = p @ np.diag(eigenvalues) @ np.linalg.inv(p)
+    return m
+
+
+def causal_softmax_row(scores: Any, position: int) -> np.ndarray:
+    """Softmax of a row with every key after `position` (0-based) set to −∞."""
+    masked = np.where(np.arange(len(scores)) <= position, scores, -np.inf)
+    return softmax(masked)
+
+
 #: Each computed question's key, recomputed from the prompt's data without the bank.
 KEYS: dict[str, Callable[[], Any]] = {
     P + "dot-product-by-hand": lambda: np.dot([1, 2, 3], [4, -5, 6]),
@@ -75,6 +105,18 @@ KEYS: dict[str, Callable[[], Any]] = {
     P + "scaled-score": lambda: np.dot([1, 2, 0, 1], [2, 0, 1, 2]) / np.sqrt(4),
     P + "weighted-values": lambda: WEIGHTS @ VALUES,
     P + "context-doubling": lambda: np.zeros((2048, 2048)).size / np.zeros((1024, 1024)).size,
+    P + "rank-of-three-vectors": lambda: np.linalg.matrix_rank(UVW),
+    P + "transpose-of-product": lambda: (TA @ TB).T,
+    P + "rows-vs-columns": lambda: (ROW_X[None, :] @ SQUARE_W.T)[0],
+    P + "eigenvalues-from-trace-det": lambda: np.sort(np.roots([1, -5, 6]).real)[::-1],
+    P + "trace-from-eigenvalues": lambda: np.trace(similar_matrix([2, -1, -6 / (2 * -1)])),
+    P + "gram-eigenvalues": lambda: np.sort(np.linalg.eigvalsh(
+        (lambda a: a @ a.T)(with_singular_values([4, 0.5], 3))))[::-1],
+    P + "gram-condition-number": lambda: np.linalg.cond((lambda a: a.T @ a)(np.diag([100, 1, 0.001]))),
+    P + "causal-mask-row": lambda: causal_softmax_row(CAUSAL_ROW, 1),
+    P + "multihead-params": lambda: sum(np.zeros((1024, 1024)).size for _ in range(4)),
+    P + "score-spread": lambda: np.sqrt(sum(1.0 for _ in range(64))),  # Var(q·k) = Σ Var(qᵢkᵢ) = 64
+    P + "scale-by-wrong-width": lambda: np.sqrt(1024) / np.sqrt(1024 / 16),
 }
 
 #: Each named wrong answer, recomputed by making the mistake it names (in the bank's order).
@@ -100,6 +142,22 @@ WRONGS: dict[str, list[Callable[[], Any]]] = {
     P + "scaled-score": [lambda: np.dot([1, 2, 0, 1], [2, 0, 1, 2]), lambda: np.dot([1, 2, 0, 1], [2, 0, 1, 2]) / 4],
     P + "weighted-values": [lambda: WEIGHTS.T @ VALUES],
     P + "context-doubling": [lambda: 2.0],
+    P + "rank-of-three-vectors": [lambda: UVW.shape[1]],
+    P + "transpose-of-product": [lambda: TA.T @ TB.T, lambda: TA @ TB],
+    P + "rows-vs-columns": [lambda: ROW_X @ SQUARE_W],
+    P + "eigenvalues-from-trace-det": [lambda: np.array([5.0, 6.0])],
+    P + "trace-from-eigenvalues": [lambda: 2 + -1, lambda: -6 / (2 * -1)],
+    P + "gram-eigenvalues": [lambda: np.array([4, 0.5, 0]),
+                             lambda: np.sort(np.linalg.eigvalsh(
+                                 (lambda a: a.T @ a)(with_singular_values([4, 0.5], 3))))[::-1]],
+    P + "gram-condition-number": [lambda: np.linalg.cond(np.diag([100, 1, 0.001])),
+                                  lambda: np.sqrt(np.linalg.cond(np.diag([100, 1, 0.001])))],
+    P + "causal-mask-row": [lambda: softmax(CAUSAL_ROW),
+                            lambda: softmax(CAUSAL_ROW) * (np.arange(3) <= 1)],
+    P + "multihead-params": [lambda: 3 * 1024 * 1024, lambda: 16 * 4 * 1024 * 1024,
+                             lambda: 4 * 1024 * (1024 // 16)],
+    P + "score-spread": [lambda: 64, lambda: np.sqrt(64) / np.sqrt(64)],
+    P + "scale-by-wrong-width": [lambda: 16],
 }
 
 
@@ -149,6 +207,82 @@ def _max_shift_changes() -> bool:
     return not np.allclose(plain, softmax(z), rtol=0, atol=1e-15)
 
 
+def _independent_sets() -> tuple[int, ...]:
+    sets = [[(1, 2, 3), (2, 4, 6), (0, 0, 1)], [(1, 0, 0), (1, 1, 0), (1, 1, 1)],
+            [(1, 1, 0), (0, 1, 1), (1, 2, 1)], [(1, 0, 0), (0, 1, 0), (0, 0, 0)]]
+    return tuple(i for i, vs in enumerate(sets) if np.linalg.matrix_rank(np.array(vs, dtype=float)) == 3)
+
+
+def _rank_64_weight() -> tuple[int, ...]:
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((512, 64)) @ rng.standard_normal((64, 512))
+    s = np.linalg.svd(w, compute_uv=False)
+    rank = int(np.sum(s > s[0] * 512 * np.finfo(float).eps))
+    outputs = np.linalg.matrix_rank(w @ rng.standard_normal((512, 200)))  # 200 random outputs span 64 dims
+    facts = [outputs == 64, 512 - rank == 448, rank == 512, np.count_nonzero(w) == 64]
+    return tuple(i for i, holds in enumerate(facts) if holds)
+
+
+def _gram_shapes() -> bool:
+    a = np.ones((2, 5))
+    return (a.T @ a).shape == (5, 5) and (a @ a.T).shape == (2, 2)
+
+
+def _nn_linear_options() -> tuple[int, ...]:
+    """Options consistent with Y = X·weightᵀ for X (32×768) and a 768 → 3072 layer."""
+    x = np.zeros((32, 768))
+    options = [((3072, 768), (32, 3072)), ((768, 3072), (32, 3072)), ((3072, 768), (3072, 32)),
+               ((768, 3072), (768, 32))]
+    right = []
+    for i, (weight, output) in enumerate(options):
+        w = np.zeros(weight)
+        if w.shape[1] == x.shape[1] and (x @ w.T).shape == output and w.shape[0] == 3072:
+            right.append(i)
+    return tuple(right)
+
+
+def _char_poly_options() -> tuple[int, ...]:
+    options = [[1, -4, 3], [1, 4, 3], [1, -4, 5], [1, -3, 4]]
+    coefficients = np.poly(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    return tuple(i for i, c in enumerate(options) if np.allclose(c, coefficients))
+
+
+def _symmetric_facts() -> tuple[int, ...]:
+    rng = np.random.default_rng(4)
+    checks = [True, True, True, True]
+    for s in [m + m.T for m in rng.standard_normal((10, 4, 4))] + [np.array([[0.0, 1.0], [1.0, 0.0]])]:
+        values, vectors = np.linalg.eig(s)
+        q = np.linalg.eigh(s)[1]
+        checks[0] &= bool(np.allclose(values.imag, 0))
+        checks[1] &= bool(np.allclose(np.real(vectors.T @ vectors), np.eye(len(s)), atol=1e-8))
+        rebuilt = q @ np.diag(np.linalg.eigvalsh(s)) @ q.T
+        checks[2] &= bool(np.allclose(rebuilt, s) and np.allclose(q.T @ q, np.eye(len(s))))
+        checks[3] &= bool(np.all(values.real > 0))
+    return tuple(i for i, holds in enumerate(checks) if holds)
+
+
+def _right_singular_options() -> tuple[int, ...]:
+    a = np.random.default_rng(2).standard_normal((4, 3))
+    v = np.linalg.svd(a)[2].T
+    candidates = [a.T @ a, a @ a.T, a, None]
+    right = []
+    for i, m in enumerate(candidates):
+        if m is None or m.shape != (3, 3):
+            continue
+        q = np.linalg.eigh(m)[1][:, ::-1]
+        if np.allclose(np.abs(np.sum(q * v, axis=0)), 1):
+            right.append(i)
+    return tuple(right)
+
+
+def _multihead_shape_options() -> tuple[int, ...]:
+    x = np.zeros((10, 512))
+    q = x @ np.zeros((512, 512))
+    head = np.split(q, 8, axis=1)[0]
+    options = [((10, 64), (10, 10)), ((10, 512), (10, 10)), ((10, 64), (64, 64)), ((64, 10), (10, 10))]
+    return tuple(i for i, shapes in enumerate(options) if shapes == (head.shape, (head @ head.T).shape))
+
+
 #: Facts behind choice, multi and true/false questions that numpy can check.
 FACTS: dict[str, Callable[[], Any]] = {
     P + "linearity": lambda: tuple(i for i, holds in enumerate([
@@ -166,6 +300,17 @@ FACTS: dict[str, Callable[[], Any]] = {
     P + "singular-vs-eigen": _singular_is_abs_eig,
     P + "max-subtraction": _max_shift_changes,
     P + "attention-matrix-facts": _attention_facts,
+    P + "independent-set": _independent_sets,
+    P + "weight-rank-meaning": _rank_64_weight,
+    P + "gram-shapes": _gram_shapes,
+    P + "nn-linear-shapes": _nn_linear_options,
+    P + "characteristic-polynomial": _char_poly_options,
+    P + "symmetric-matrix-facts": _symmetric_facts,
+    P + "real-eigenvalue-exists": lambda: bool(np.any(np.isreal(np.linalg.eigvals(np.array([[0.0, -1.0], [1.0, 0.0]]))))),
+    P + "right-singular-vectors": _right_singular_options,
+    P + "causal-first-token": lambda: bool(np.allclose(
+        causal_softmax_row(np.random.default_rng(7).standard_normal(5) * 10, 0), [1, 0, 0, 0, 0])),
+    P + "multihead-shapes": _multihead_shape_options,
 }
 
 
