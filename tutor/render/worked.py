@@ -149,18 +149,25 @@ def sparkline(values: np.ndarray, bounds: tuple[float, float] | None = None) -> 
     return "".join(SPARKS[int(round((x - low) / span * 7))] if np.isfinite(x) else " " for x in v)
 
 
+def _decimals(values: np.ndarray) -> int:
+    """0 for whole numbers (steps, counts: no ".0000"), else 4."""
+    finite = values[np.isfinite(values)]
+    return 0 if finite.size and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 1e15) else 4
+
+
 def series_renderable(item: Series) -> RenderableType:
     """A series in text: a sparkline per curve and a table of a few evenly spaced points."""
     x = np.asarray(item.x, dtype=float)
     picks: list[int] = sorted({int(i) for i in np.linspace(0, x.size - 1, min(SERIES_ROWS, x.size)).round()})
-    table = Table(title=f"{item.name}  ({x.size:,} points)", title_style="bold", title_justify="left",
-                  caption=item.caption or None, caption_style="dim", expand=False)
-    x_decimals = 0 if np.all(x[np.isfinite(x)] == np.round(x[np.isfinite(x)])) else 4
-    table.add_column(item.x_label, justify="right", no_wrap=True)
+    table = Table(title=Text(f"{item.name}  ({x.size:,} points)"), title_style="bold", title_justify="left",
+                  caption=Text(item.caption) if item.caption else None, caption_style="dim", expand=False)
+    x_decimals = _decimals(x)
+    table.add_column(Text(item.x_label), justify="right", no_wrap=True)  # Text: "E[r]" is not markup
     for label, _ in item.curves:
-        table.add_column(label or item.y_label, justify="right", no_wrap=True)
+        table.add_column(Text(label or item.y_label), justify="right", no_wrap=True)
     columns = [format_column([float(x[i]) for i in picks], x_decimals)] + [
-        format_column([float(y[i]) for i in picks], 4) for _, y in item.curves]
+        format_column([float(y[i]) for i in picks], _decimals(np.asarray(y, dtype=float)))
+        for _, y in item.curves]
     for row in zip(*columns):
         table.add_row(*row)
     return Group(table, *_sparks(item))
