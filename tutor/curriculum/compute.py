@@ -3,11 +3,14 @@
 The renderer only draws; this module is where a lesson's numbers are computed, so `show`
 computes them all up front and the TUI computes them in workers, off the event loop.
 Every failure a learner can cause is a `BadInput` naming the playground input it is about.
+
+Examples and playground defaults are deterministic (any randomness is seeded), so each is
+computed once per process and kept: returning to a lesson in `learn` costs nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +30,23 @@ class Computed:
     field: str | None = None
 
 
+_KEPT: dict[str, Computed] = {}
+
+
+def _kept(key: str, compute: Callable[[], Computed]) -> Computed:
+    """`compute()` once per `key` in this process (a race computes twice; both agree)."""
+    found = _KEPT.get(key)
+    if found is None:
+        found = _KEPT[key] = compute()
+    return found
+
+
 def compute_example(block: Example) -> Computed:
     """Run an ``{example}`` and check the syllabus's claims; a failure becomes a `Computed.error`."""
+    return _kept(f"example {block.name} {block.args!r} {block.claims!r}", lambda: _compute_example(block))
+
+
+def _compute_example(block: Example) -> Computed:
     try:
         worked = resolve(block.name)(**block.args)
     except (TutorError, TypeError, ValueError) as error:
@@ -62,8 +80,16 @@ def run_playground(block: Playground, texts: Mapping[str, str]) -> Worked:
 
 def compute_playground(block: Playground, texts: Mapping[str, str] | None = None) -> Computed:
     """A playground's result for `texts` (default: the lesson's defaults), never raising for bad input."""
+    texts = texts or {}
+    if all(texts.get(spec.name, spec.default) == spec.default for spec in block.inputs):
+        defaults = [(spec.name, spec.default) for spec in block.inputs]
+        return _kept(f"playground {block.name} {defaults!r}", lambda: _compute_playground(block, {}))
+    return _compute_playground(block, texts)
+
+
+def _compute_playground(block: Playground, texts: Mapping[str, str]) -> Computed:
     try:
-        return Computed(run_playground(block, texts or {}))
+        return Computed(run_playground(block, texts))
     except BadInput as error:
         return Computed(error=str(error), field=error.field)
     except TutorError as error:
