@@ -10,6 +10,7 @@ A `BadInput` raised by the core names the *field* it is about (``q``, ``probs``,
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -71,11 +72,19 @@ def printable(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _extra_cells(char: str) -> int:
+    """Cells a character takes beyond one: −1 for a combining mark, +1 for a wide character."""
+    return -1 if unicodedata.combining(char) else 1 if unicodedata.east_asian_width(char) in "WF" else 0
+
+
 def display_width(text: str) -> int:
     """How many terminal cells `text` takes: a combining mark (the hat of x̂) takes none, a wide
-    (East Asian) character two."""
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-               for c in text)
+    (East Asian) character two. (Only the non-ASCII characters are looked at.)"""
+    return len(text) + sum(_extra_cells(c) for c in _NON_ASCII.findall(text))
 
 
 def quote(text: str, limit: int = 40) -> str:

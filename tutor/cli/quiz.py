@@ -40,7 +40,7 @@ def quiz(
         from tutor.plan import load_plan
 
         raise BadInput(f"say what to quiz on: {', '.join(topic_names(load_plan()))}, a lesson, or --review")
-    items = _catalogue()
+    items = _catalogue(chosen_topic.pillar if chosen_topic else None)
     if list_only:
         _print_list(chosen_topic, items, as_json)
         return
@@ -66,11 +66,13 @@ def _seed(text: str | None) -> int:
     return parse.parse_int(text, "--seed", minimum=0, maximum=2**63 - 1)
 
 
-def _catalogue() -> list[Item]:
-    from tutor.quiz.bank import load_banks
+def _catalogue(pillar: str | None) -> list[Item]:
+    """Every askable item of `pillar`'s bank and generators (None: of every pillar)."""
+    from tutor.quiz.bank import load_bank, load_banks
     from tutor.quiz.session import catalogue
+    from tutor.resources import quizzes_dir
 
-    loaded = load_banks()
+    loaded = load_banks() if pillar is None else load_bank(quizzes_dir() / f"{pillar}.toml")
     for problem in loaded.problems:
         sys.stderr.write(f"llmtutor: warning: {problem} (question skipped)\n")
     return catalogue(loaded.questions)
