@@ -149,3 +149,14 @@ def test_every_written_lesson_has_the_parts_of_a_lesson(slot: Slot) -> None:
     assert any(re.search(r"LLM|language model|transformer", h, re.IGNORECASE) for h in headings), headings
     assert any(re.search(r"pitfall", h, re.IGNORECASE) for h in headings) or "pitfall" in text.lower(), headings
     assert Derivation in kinds, (slot.number, "derives nothing")
+
+
+def test_the_prerequisite_graph_names_real_earlier_lessons_so_it_has_no_cycle() -> None:
+    """Every prerequisite is a lesson of the course with a smaller number: an order exists in which
+    each lesson comes after what it builds on (numbers only go down along an edge, so no cycle)."""
+    number = {slot.id: slot.number for slot in CATALOG.slots}
+    edges = [(slot.number, p) for slot in CATALOG.slots if slot.lesson for p in slot.lesson.prerequisites]
+    assert edges
+    assert [(n, p) for n, p in edges if p not in number] == []
+    assert [(n, p) for n, p in edges if number[p] >= n] == []
+    assert all(slot.lesson.prerequisites for slot in CATALOG.slots if slot.lesson and slot.number > 1)
