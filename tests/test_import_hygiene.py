@@ -1,4 +1,5 @@
-"""`llmtutor --help` must stay fast: it may not import textual or numpy; no command imports pydantic."""
+"""`llmtutor --help` must stay fast: it may not import textual or numpy; no command imports pydantic;
+plotext is imported only when `learn` shows a plot."""
 
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ PROBE = (
     "    app(ARGS)\n"
     "except SystemExit:\n"
     "    pass\n"
-    "heavy = sorted(m for m in ('textual', 'numpy', 'pydantic') if m in sys.modules)\n"
+    "heavy = sorted(m for m in NAMES if m in sys.modules)\n"
     "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
 )
 
 
-def heavy_imports(args: list[str]) -> list[str]:
-    code = PROBE.replace("ARGS", repr(args))
+HEAVY = ("textual", "numpy", "pydantic")
+PLOTTING = ("plotext", "textual_plotext")
+
+
+def heavy_imports(args: list[str], names: tuple[str, ...] = HEAVY) -> list[str]:
+    code = PROBE.replace("ARGS", repr(args)).replace("NAMES", repr(names))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     line = next(l for l in done.stderr.splitlines() if l.startswith("HEAVY="))
     return [m for m in line.removeprefix("HEAVY=").split(",") if m]
@@ -46,3 +51,9 @@ def test_python_dash_m_tutor_matches_console_script() -> None:
     done = subprocess.run([sys.executable, "-m", "tutor", "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert done.stdout.startswith("llmtutor ")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["learn", "--help"], ["show", "entropy"]])
+def test_plotext_waits_for_a_plot(args: list[str]) -> None:
+    """`show` of a lesson full of series draws them as text; only `learn` plots (and imports plotext)."""
+    assert heavy_imports(args, PLOTTING) == []

@@ -6,19 +6,30 @@ Every failure a learner can cause is a `BadInput` naming the playground input it
 
 Examples and playground defaults are deterministic (any randomness is seeded), so each is
 computed once per process and kept: returning to a lesson in `learn` costs nothing.
+
+A playground that works for a while (the capstone trains a model) may report progress: if its
+function takes a keyword `progress`, a caller that passes `progress=` to `compute_playground`
+has it called with partial results (each a `Worked`, e.g. the loss curves so far) before the
+final one. `learn` plots them live; `show` and the CLI never pass it. Plain Python: no Textual.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
 from tutor import parse
-from tutor.curriculum.model import Block, Example, Lesson, Playground, PlaygroundInput
+from tutor.curriculum.model import Block, Example, Lesson, Playground, PlaygroundInput, parse_path
 from tutor.errors import BadInput, TutorError
 from tutor.examples import resolve
 from tutor.explain.model import Worked
+
+
+#: The keyword a playground takes to report partial results, and what it is handed.
+PROGRESS = "progress"
+Progress = Callable[[Worked], None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ def parse_input(spec: PlaygroundInput, text: str) -> Any:
     """The value of one playground input, typed as its spec says; `BadInput` names the input."""
     import numpy as np
 
+    if spec.type == "path":  # a file the learner names; refuses "-" and "@name" itself
+        return parse_path(text, spec.name)
     if text.strip() == "-" or text.startswith("@"):
         raise BadInput("type the value itself (files and standard input are for the calculators)", spec.name)
     if spec.type == "matrix":
@@ -69,27 +82,39 @@ def parse_input(spec: PlaygroundInput, text: str) -> Any:
     return parse.parse_number(text, spec.name)
 
 
-def run_playground(block: Playground, texts: Mapping[str, str]) -> Worked:
-    """Parse each input's text and compute. Raises `BadInput` whose `field` is the input's name."""
+def reports_progress(block: Playground) -> bool:
+    """Whether the playground's function takes a `progress` keyword (and no input is named so)."""
+    if any(spec.name == PROGRESS for spec in block.inputs):
+        return False
+    return PROGRESS in inspect.signature(resolve(block.name)).parameters
+
+
+def run_playground(block: Playground, texts: Mapping[str, str], progress: Progress | None = None) -> Worked:
+    """Parse each input's text and compute. Raises `BadInput` whose `field` is the input's name.
+    `progress` is handed to a playground that reports progress (and ignored by the others)."""
     values = {spec.name: parse_input(spec, texts.get(spec.name, spec.default)) for spec in block.inputs}
+    if progress is not None and reports_progress(block):
+        values[PROGRESS] = progress
     result = resolve(block.name)(**values)
     if not isinstance(result, Worked):
         raise TypeError(f"playground '{block.name}' returned {type(result).__name__}, not a Worked")
     return result
 
 
-def compute_playground(block: Playground, texts: Mapping[str, str] | None = None) -> Computed:
-    """A playground's result for `texts` (default: the lesson's defaults), never raising for bad input."""
+def compute_playground(block: Playground, texts: Mapping[str, str] | None = None,
+                       progress: Progress | None = None) -> Computed:
+    """A playground's result for `texts` (default: the lesson's defaults), never raising for bad
+    input; `progress` gets its partial results, if it reports any (not when the result is kept)."""
     texts = texts or {}
     if all(texts.get(spec.name, spec.default) == spec.default for spec in block.inputs):
         defaults = [(spec.name, spec.default) for spec in block.inputs]
-        return _kept(f"playground {block.name} {defaults!r}", lambda: _compute_playground(block, {}))
-    return _compute_playground(block, texts)
+        return _kept(f"playground {block.name} {defaults!r}", lambda: _compute_playground(block, {}, progress))
+    return _compute_playground(block, texts, progress)
 
 
-def _compute_playground(block: Playground, texts: Mapping[str, str]) -> Computed:
+def _compute_playground(block: Playground, texts: Mapping[str, str], progress: Progress | None = None) -> Computed:
     try:
-        return Computed(run_playground(block, texts))
+        return Computed(run_playground(block, texts, progress))
     except BadInput as error:
         return Computed(error=str(error), field=error.field)
     except TutorError as error:

@@ -9,7 +9,7 @@ from typing import Any
 from tutor import parse
 from tutor.curriculum.model import (
     INPUT_TYPES, Block, Derivation, DerivationStep, Erratum, Example, Formula, Playground,
-    PlaygroundInput,
+    PlaygroundInput, parse_path,
 )
 from tutor.errors import BadInput, ContentError, display_width
 
@@ -128,6 +128,7 @@ _DEFAULT_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "vector": parse.parse_vector,
     "number": parse.parse_number,
     "integer": parse.parse_int,
+    "path": parse_path,
 }
 
 

@@ -5,7 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-INPUT_TYPES = ("matrix", "vector", "number", "integer")
+from tutor.errors import BadInput
+
+#: ``path``: the name of a file the learner types; the playground decides what it reads there.
+INPUT_TYPES = ("matrix", "vector", "number", "integer", "path")
+MAX_PATH_CHARS = 4_096
+_CONTROL = set(chr(code) for code in range(32)) | {"\x7f"}
+
+
+def parse_path(text: str, what: str) -> str:
+    """A file name as typed (``~`` is the playground's to expand): one line, no control characters.
+    ``-`` (standard input) and ``@name`` (the calculators' spelling) are refused: a lesson reads
+    only a file the learner names, by its name."""
+    name = text.strip()
+    if not name:
+        raise BadInput("type the name of a file", what)
+    if name == "-":
+        raise BadInput("a lesson cannot read standard input; type the name of a file", what)
+    if name.startswith("@"):
+        raise BadInput("type the file's name without the @", what)
+    if len(name) > MAX_PATH_CHARS or any(char in _CONTROL for char in name):
+        raise BadInput("is not a file name (too long, or with control characters)", what)
+    return name
 
 
 @dataclass(frozen=True)

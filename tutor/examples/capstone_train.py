@@ -1,9 +1,16 @@
 """Lesson 25, second half: the Adam step with its bias correction, the training curves against
 the count baselines, text sampled before and after training, and the playground that trains
 again with the learner's learning rate, batch size, steps, seed and temperature.
+
+The playground reports progress (see `tutor.curriculum.compute`): given `progress`, it trains
+with `train_reporting`, which is `tiny_lm_train.train` step for step (the same run, bit for
+bit) and hands `progress` the loss curves so far a few times on the way.
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -13,10 +20,14 @@ from tutor.examples.capstone import (
 from tutor.examples.registry import example, playground
 from tutor.explain.format import compact
 from tutor.explain.model import Fact, Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
-from tutor.maths.numerics import exp_or_beyond
-from tutor.maths.tiny_lm import NAMES, AdamHyper, adam_start, adam_update, corrected, loss_and_grads
+from tutor.maths.numerics import exp_or_beyond, strict
+from tutor.maths.tiny_lm import (
+    NAMES, AdamHyper, Batch, Corpus, Shape, adam_start, adam_update, corrected, init_params, loss_and_grads,
+    sample_batch,
+)
 from tutor.maths.tiny_lm_train import (
-    SEQ_LEN, TRAIN_PROBE, Run, check_settings, check_temperature, generate,
+    BATCHES, INIT, SEQ_LEN, TRAIN_PROBE, Run, check_settings, check_temperature, eval_points, generate, generator,
+    mean_nll,
 )
 
 #: Where samples start, how long they are, and the temperatures the lesson compares.
@@ -24,6 +35,11 @@ PROMPT, SAMPLE_LENGTH, TEMPERATURES = "the keeper ", 120, (0.1, 0.7, 1.5)
 #: How far the bias-correction curve runs (a constant gradient, the usual β₁ and β₂).
 CURVE_STEPS = 3_000
 ENTRY_LABELS = ("largest |g|", "middle |g|", "small |g|")
+#: About how many partial results a reported run hands `progress` (at evenly spaced evaluations).
+REPORTS = 10
+#: Runs trained while reporting, kept like `capstone.run` keeps its runs (a second Run of the
+#: same settings costs nothing).
+_REPORTED: OrderedDict[tuple[float, int, int, int], Run] = OrderedDict()
 
 
 def _w2_entries(g: np.ndarray) -> np.ndarray:
@@ -86,21 +102,27 @@ def capstone_adam() -> Worked:
 
 def curve_items(r: Run) -> tuple[Item, ...]:
     """The run's losses and perplexities per step, with the count baselines drawn level."""
+    return losses_items(r.batch_losses, r.eval_steps, r.train_losses, r.val_losses)
+
+
+def losses_items(batch_losses: np.ndarray, eval_steps: np.ndarray, train_losses: np.ndarray,
+                 val_losses: np.ndarray) -> tuple[Item, ...]:
+    """The curves of `curve_items` from the losses measured so far (a whole run, or part of one)."""
     b = count_baselines()
-    at = r.eval_steps.astype(float)
+    at = eval_steps.astype(float)
     flat = np.ones_like(at)
     items: list[Item] = [
-        Series("batch loss per step", np.arange(1, r.steps + 1, dtype=float),
-               (("batch loss", r.batch_losses),), x_label="step", y_label="nats/char",
+        Series("batch loss per step", np.arange(1, batch_losses.size + 1, dtype=float),
+               (("batch loss", batch_losses),), x_label="step", y_label="nats/char",
                caption="noisy: every batch differs (lesson 13)"),
         Series("loss on the training and validation text", at,
-               (("training", r.train_losses), ("validation", r.val_losses), ("unigram counts", b.unigram * flat),
+               (("training", train_losses), ("validation", val_losses), ("unigram counts", b.unigram * flat),
                 ("bigram counts", b.bigram * flat)), x_label="step", y_label="nats/char",
                caption=f"training: {TRAIN_PROBE:,} spread-out predictions; validation: all")]
-    top = float(max(r.train_losses.max(), r.val_losses.max()))
+    top = float(max(train_losses.max(), val_losses.max()))
     if top < 700:
         items.append(Series("perplexity e^L", at, (
-            ("training", np.exp(r.train_losses)), ("validation", np.exp(r.val_losses)),
+            ("training", np.exp(train_losses)), ("validation", np.exp(val_losses)),
             ("unigram counts", np.exp(b.unigram) * flat), ("uniform (V)", np.exp(b.uniform) * flat)),
             x_label="step", y_label="perplexity", log_y=True))
     else:
@@ -181,13 +203,69 @@ def capstone_samples() -> Worked:
     ), {"samples": drawn, "again": again})
 
 
+Report = Callable[[int, np.ndarray, np.ndarray], None]
+
+
+@strict
+def train_reporting(c: Corpus, lr: float, batch: int, steps: int, seed: int, report: Report) -> Run:
+    """`tiny_lm_train.train`, step for step (the same draws, so the same run), calling
+    `report(t, batch losses of steps 1…t, [training, validation] loss per evaluation so far)`
+    after about `REPORTS` of its evaluations before the last."""
+    check_settings(lr, batch, steps, seed)
+    shape = Shape(len(c.vocab))
+    k, hyper = shape.context, AdamHyper(lr)
+    params = init_params(shape, generator(seed, INIT))
+    start, state, draws = params, adam_start(params), generator(seed, BATCHES)
+    marks = eval_points(steps)
+    measure = set(int(t) for t in marks)
+    every = max(1, marks.size // REPORTS)
+    reported = set(int(t) for t in marks[every::every]) - {steps}
+    batch_losses, measured = np.empty(steps), []
+    first: Batch | None = None
+    for t in range(steps + 1):
+        if t in measure:
+            measured.append((mean_nll(params, c.train, k, TRAIN_PROBE), mean_nll(params, c.val, k)))
+            if t in reported:
+                report(t, batch_losses[:t].copy(), np.array(measured))
+        if t == steps:
+            break
+        drawn = sample_batch(c.train, batch, SEQ_LEN, k, draws)
+        first = first or drawn
+        batch_losses[t], grads = loss_and_grads(params, drawn.x, drawn.y)
+        params, state = adam_update(params, grads, state, hyper)
+    assert first is not None
+    losses = np.array(measured)
+    return Run(float(lr), batch, steps, seed, shape, start, params, first, batch_losses, marks,
+               losses[:, 0], losses[:, 1])
+
+
+def run_reporting(lr: float, batch: int, steps: int, seed: int, progress: Callable[[Worked], None]) -> Run:
+    """`run(...)`, handing `progress` a partial explanation (the curves so far) as it trains."""
+    key = (float(lr), int(batch), int(steps), int(seed))
+    if key == (LR, BATCH, STEPS, SEED):
+        return run()  # the lesson's own run: its examples have trained it already
+    if key not in _REPORTED:
+        marks = eval_points(steps)
+
+        def report(t: int, batch_losses: np.ndarray, measured: np.ndarray) -> None:
+            progress(Worked(f"Training… step {t:,} of {steps:,}", (
+                Step("Loss and perplexity so far", losses_items(
+                    batch_losses, marks[: len(measured)], measured[:, 0], measured[:, 1])),), {"step": t}))
+
+        _REPORTED[key] = train_reporting(corpus(), *key, report=report)
+        while len(_REPORTED) > 8:
+            _REPORTED.popitem(last=False)
+    return _REPORTED[key]
+
+
 @playground()
 def capstone_playground(lr: float = LR, batch: int = BATCH, steps: int = STEPS, seed: int = SEED,
-                        temperature: float = 0.7) -> Worked:
-    """Train again with your settings: the curves, samples before and after, and a summary."""
+                        temperature: float = 0.7, progress: Callable[[Worked], None] | None = None) -> Worked:
+    """Train again with your settings: the curves, samples before and after, and a summary.
+    `progress`, if given, gets the curves so far a few times while the model trains."""
     check_settings(lr, batch, steps, seed)
     check_temperature(temperature)
-    r = run(lr, batch, steps, seed)
+    r = run(lr, batch, steps, seed) if progress is None else run_reporting(lr, batch, steps, seed, progress)
     before, after = samples(r, temperature)
     rows, names = summary_table(r)
     diverged = float(r.val_losses[-1]) >= count_baselines().uniform

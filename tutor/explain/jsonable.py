@@ -16,12 +16,24 @@ field that is sometimes a number and sometimes ``"inf"`` breaks every script tha
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from tutor.explain.model import Fact, Matrix, Note, Scalar, Series, Verdict, Worked
+from tutor.explain.tokens import TokenText
 from tutor.maths.numerics import Beyond, Undefined
+
+
+@dataclass(frozen=True)
+class PreEncoded:
+    """A value already JSON-ready (finite numbers or None), with the `special` entries of its nulls
+    keyed by their path inside it (``"3.probability"``): a list of a million token records is
+    passed through instead of walked value by value."""
+
+    data: Any
+    special: dict[str, dict[str, Any]]
 
 
 class _Encoder:
@@ -31,6 +43,9 @@ class _Encoder:
         self.special: dict[str, dict[str, Any]] = {}
 
     def value(self, value: Any, path: str) -> Any:
+        if isinstance(value, PreEncoded):
+            self.special.update({f"{path}.{inner}": entry for inner, entry in value.special.items()})
+            return value.data
         if isinstance(value, Undefined):
             self.special[path] = {"kind": "undefined", "reason": value.reason}
             return None
@@ -91,12 +106,22 @@ def _nulls(array: np.ndarray, finite: np.ndarray) -> Any:
     return [_nulls(a, f) for a, f in zip(array, finite)]
 
 
+def ready(value: Any, path: str, special: dict[str, dict[str, Any]]) -> Any:
+    """One value made JSON-ready exactly as `worked_to_json` would, its null explained in `special`
+    under `path` (for building a `PreEncoded`)."""
+    encoder = _Encoder()
+    encoder.special = special
+    return encoder.value(value, path)
+
+
 def item_value(item: Any) -> Any:
     """The JSON value of a keyed item."""
     if isinstance(item, (Matrix, Scalar)):
         return item.value
     if isinstance(item, Fact):
         return item.text if item.data is None else item.data
+    if isinstance(item, TokenText):
+        return item.json_value()
     if isinstance(item, Verdict):
         return item.holds
     if isinstance(item, Series):

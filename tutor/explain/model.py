@@ -13,6 +13,7 @@ Items
   Series   curves over a shared x axis (for plots; shown as a compact table in text)
   Verdict  a statement checked true or false (a condition, a claim, a graded answer)
   Choice   options with the correct ones (and the learner's) marked, for quiz feedback
+  TokenText  a text token by token, each shaded by its surprise (`tutor.explain.tokens`)
 
 An item with a `key` is part of the machine-readable output: ``--json`` lists it under
 ``steps`` (or under ``result`` when ``result=True``), so the explanation and the JSON are two
@@ -28,6 +29,7 @@ from typing import Any, Literal, Union
 import numpy as np
 
 from tutor.explain.claims import ClaimCheck, check_claims
+from tutor.explain.tokens import TokenText
 from tutor.maths.numerics import Beyond, Undefined
 
 
@@ -112,7 +114,7 @@ class Choice:
     chosen: tuple[int, ...] = ()
 
 
-Item = Union[Matrix, Scalar, Fact, Note, Series, Verdict, Choice]
+Item = Union[Matrix, Scalar, Fact, Note, Series, Verdict, Choice, TokenText]
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ class Worked:
     def value(self, key: str) -> Any:
         """The value of the keyed item `key` (for tests and for quiz answer keys)."""
         item = self.keyed()[key]
+        if isinstance(item, TokenText):
+            return item.json_value()
         if isinstance(item, Fact):
             return item.data
         if isinstance(item, Verdict):

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 from rich.columns import Columns
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -18,8 +17,11 @@ from rich.text import Text
 from tutor.explain.claims import ClaimCheck, rounded_like
 from tutor.explain.format import compact, format_column, format_number
 from tutor.explain.model import Choice, Fact, Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
+from tutor.explain.tokens import TokenText
 from tutor.maths.numerics import Beyond, Undefined
+from tutor.render.note import markdown
 from tutor.render.tables import matrix_table
+from tutor.render.tokens import TokenTextRenderable
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SERIES_ROWS = 8
@@ -69,11 +71,13 @@ def item_renderable(item: Item) -> RenderableType:
     if isinstance(item, Note):
         if item.tone == "warning":
             return Text(f"! {item.text}", style="bold yellow")
-        return Markdown(item.text)
+        return markdown(item.text)
     if isinstance(item, Series):
         return series_renderable(item)
     if isinstance(item, Verdict):
         return verdict_renderable(item)
+    if isinstance(item, TokenText):
+        return TokenTextRenderable(item)
     return choice_renderable(item)
 
 

@@ -1,8 +1,9 @@
 """`llmtutor learn`: the app holds the global keys and the screens; the screens hold the rest.
 
 Each kind of work is a mode with its own screen (`modes()`): "lesson", and "quiz" when the
-app was opened on a quiz (`llmtutor quiz TOPIC`); the progress screen is added there. From a
-lesson, q pushes a quiz on that lesson (built in a worker: the banks are read from disk).
+app was opened on a quiz (`llmtutor quiz TOPIC`). From a lesson, q pushes a quiz on that
+lesson (built in a worker: the banks are read from disk); g the progress screen and r a review
+(`tutor.tui.tracking`, which also keeps the header's "7/25 done · 12 due").
 Progress is read once before the first screen appears (`Session.start`) and written by one
 background thread (`ProgressWriter`, quiz answers included), which quitting drains for at
 most `QUIT_WAIT` seconds.
@@ -17,22 +18,25 @@ from functools import partial
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 
 from tutor.curriculum.catalog import Catalog
 from tutor.curriculum.model import Slot
-from tutor.quiz.session import Attempt
 from tutor.quiz.session import Session as QuizSession
+from tutor.tui.find import PLACEHOLDER, FindProvider
 from tutor.tui.messages import ProgressProblem, QuizBuilt, QuizRequested
 from tutor.tui.progress_writer import ProgressWriter
-from tutor.tui.recorder import Answer, MemoryRecorder, Recorder
+from tutor.tui.overview import ProgressReader
+from tutor.tui.recorder import MemoryRecorder, Recorder
 from tutor.tui.screens.help import HelpScreen, key_help
 from tutor.tui.screens.lesson import LessonScreen
 from tutor.tui.screens.quiz import QuizScreen, lesson_quiz
 from tutor.tui.session import Session
+from tutor.tui.tracking import ProgressTracking
 
 
-class TutorApp(App[None]):
+class TutorApp(ProgressTracking):
     """The tutor. It shows lessons; the maths lives in tutor.maths and tutor.examples."""
 
     CSS_PATH = "app.tcss"
@@ -41,7 +45,10 @@ class TutorApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", tooltip="this list of keys"),
         Binding("ctrl+q", "quit", "Quit", tooltip="quit; your place is saved", priority=True),
+        Binding("ctrl+p", "command_palette", "Find", show=False, priority=True,
+                tooltip="find a lesson (number, id or title words), words in any lesson or question, or a command"),
     ]
+    COMMANDS = App.COMMANDS | {FindProvider}
     #: Seconds quitting waits for progress writes still queued (a stuck disk must not hang the exit).
     QUIT_WAIT = 3.0
 
@@ -57,12 +64,13 @@ class TutorApp(App[None]):
         self.session: Session | None = None
         self.unsaved = 0  # progress calls still queued when the app closed (QUIT_WAIT ran out)
         self.lessons: LessonScreen | None = None
+        self.reader = ProgressReader(self.recorder, self.writer, catalog)
         for mode, screen in self.modes().items():
             self.add_mode(mode, screen)
 
     def modes(self) -> dict[str, Callable[[], Screen[None]]]:
-        """One screen per mode: "lesson", and "quiz" when the app opens on a quiz. The progress
-        screen ("progress") goes here, with a global key to switch (`self.switch_mode(...)`)."""
+        """One screen per mode: "lesson", and "quiz" when the app opens on a quiz (the progress
+        screen is pushed over either, with g)."""
         found: dict[str, Callable[[], Screen[None]]] = {"lesson": self._lesson_screen}
         if self.quiz is not None:
             found["quiz"] = partial(QuizScreen, self.quiz, self.record_answer, self.quiz_title)
@@ -89,17 +97,25 @@ class TutorApp(App[None]):
     async def on_mount(self) -> None:
         for problem in self.catalog.problems:
             self.notify(str(problem), severity="warning", timeout=10)
+        session = self._session()
+        saved = bool(session.places) or any(s != "new" for s in session.statuses.values())
         await self.switch_mode("quiz" if self.quiz is not None else "lesson")
+        self.start_tracking()
+        if saved and self.quiz is None:
+            self.suggest_next()  # progress saved before this run: what to study now
+
+    @work(thread=True, exclusive=True, group="next", exit_on_error=False)
+    def suggest_next(self) -> None:
+        """With saved progress, say what to study now (`llmtutor next`) as a notification."""
+        from tutor.curriculum.guide import rank
+        from tutor.tui.overview import QUESTIONS, clock
+
+        options = rank(self.catalog, self.reader.snapshot(), QUESTIONS.by_lesson(), clock())
+        if options:
+            self.call_from_thread(self.notify, f"{options[0].reason}.", title="Next", timeout=10)
 
     def on_progress_problem(self, message: ProgressProblem) -> None:
         self.notify(message.text, severity="warning", timeout=12)
-
-    def record_answer(self, attempt: Attempt) -> None:
-        """Queue a graded quiz answer for the progress writer (returns at once)."""
-        if attempt.grade is not None:
-            question = attempt.question
-            self.writer.answered(Answer(question.id, question.pillar, attempt.grade.correct, attempt.seconds,
-                                        attempt.hinted))
 
     def on_quiz_requested(self, message: QuizRequested) -> None:
         self.build_quiz(message.slot)
@@ -124,6 +140,11 @@ class TutorApp(App[None]):
             self.notify(f"There are no questions on lesson {slot.number}, {slot.title}, yet.", timeout=5)
             return
         self.push_screen(QuizScreen(message.quiz, self.record_answer, f"lesson {message.slot.number}"))
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's command palette, which also finds lessons and questions (tutor.tui.find)."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder=PLACEHOLDER, id="--command-palette"))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

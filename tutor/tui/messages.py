@@ -18,6 +18,7 @@ from tutor.tui.widgets.rich_block import Drawn
 if TYPE_CHECKING:
     from tutor.quiz.session import Attempt
     from tutor.quiz.session import Session as QuizSession
+    from tutor.tui.overview import Overview
 
 
 class LessonChosen(Message):
@@ -105,4 +106,44 @@ class QuestionDrawn(Message):
         self.prompt = prompt
         self.solution = solution
         self.error = error
+        super().__init__()
+
+
+class ProgressRequested(Message):
+    """The learner asked for the progress screen (g)."""
+
+
+class ReviewRequested(Message):
+    """The learner asked to review what spaced repetition says is due (r)."""
+
+
+class LessonWorked(Message):
+    """The learner did something in lesson `lesson_id` that may change whether it is done:
+    revealed its last step (`check`: test the completion rule), or marked it by hand."""
+
+    def __init__(self, lesson_id: str, check: bool = False) -> None:
+        self.lesson_id = lesson_id
+        self.check = check
+        super().__init__()
+
+
+class ProgressRead(Message):
+    """The learner's progress, read in a worker (`tutor.tui.overview.Overview`), or why it
+    could not be read (`error`)."""
+
+    def __init__(self, overview: Overview | None, error: str = "") -> None:
+        self.overview = overview
+        self.error = error
+        super().__init__()
+
+
+class QuizReady(Message):
+    """A quiz chosen in a worker (a pillar's, or the due reviews), to be asked under `title`;
+    `quiz` is None when there was nothing to ask, and `empty` then says why."""
+
+    def __init__(self, quiz: QuizSession | None, title: str, empty: str = "", problems: tuple[str, ...] = ()) -> None:
+        self.quiz = quiz
+        self.title = title
+        self.empty = empty
+        self.problems = problems
         super().__init__()

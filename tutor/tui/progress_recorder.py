@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.progress import ProgressStore, default_store
+from tutor.progress import Progress, ProgressStore, default_store
 from tutor.tui.recorder import Answer, Place, Recorder
 
 
@@ -53,6 +53,9 @@ class StoreRecorder:
     def answered(self, answer: Answer) -> None:
         self.store.record_answer(answer.question_id, answer.correct, answer.seconds, answer.pillar,
                                  hinted=answer.hinted)
+
+    def snapshot(self) -> Progress:
+        return self.store.snapshot()
 
 
 def open_recorder() -> Recorder:

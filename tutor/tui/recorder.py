@@ -7,7 +7,12 @@ one background thread that makes the calls in order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import NamedTuple, Protocol
+
+from tutor.progress.model import Answer as RecordedAnswer
+from tutor.progress.model import Position, Progress
 
 
 class Place(NamedTuple):
@@ -44,6 +49,10 @@ class Recorder(Protocol):
     def uncompleted(self, lesson_id: str) -> None: ...
     def spent(self, lesson_id: str, seconds: float) -> None: ...
     def answered(self, answer: Answer) -> None: ...
+    def snapshot(self) -> Progress:
+        """Everything recorded (lessons and every answer): read it in a worker, never on the
+        event loop."""
+        ...
 
 
 class MemoryRecorder:
@@ -56,6 +65,8 @@ class MemoryRecorder:
         self.where: dict[str, Place] = {}
         self.done: set[str] = set()
         self.answers: list[Answer] = []
+        self.answered_at: list[datetime] = []  # when each of `answers` was given
+        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     def statuses(self, lesson_ids: list[str]) -> dict[str, str]:
         opened = {lesson for kind, lesson, _ in self.events if kind == "opened"} | set(self.where)
@@ -92,4 +103,25 @@ class MemoryRecorder:
         self.events.append(("spent", lesson_id, seconds))
 
     def answered(self, answer: Answer) -> None:
+        self.answered_at.append(self.clock())
         self.answers.append(answer)
+
+    def snapshot(self) -> Progress:
+        """What the progress store would hold after the same calls (answers dated when given)."""
+        at = self.clock()
+        progress = Progress()
+        for kind, lesson, value in list(self.events):
+            record = progress.lesson(lesson)
+            record.opened = record.opened or at
+            if kind == "spent":
+                record.sessions["memory"] = record.sessions.get("memory", 0.0) + value
+        for lesson in set(self.where) | self.done:
+            record = progress.lesson(lesson)
+            place = self.where.get(lesson)
+            record.position = None if place is None else Position(place.steps, at, place.scroll)
+            record.completed = at if lesson in self.done else None
+        for index, (answer, when) in enumerate(zip(list(self.answers), list(self.answered_at))):
+            progress.answers[f"memory-{index}"] = RecordedAnswer(
+                f"memory-{index}", answer.question_id, answer.correct, answer.seconds, when, answer.pillar,
+                hinted=answer.hinted)
+        return progress

@@ -41,6 +41,7 @@ def key_help(screen: Screen[object]) -> list[KeyHelp]:
         description = binding.description or binding.action.replace("_", " ")
         rows[slot] = KeyHelp(section, key, description, binding.tooltip, binding.action)
     _add_hidden_screen_keys(screen, rows)
+    _add_widget_keys(screen, rows)
     own = {b.action for b in (*screen.BINDINGS, *app.BINDINGS) if isinstance(b, Binding)}
     everywhere = app.BINDING_GROUP_TITLE or type(app).__name__
     return sorted(rows.values(), key=lambda row: (row.section == everywhere, row.action not in own))
@@ -60,6 +61,29 @@ def _add_hidden_screen_keys(screen: Screen[object], rows: dict[tuple[int, str], 
             continue
         rows[slot] = KeyHelp(section, key, binding.description or binding.action.replace("_", " "),
                              binding.tooltip, binding.action)
+
+
+def _add_widget_keys(screen: Screen[object], rows: dict[tuple[int, str], KeyHelp]) -> None:
+    """The keys of llmtutor's own widgets on the screen (a playground's grid, its nudges), focused
+    or not, one section per kind of widget; Textual's widgets (a text box's editing keys) are
+    left out."""
+    seen: set[type] = set()
+    for widget in screen.walk_children():
+        kind = type(widget)
+        if kind in seen or not kind.__module__.startswith("tutor.") or not kind.BINDINGS:
+            continue
+        seen.add(kind)
+        section = kind.BINDING_GROUP_TITLE or kind.__name__
+        for binding in Binding.make_bindings(kind.BINDINGS):
+            if binding.system:
+                continue
+            slot, key = (id(kind), binding.action), screen.app.get_key_display(binding)
+            if slot in rows:
+                if key not in rows[slot].keys.split(" / "):
+                    rows[slot] = rows[slot]._replace(keys=f"{rows[slot].keys} / {key}")
+                continue
+            rows[slot] = KeyHelp(section, key, binding.description or binding.action.replace("_", " "),
+                                 binding.tooltip, binding.action)
 
 
 def help_table(rows: list[KeyHelp]) -> Table:

@@ -20,9 +20,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from tutor.curriculum.model import Slot
-from tutor.tui.messages import LessonChosen, LessonComputed, QuizRequested, StepRevealed
+from tutor.tui.messages import (LessonChosen, LessonComputed, LessonWorked, ProgressRequested, QuizRequested,
+                                ReviewRequested, StepRevealed)
 from tutor.tui.recorder import Place
 from tutor.tui.session import Session
+from tutor.tui.widgets.derivation import DerivationView
 from tutor.tui.widgets.lesson_view import LessonView
 from tutor.tui.widgets.syllabus import LEGEND, Syllabus
 
@@ -50,6 +52,9 @@ class LessonScreen(Screen[None]):
         Binding("c", "complete", "Done", tooltip="mark the lesson done; on a done lesson, c twice marks it not done"),
         Binding("b", "toggle_sidebar", "Sidebar", tooltip="hide or show the sidebar"),
         Binding("q", "quiz", "Quiz", tooltip="quiz me on this lesson (Esc comes back here)"),
+        Binding("g", "progress", "Progress", show=False,  # in the legend: the footer is full at 80 columns
+                tooltip="lessons done, quiz accuracy, reviews due, time spent"),
+        Binding("r", "review", "Review", show=False, tooltip="review the questions due, most overdue first"),
     ]
 
     current: var[Slot | None] = var(None, init=False)
@@ -63,6 +68,7 @@ class LessonScreen(Screen[None]):
         self._tracking = False  # the scroll offset means something (the lesson's layout is final)
         self._scroll_timer: Timer | None = None
         self._undo: tuple[str, float] | None = None
+        self._target: tuple[str, int, int | None, float] | None = None  # show_block's (lesson, block, step, at)
         self.shown: Slot | None = None  # the lesson in the pane (`current` may be on its way)
         self.view = LessonView(id="lesson")  # kept: its scroll offset is saved after unmounting
 
@@ -112,9 +118,13 @@ class LessonScreen(Screen[None]):
 
     def on_step_revealed(self, message: StepRevealed) -> None:
         self.revealed = self.view.steps_revealed()
+        if self.shown is not None and self.view.all_revealed():  # read: may complete the lesson
+            self.post_message(LessonWorked(self.shown.id, check=True))
 
     def on_lesson_computed(self, message: LessonComputed) -> None:
         self.call_after_refresh(self._track_scroll, message.generation)  # after the offset is restored
+        if self._target is not None:
+            self.call_after_refresh(self._scroll_to_target)  # after it, so the found block wins
 
     def on_lesson_chosen(self, message: LessonChosen) -> None:
         slot = message.slot
@@ -122,6 +132,31 @@ class LessonScreen(Screen[None]):
             self.notify(f"Lesson {slot.number}, {slot.title}, is coming soon.", timeout=4)
         elif slot != self.current:
             self.current = slot
+
+    # -- going to a place (ctrl+p's find) ------------------------------------------------
+
+    def show_block(self, slot: Slot, block: int | None, step: int | None = None, at: float = 0.0) -> None:
+        """Open `slot` (unless it is shown) and, once its layout is final, scroll to its block
+        number `block` (None: where the learner left it), `at` (0-1) of the way down it; `step`
+        is the derivation step sought (ctrl+p's find)."""
+        self._target = None if block is None else (slot.id, block, step, at)
+        if slot != self.current:
+            self.current = slot
+        elif self._target is not None and not self.view.computing:
+            self.call_after_refresh(self._scroll_to_target)
+
+    def _scroll_to_target(self) -> None:
+        target, self._target = self._target, None
+        if target is None or self.shown is None or target[0] != self.shown.id:
+            return
+        _, block, step, at = target
+        widget = self.view._blocks.get(block)  # the view's blocks, by index in the lesson
+        if widget is None:
+            return
+        into = int(at * widget.outer_size.height)
+        self.view.scroll_to(y=widget.virtual_region.y + max(0, into - 1), animate=False)
+        if isinstance(widget, DerivationView) and step is not None and step > widget.revealed:
+            self.notify(f"It is in step {step} of this derivation; s reveals the next step.", timeout=5)
 
     # -- the learner's place -------------------------------------------------------------
 
@@ -193,7 +228,7 @@ class LessonScreen(Screen[None]):
 
     def action_reveal_step(self) -> None:
         if self.shown is not None and not self.view.reveal_next_step():
-            self.notify("Every step is shown. Press c to mark the lesson done, n for the next.", timeout=4)
+            self.notify("Every step is shown. q quizzes you on it, c marks it done, n opens the next.", timeout=4)
 
     def action_complete(self) -> None:
         """Mark the lesson done; on a done lesson, a second c within `UNDO_WINDOW` s undoes it."""
@@ -214,6 +249,7 @@ class LessonScreen(Screen[None]):
             self._undo = (slot.id, now() + UNDO_WINDOW)
             self.notify(f"Lesson {slot.number} is already done. Press c again within "
                         f"{UNDO_WINDOW} seconds to mark it not done.", timeout=UNDO_WINDOW)
+        self.post_message(LessonWorked(slot.id))  # the header's count of lessons done
 
     def action_toggle_sidebar(self) -> None:
         pane = self.query_one("#sidebar-pane")
@@ -223,3 +259,9 @@ class LessonScreen(Screen[None]):
         """Ask the app for a quiz on the lesson shown (built in a worker, pushed over this screen)."""
         if self.shown is not None:
             self.post_message(QuizRequested(self.shown))
+
+    def action_progress(self) -> None:
+        self.post_message(ProgressRequested())
+
+    def action_review(self) -> None:
+        self.post_message(ReviewRequested())

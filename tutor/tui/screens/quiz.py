@@ -29,7 +29,7 @@ from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Grade
 from tutor.quiz.session import Attempt
 from tutor.quiz.session import Session as QuizSession
 from tutor.render.worked import worked_renderable
-from tutor.tui.messages import QuestionDrawn
+from tutor.tui.messages import ProgressRequested, QuestionDrawn
 from tutor.tui.widgets.rich_block import Drawn, RichBlock, predraw
 
 #: Questions in a quiz started from a lesson ("quiz me on this lesson").
@@ -126,6 +126,7 @@ class QuizScreen(Screen[None]):
         Binding("h", "hint", "Hint", show=False, tooltip="the hint, when the answer box is not focused"),
         Binding("n,enter", "next_question", "Next", tooltip="the next question, once this one is graded"),
         Binding("escape,l", "back", "Lessons", tooltip="back to the lessons; the answers given are saved"),
+        Binding("g", "progress", "Progress", tooltip="once the quiz is over: your progress and the reviews due"),
     ]
 
     #: "loading" (a question is being drawn), "asking", "graded", ..., "done" (the score); or
@@ -166,6 +167,8 @@ class QuizScreen(Screen[None]):
             return self.state in ("asking", "graded")
         if action == "next_question":
             return self.state == "graded"
+        if action == "progress":
+            return self.state == "done"
         return True
 
     @property
@@ -295,9 +298,13 @@ class QuizScreen(Screen[None]):
             self.query_one("#quiz-prompt", RichBlock).update(summary_text(self.session))
             for name in ("#quiz-forms", "#quiz-hint", "#quiz-error", "#quiz-verdict", "#quiz-solution", "#quiz-answer"):
                 self.query_one(name).display = False
-            self._show_line("#quiz-more", Text("Esc or l: back to the lessons", style="dim"))
+            self._show_line("#quiz-more", Text("g: your progress · Esc or l: back to the lessons", style="dim"))
             self.body.scroll_home(animate=False)
             self.body.focus()
+
+    def action_progress(self) -> None:
+        if self.state == "done":
+            self.post_message(ProgressRequested())
 
     async def action_back(self) -> None:
         """Back to the lessons: the lesson underneath, or the lesson mode when the quiz opened

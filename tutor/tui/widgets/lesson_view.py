@@ -3,7 +3,8 @@
 A lesson appears at once with "computing…" where its worked examples and playground
 results go; one thread worker computes them (`tutor.curriculum.compute`) and posts each
 result as it is ready. Switching lessons cancels that worker, and anything it still posts
-carries an old generation number and is dropped.
+carries an old generation number and is dropped. A worked example's series are plotted
+below it (`PlotPanel`, mounted when its result arrives).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tutor.tui.recorder import Place
 from tutor.tui.widgets.derivation import DerivationView
 from tutor.tui.widgets.guard import drawn_result, guarded
 from tutor.tui.widgets.playground import PlaygroundView
+from tutor.tui.widgets.plot import PlotPanel, SeriesPlot, preload, series_in
 from tutor.tui.widgets.rich_block import RichBlock
 
 
@@ -92,18 +94,23 @@ class LessonView(VerticalScroll, can_focus=True):
                 computed = guarded(partial(compute_example, block) if isinstance(block, Example)
                                    else partial(compute_playground, block))
                 drawn = drawn_result(computed, widths.get(index, 0))
+                if series_in(computed.worked):
+                    preload()  # plotext's import is paid here, not on the event loop
                 self.post_message(BlockComputed(generation, index, computed, drawn))
         self.post_message(LessonComputed(generation))
 
-    def on_block_computed(self, message: BlockComputed) -> None:
+    async def on_block_computed(self, message: BlockComputed) -> None:
         message.stop()
         if message.generation != self.generation:
             return
         widget = self._blocks.get(message.index)
         if isinstance(widget, PlaygroundView):
-            widget.show_defaults(message.computed, message.drawn)
+            await widget.show_defaults(message.computed, message.drawn)
         elif isinstance(widget, RichBlock):
             widget.update(computed_renderable(message.computed), message.drawn)
+            series = series_in(message.computed.worked)
+            if series and widget.parent is self:
+                await self.mount(PlotPanel(*(SeriesPlot(item) for item in series)), after=widget)
 
     def on_lesson_computed(self, message: LessonComputed) -> None:
         if message.generation != self.generation:

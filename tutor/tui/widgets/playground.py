@@ -3,6 +3,11 @@
 The newest input wins: each run gets a generation number, the worker of an older run is
 cancelled, and a result that arrives for an older generation is dropped. A mistake shows
 as one red line, marks the input it is about (`-invalid`), and dims the last good result.
+
+The result's series are plotted below it (`PlotPanel`), updated in place by the next run. A
+playground that reports progress (the capstone's training) sends partial results while it
+works: each comes as a `PlaygroundView.Progress` message, its title replaces the result's
+text and its series the plots, until the final result arrives.
 """
 
 from __future__ import annotations
@@ -10,18 +15,22 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from rich.text import Text
 
-from tutor.curriculum.compute import Computed, compute_playground
+from tutor.curriculum.compute import Computed, compute_playground, reports_progress
 from tutor.curriculum.model import Playground
+from tutor.explain.model import Worked
 from tutor.render.lesson import computed_renderable
 from tutor.tui.messages import PlaygroundComputed
 from tutor.tui.widgets.guard import drawn_result, guarded
+from tutor.tui.widgets.inputs import PlaygroundInputs
+from tutor.tui.widgets.plot import PlotPanel, preload, series_in
 from tutor.tui.widgets.rich_block import Drawn, RichBlock
 
 
@@ -43,25 +52,33 @@ class PlaygroundView(Vertical):
 
     BINDINGS = [Binding("escape", "leave", "Back to the lesson", tooltip="leave the inputs; the lesson keys work again")]
 
+    class Progress(Message):
+        """A partial result of the run `generation` (the curves so far), posted by its worker."""
+
+        def __init__(self, generation: int, worked: Worked) -> None:
+            self.generation = generation
+            self.worked = worked
+            super().__init__()
+
     def __init__(self, playground: Playground, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.playground = playground
         self.generation = 0  # 0: still showing the lesson's defaults (computed by the lesson)
         self.computed: Computed | None = None
         self.shown_result = False  # a good result is (or was) on screen
+        self.good: Computed | None = None  # the last good result
+        self.partial = False  # a partial result's status line stands where the result goes
+        self._run: Worker[None] | None = None  # the run under way (or the last one)
+        self._queued = False  # a newer run waits for it
 
     def compose(self) -> ComposeResult:
         yield Label(f"Playground · {self.playground.title}  (edit, Enter to run, Esc to leave)",
                     classes="pg-title", markup=False)
-        for spec in self.playground.inputs:
-            with Horizontal(classes="pg-row"):
-                yield Label(spec.label, classes="pg-label", markup=False)
-                yield Input(value=spec.default, id=f"pg-{spec.name}", tooltip=spec.help or None, validate_on=())
-            if spec.help:
-                yield Static(spec.help, classes="pg-help", markup=False)
+        yield PlaygroundInputs(self.playground, id="pg-inputs")
         yield Button("Run", variant="success", id="pg-run")
         yield Static("", id="pg-error", markup=False)
         yield RichBlock(computed_renderable(None), id="pg-result")
+        yield PlotPanel(id="pg-plots")
 
     def action_leave(self) -> None:
         """Hand the focus back to the scrolling lesson around the playground."""
@@ -73,14 +90,15 @@ class PlaygroundView(Vertical):
     def values(self) -> dict[str, str]:
         return {spec.name: self.query_one(f"#pg-{spec.name}", Input).value for spec in self.playground.inputs}
 
-    def show_defaults(self, computed: Computed, drawn: Drawn | None = None) -> None:
+    async def show_defaults(self, computed: Computed, drawn: Drawn | None = None) -> None:
         """The result for the lesson's defaults (computed with the lesson), unless the learner
         has already asked for a run of their own."""
         if self.generation == 0:
-            self.show(computed, scroll=False, drawn=drawn)
+            await self.show(computed, scroll=False, drawn=drawn)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#pg-run")
+    @on(PlaygroundInputs.RunRequested)
     def _recompute(self) -> None:
         self.run_playground()
 
@@ -88,46 +106,101 @@ class PlaygroundView(Vertical):
     def result(self) -> RichBlock:
         return self.query_one("#pg-result", RichBlock)
 
+    @property
+    def inputs(self) -> PlaygroundInputs:
+        return self.query_one("#pg-inputs", PlaygroundInputs)
+
     def run_playground(self) -> None:
-        """Compute the inputs as they are now, in a worker; the newest run wins."""
+        """Compute the inputs as they are now, in a worker; the newest run wins. While a run is
+        under way a newer request waits for it (one thread per playground, however fast the keys
+        repeat: a thread cannot be stopped midway) and then computes the newest inputs; the
+        older run's result is dropped."""
         self.generation += 1
-        self.compute(self.values(), self.generation, self.result.width_now)
+        self.inputs.stop_waiting()
+        if self._run is not None and not self._run.is_finished:
+            self._queued = True
+        else:
+            self._start_run()
+
+    def _start_run(self) -> None:
+        self._queued = False
+        self._run = self.compute(self.values(), self.generation, self.result.width_now)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._run and event.worker.is_finished and self._queued:
+            self._start_run()
+
+    @property
+    def busy(self) -> bool:
+        """A run is under way, waiting for one, or waiting for the learner's pause."""
+        return self._queued or self.inputs.waiting or (self._run is not None and not self._run.is_finished)
+
+    @property
+    def plots(self) -> PlotPanel:
+        return self.query_one("#pg-plots", PlotPanel)
 
     @work(thread=True, exclusive=True, group="playground", exit_on_error=False)
     def compute(self, texts: dict[str, str], generation: int, width: int) -> None:
         """Compute and draw off the event loop; a run overtaken by a newer one posts nothing."""
-        computed = guarded(lambda: compute_playground(self.playground, texts))
+        worker = get_current_worker()
+
+        def report(partial: Worked) -> None:  # called by the playground, in this thread
+            if not worker.is_cancelled:
+                if series_in(partial):
+                    preload()
+                self.post_message(self.Progress(generation, partial))
+
+        if reports_progress(self.playground):
+            computed = guarded(lambda: compute_playground(self.playground, texts, progress=report))
+        else:
+            computed = guarded(lambda: compute_playground(self.playground, texts))
         drawn = drawn_result(computed, width)
-        if not get_current_worker().is_cancelled:
+        if series_in(computed.worked):
+            preload()
+        if not worker.is_cancelled:
             self.post_message(PlaygroundComputed(generation, computed, drawn))
 
-    def on_playground_computed(self, message: PlaygroundComputed) -> None:
+    async def on_playground_view_progress(self, message: Progress) -> None:
+        message.stop()
+        if message.generation == self.generation:  # this run's inputs were good: no error stands
+            self.query_one("#pg-error", Static).update("")
+            self.inputs.mark(None)
+            self.result.update(Text(f"⏳ {message.worked.title}", style="italic"))
+            self.result.remove_class("-stale")
+            self.partial = True
+            await self.plots.show(series_in(message.worked))
+
+    async def on_playground_computed(self, message: PlaygroundComputed) -> None:
         if message.generation != self.generation:  # a newer run was asked for: drop this one
             message.stop()
             return
-        self.show(message.computed, scroll=True, drawn=message.drawn)
+        await self.show(message.computed, scroll=True, drawn=message.drawn)
 
-    def show(self, computed: Computed, scroll: bool, drawn: Drawn | None = None) -> None:
+    async def show(self, computed: Computed, scroll: bool, drawn: Drawn | None = None) -> None:
         """A result replaces the last; an error dims it, marks its input, and says why."""
         self.computed = computed
         error, result = self.query_one("#pg-error", Static), self.result
-        for box in self.query(Input):
-            box.set_class(computed.field is not None and box.id == f"pg-{computed.field}", "-invalid")
+        self.inputs.mark(computed.field)
         if computed.worked is not None:
             error.update("")
             result.update(computed_renderable(computed), drawn)
             result.remove_class("-stale")
-            self.shown_result = True
+            self.shown_result, self.good, self.partial = True, computed, False
             target: Static | RichBlock = result
+            await self.plots.show(series_in(computed.worked))
         else:
             error.update(Text(f"⚠ {self.describe(computed)}"))
+            if self.partial and self.good is not None:  # the run failed midway: the last good result
+                result.update(computed_renderable(self.good))
+            self.plots.set_class(self.shown_result or self.partial, "-stale")
             if self.shown_result:
                 result.add_class("-stale")
             else:
                 result.update(Text(""))
+            self.partial = False
             target = error
         if scroll:
-            self.call_after_refresh(target.scroll_visible, animate=False)
+            self.call_after_refresh(self.inputs.reveal, target)  # and the box or grid being edited
 
     def describe(self, computed: Computed) -> str:
         """The error, naming the input by the label beside its box rather than its field name."""

@@ -14,7 +14,7 @@ from tutor.curriculum.model import Slot
 from tutor.tui.messages import LessonChosen
 
 _MARK = {"done": ("✓ ", "green"), "started": ("• ", "yellow"), "new": ("  ", "")}
-LEGEND = "✓ done   • started\n○ coming soon"
+LEGEND = "✓ done   • started\n○ coming soon\ng progress · r review"
 
 
 class Syllabus(Tree[Slot]):

@@ -1,0 +1,203 @@
+"""Playgrounds that invite play: a grid for matrix and vector inputs, + / − nudges for numbers,
+ctrl+r back to the lesson's values. Driven with Pilot, checked against what the core computes."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+import tutor.tui.widgets.playground as playground_module
+from test_tui_learn import block_text, settle
+from tutor.curriculum.catalog import Catalog, load_catalog
+from tutor.curriculum.compute import Computed, compute_playground
+from tutor.curriculum.model import Playground
+from tutor.render.worked import worked_renderable
+from tutor.tui.app import TutorApp
+from tutor.tui.recorder import MemoryRecorder
+from tutor.tui.widgets.grid import GridEditor, NotAGrid, join_cells, split_cells
+from tutor.tui.widgets.nudge import ScalarInput, nudged
+from tutor.tui.widgets.playground import PlaygroundView
+from tutor.tui.widgets.rich_block import RichBlock, render_text
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def playground(app: TutorApp, name: str) -> PlaygroundView:
+    return next(view for view in app.screen.query(PlaygroundView) if view.playground.name == name)
+
+
+async def until_computed(app: TutorApp, view: PlaygroundView, pilot: Pilot[None]) -> None:
+    """Wait out the pause after a grid edit and every run it asked for, then draw."""
+    for _ in range(600):
+        if not view.busy:
+            break
+        await pilot.pause(0.05)
+    assert not view.busy
+    await settle(app, pilot)
+
+
+def expected_text(block: Playground, texts: dict[str, str], width: int) -> str:
+    computed = compute_playground(block, texts)
+    assert computed.worked is not None, computed.error
+    return render_text(worked_renderable(computed.worked), Console(file=io.StringIO(), width=width), width).plain + "\n"
+
+
+def shows_result_of(view: PlaygroundView, texts: dict[str, str]) -> bool:
+    result = view.query_one("#pg-result", RichBlock)
+    width = result.content_region.width or 80
+    return block_text(result, width) == expected_text(view.playground, texts, width)
+
+
+def test_nudge_steps_by_the_last_digit_written() -> None:
+    up = {"0.8": "0.9", "0.9": "1.0", "0.80": "0.81", "600": "700", "16": "17", "9": "10", "1e-5": "2e-5",
+          "9e-5": "1.0e-4", "0": "1", "0.0": "0.1", "−0.5": "-0.4", "-1": "-0.9", "2.718": "2.719", "4,096": "4097", "4,000": "5000"}
+    down = {"0.8": "0.7", "0.1": "0.09", "100": "90", "1e-5": "9e-6", "0": "-1", "-0.5": "-0.6", "1.0": "0.9"}
+    assert {text: nudged(text, "number", 1) for text in up} == up
+    assert {text: nudged(text, "number", -1) for text in down} == down
+    assert [nudged(t, "integer", -1) for t in ("1", "10", "64", "0", "1e3")] == ["0", "9", "63", "-1", "9e2"]
+    for bad in ("", "abc", "1,,2", "nan", "inf", "1e", "-", "1_000", "9" * 50):
+        assert nudged(bad, "number", 1) is None, bad
+    assert nudged("1.5", "integer", 1) is None
+
+
+def test_cells_are_the_text_as_a_learner_types_it() -> None:
+    assert split_cells("1, 0.5; 0.3, 0.8", "matrix") == [["1", "0.5"], ["0.3", "0.8"]]
+    assert split_cells("1 2\n3 4\n", "matrix") == [["1", "2"], ["3", "4"]]
+    assert split_cells("1, 2, 3; 4", "matrix") == [["1", "2", "3"], ["4", "", ""]]  # ragged: empty cells
+    assert split_cells("1,,2", "vector") == [["1", "", "2"]]
+    assert split_cells("[[1, 0.5], [0.3, 0.8]]", "matrix") == [["1", "0.5"], ["0.3", "0.8"]]
+    assert split_cells("", "vector") == [[""]]
+    assert join_cells([["1", "0.5"], ["0.3", "0.8"]], "matrix") == "1, 0.5; 0.3, 0.8"
+    assert join_cells([["0.1", "0.2"]], "vector") == "0.1, 0.2"
+    for text in ("[[1, 2], [3", "1, 2" * 2500, "[1, [2]]"):
+        with pytest.raises(NotAGrid):
+            split_cells(text, "matrix")
+
+
+async def test_grid_edits_recompute_and_keep_the_text_box_in_step(catalog: Catalog) -> None:
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        view = playground(app, "attention_playground")
+        box, grid = view.query_one("#pg-q", Input), view.query_one("#pg-grid-q", GridEditor)
+        assert grid.cells == [["1", "0.5"], ["0.3", "0.8"], ["0.1", "0.9"]]
+        grid.focus()
+        await pilot.pause()
+        shown = {active.binding.description for active in app.screen.active_bindings.values() if active.binding.show}
+        assert {"Add row", "Remove column", "Nudge up", "Reset inputs"} <= shown  # in the footer
+        assert "Add entry" not in shown  # a vector's key
+        await pilot.press("right", "down", "2", ".", "5", "left")  # moving keeps what was typed
+        assert box.value == "1, 0.5; 0.3, 2.5; 0.1, 0.9" and (grid.row, grid.col) == (1, 0)
+        await until_computed(app, view, pilot)
+        assert shows_result_of(view, {"q": box.value})
+
+        await pilot.press("r")  # a row of zeros below the cursor: a fourth query token
+        assert box.value == "1, 0.5; 0.3, 2.5; 0, 0; 0.1, 0.9"
+        await until_computed(app, view, pilot)
+        assert shows_result_of(view, {"q": box.value}) and "q4" in block_text(view.query_one("#pg-result", RichBlock))
+        await pilot.press("R")
+        assert box.value == "1, 0.5; 0.3, 2.5; 0.1, 0.9" and len(grid.cells) == 3
+
+        await pilot.press("C")  # Q loses a column: K no longer matches it; K's box and grid are marked
+        await until_computed(app, view, pilot)
+        assert box.value == "0.5; 2.5; 0.9"
+        assert view.query_one("#pg-grid-k").has_class("-invalid") and view.query_one("#pg-k").has_class("-invalid")
+        assert not grid.has_class("-invalid") and block_text(view.query_one("#pg-error", Static)).startswith("⚠ K")
+        await pilot.press("c")
+        assert box.value == "0.5, 0; 2.5, 0; 0.9, 0"
+
+        await pilot.press("up", "n", "enter")  # typed into the cell, not "next lesson"
+        assert app.current is not None and app.current.id == "attention-as-matrix-ops"
+        await until_computed(app, view, pilot)
+        assert (grid.row, grid.col) == (1, 1) and grid.problems == {(1, 1): "'n' is not a number"}
+        cell = next(span for span in grid.render().spans if span.style and "underline" in str(span.style))
+        assert grid.render().plain[cell.start:cell.end].strip() == "n"  # marked in place
+        assert "⚠ row 2, column 2: 'n' is not a number" in grid.render().plain
+        assert view.query_one("#pg-result", RichBlock).has_class("-stale")
+
+        box.value = "1, 2; 3, 4; 5, 6"  # typed into the box: the grid follows
+        await pilot.pause()
+        assert grid.cells == [["1", "2"], ["3", "4"], ["5", "6"]] and not grid.problems
+
+        await pilot.press("ctrl+r")
+        await until_computed(app, view, pilot)
+        assert box.value == "1, 0.5; 0.3, 0.8; 0.1, 0.9" and grid.cells[1] == ["0.3", "0.8"]
+        assert shows_result_of(view, {}) and not grid.has_class("-invalid")
+
+
+async def test_a_vector_grid_adds_entries_not_rows(catalog: Catalog) -> None:
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("vectors-and-matrices"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        view = playground(app, "vector_playground")
+        a, b = view.query_one("#pg-a", Input), view.query_one("#pg-b", Input)
+        grid = view.query_one("#pg-grid-a", GridEditor)
+        b.value = "0.9, 0.9, 0.1, 0.5, 1"
+        grid.focus()
+        await pilot.press("r", "c", "right", "shift+up", "shift+up")  # no rows in a vector; a new entry
+        assert a.value == "0.9, 0, 1.0, 0.0, 0.3"
+        await until_computed(app, view, pilot)
+        assert shows_result_of(view, {"a": a.value, "b": b.value})
+        a.value = "1, 2" * 2500  # too big for the grid: it says so in one line; the box keeps it
+        await pilot.pause()
+        assert grid.problem is not None and "too many" in grid.render().plain
+
+
+@pytest.fixture
+def held_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
+    """The TUI's `compute_playground`, counting runs; the first run of a non-default value waits
+    until the test sets "release"."""
+    state: dict[str, object] = {"release": threading.Event(), "runs": []}
+
+    def compute(block: Playground, texts: dict[str, str] | None = None, **options: object) -> Computed:
+        runs: list[dict[str, str]] = state["runs"]  # type: ignore[assignment]
+        runs.append(dict(texts or {}))
+        if len(runs) == 1:
+            state["release"].wait(5)  # type: ignore[attr-defined]
+        return compute_playground(block, texts, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(playground_module, "compute_playground", compute)
+    yield state
+    state["release"].set()  # type: ignore[attr-defined]
+
+
+async def test_nudges_recompute_and_the_newest_value_wins(catalog: Catalog, held_runs: dict[str, object]) -> None:
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        view = playground(app, "scaling_playground")
+        box = view.query_one("#pg-d_k", ScalarInput)
+        box.focus()
+        await pilot.pause()
+        assert "Nudge up" in {active.binding.description for active in app.screen.active_bindings.values()}
+        await pilot.press("plus")  # the whole value is selected after focusing: + nudges
+        assert box.value == "65"
+        await pilot.press("plus", "plus", "plus", "plus", "minus")  # while the first run is held
+        assert box.value == "68" and view.busy  # the keys were not kept waiting
+        held_runs["release"].set()  # type: ignore[attr-defined]
+        await until_computed(app, view, pilot)
+        runs: list[dict[str, str]] = held_runs["runs"]  # type: ignore[assignment]
+        assert [run["d_k"] for run in runs] == ["65", "68"]  # one thread at a time; the newest value next
+        assert shows_result_of(view, {"d_k": "68"})
+        await pilot.press("shift+down")
+        await until_computed(app, view, pilot)
+        assert box.value == "67" and shows_result_of(view, {"d_k": "67"})
+
+        await pilot.press("home", "minus")  # inside the number, − is typed
+        assert box.value == "-67"
+        await pilot.press("enter")
+        await until_computed(app, view, pilot)
+        assert box.has_class("-invalid")
+
+        await pilot.press("ctrl+r")
+        await until_computed(app, view, pilot)
+        assert box.value == "64" and not box.has_class("-invalid") and shows_result_of(view, {})

@@ -1,0 +1,134 @@
+"""A playground's inputs: one box per input, a grid under each matrix or vector, ctrl+r to reset.
+
+The box holds the input's text, as before: it takes a pasted or typed whole value (Enter runs).
+Under a matrix or vector box, a `GridEditor` shows the same text as cells, for changing one
+entry at a time; the two are kept in step (the grid is the box's text, read into cells; a
+committed cell writes the box). A number or integer box is a `ScalarInput`: + / − nudge it.
+
+A grid edit asks for a run once the learner pauses for `EDIT_PAUSE` seconds (so typing across
+a row computes once); Enter in the grid, a nudge, and ctrl+r ask at once. Asking is a message
+(`RunRequested`): the playground decides how runs are scheduled.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+from tutor.curriculum.model import Playground, PlaygroundInput
+from tutor.tui.widgets.grid import GRID_TYPES, GridEditor
+from tutor.tui.widgets.nudge import ScalarInput
+
+#: Seconds without another grid edit before the playground recomputes.
+EDIT_PAUSE = 0.3
+
+
+def input_box(spec: PlaygroundInput) -> Input:
+    """The text box of one input; numbers and integers can be nudged."""
+    options = {"value": spec.default, "id": f"pg-{spec.name}", "tooltip": spec.help or None, "validate_on": ()}
+    if spec.type in ("number", "integer"):
+        return ScalarInput(spec.type, **options)
+    return Input(**options)  # type: ignore[arg-type]
+
+
+class PlaygroundInputs(Vertical):
+    """The labelled boxes (and grids) of a playground's inputs."""
+
+    DEFAULT_CSS = "PlaygroundInputs { height: auto; }"
+    BINDING_GROUP_TITLE = "In a playground"
+    BINDINGS = [Binding("ctrl+r", "reset", "Reset inputs", tooltip="every input back to the lesson's value, and run")]
+
+    class RunRequested(Message):
+        """The inputs changed (a grid edit after a pause, a nudge, a reset): compute them."""
+
+    def __init__(self, playground: Playground, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.playground = playground
+        self._pause: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        for spec in self.playground.inputs:
+            with Horizontal(classes="pg-row"):
+                yield Label(spec.label, classes="pg-label", markup=False)
+                yield input_box(spec)
+            if spec.type in GRID_TYPES:
+                yield GridEditor(spec.type, spec.default, spec.name, id=f"pg-grid-{spec.name}")
+            if spec.help:
+                yield Static(spec.help, classes="pg-help", markup=False)
+
+    @property
+    def waiting(self) -> bool:
+        """A grid edit will ask for a run when the pause is over."""
+        return self._pause is not None
+
+    def box(self, name: str) -> Input:
+        return self.query_one(f"#pg-{name}", Input)
+
+    def grid(self, name: str) -> GridEditor | None:
+        return next(iter(self.query(f"#pg-grid-{name}").results(GridEditor)), None)
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        grid = self.grid((event.input.id or "").removeprefix("pg-"))
+        if grid is not None:
+            grid.load(event.value)
+
+    @on(GridEditor.Changed)
+    def _edited(self, event: GridEditor.Changed) -> None:
+        event.stop()
+        self.box(event.grid.field).value = event.text
+        self._ask(now=event.now)
+
+    @on(ScalarInput.Nudged)
+    def _nudged(self, event: ScalarInput.Nudged) -> None:
+        event.stop()
+        self._ask(now=True)
+
+    def _ask(self, now: bool) -> None:
+        self.stop_waiting()
+        if now:
+            self.post_message(self.RunRequested())
+        else:
+            self._pause = self.set_timer(EDIT_PAUSE, self._paused)
+
+    def _paused(self) -> None:
+        self._pause = None
+        self.post_message(self.RunRequested())
+
+    def stop_waiting(self) -> None:
+        """A run is starting anyway: the pending one is not needed."""
+        if self._pause is not None:
+            self._pause.stop()
+            self._pause = None
+
+    def reveal(self, target: Widget) -> None:
+        """Scroll `target` (the result, or the line saying what is wrong) into view, keeping the
+        box or grid being edited in view too: at the top, the target's first lines under it,
+        when both do not fit (a nudge's effect is seen without losing the box)."""
+        target.scroll_visible(animate=False, immediate=True)
+        focused = self.app.focused
+        if focused is not None and self in focused.ancestors:
+            focused.scroll_visible(animate=False, immediate=True)
+
+    def action_reset(self) -> None:
+        """Every box (and grid) back to the lesson's default, and compute."""
+        for spec in self.playground.inputs:
+            self.box(spec.name).value = spec.default
+            grid = self.grid(spec.name)
+            if grid is not None:
+                grid.load(spec.default)
+        self.notify("The inputs are the lesson's again.", timeout=2)
+        self._ask(now=True)
+
+    def mark(self, field: str | None) -> None:
+        """Mark the box and grid of the input a mistake is about (and unmark the others)."""
+        for box in self.query(Input):
+            box.set_class(field is not None and box.id == f"pg-{field}", "-invalid")
+        for grid in self.query(GridEditor):
+            grid.set_class(field is not None and grid.field == field, "-invalid")
