@@ -3,7 +3,9 @@ bases, per-token vs per-byte units, a real model's output, and published figures
 
 Perplexities of log-probability lists come from `tutor.maths.perplexity.perplexity_stats`; the
 real sample and the playground go through the `perplexity` calculator's own pipeline
-(`tutor.logprobs`, explained by `explain_perplexity`).
+(`tutor.logprobs`, explained by `explain_perplexity`). The token-view playground is
+``calc perplexity --tokens`` on the shipped sample or on a file the learner names (a ``path``
+input: read only when asked, only that file, only a regular file of at most 16 MB).
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import math
 import numpy as np
 
 from tutor.calculators.perplexity import explain_perplexity
-from tutor.examples.registry import example
+from tutor.calculators.token_surprise import explain_tokens
+from tutor.errors import BadInput
+from tutor.examples.registry import example, playground
 from tutor.explain.model import Fact, Matrix, Note, Scalar, Series, Step, Worked
 from tutor.logprobs.analyse import Options, analyse
+from tutor.logprobs.token_input import read_named_file
 from tutor.maths.perplexity import perplexity_stats
 from tutor.resources import content_dir
 
@@ -192,3 +197,23 @@ def real_model_perplexity() -> Worked:
     ), {"perplexity": pooled.perplexity, "bits_per_token": pooled.bits_per_token,
         "bits_per_byte": pooled.bits_per_byte, "nll_sum": pooled.nll_sum, "units": units, "words": words,
         "n_bytes": n_bytes})
+
+
+SAMPLE_WORD = "sample"
+MAX_TOP = 50
+
+
+@playground()
+def token_surprise_playground(response: str = SAMPLE_WORD, top: int = 10) -> Worked:
+    """A saved response token by token, shaded by surprise, with the most surprising tokens and the
+    alternatives the model listed: ``sample`` is the shipped gpt-4o reply, anything else a file's name."""
+    if not 0 <= top <= MAX_TOP:
+        raise BadInput(f"must be between 0 and {MAX_TOP}, got {top}", "top")
+    try:
+        if response.strip().lower() == SAMPLE_WORD:
+            found = read_named_file(str(content_dir().joinpath(*SAMPLE)), name="the shipped gpt-4o sample")
+        else:
+            found = read_named_file(response)
+    except BadInput as error:
+        raise BadInput(error.message, "response") from None
+    return explain_tokens(found, top)

@@ -196,6 +196,21 @@ def _analyse_extracted(extracted: Extracted, options: Options, base: str | None,
                   tuple(warnings), tuple(remarks), text_bytes)
 
 
+def check_values(extracted: Extracted, options: Options) -> tuple[bool, str | None, list[str]]:
+    """For another view of the same input (the token view): are the values probabilities, the
+    base (None: e, or probabilities), and the warnings; a value that cannot be a (log-)probability
+    raises, naming its place, exactly as `analyse` would."""
+    base = check_base(options.base)
+    probs, warnings = _value_kind(extracted, options, base)
+    several = len(extracted.sequences) > 1
+    for seq in extracted.sequences:
+        problem = ppl.find_problem(np.asarray(seq.values, dtype=np.float64), probs)
+        if problem is not None:
+            place = _json_place(seq, problem.index, several)
+            raise bad(_problem_message(problem, place, extracted.values_are, probs, extracted.description))
+    return probs, base, warnings
+
+
 def _value_kind(extracted: Extracted, options: Options, base: str | None) -> tuple[bool, list[str]]:
     """Are the values probabilities? The format's field names decide; bare numbers follow the probs switch."""
     if extracted.values_are == LOGPROB and options.probs:

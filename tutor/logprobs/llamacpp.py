@@ -8,6 +8,7 @@
 In the older dialect the chosen token's probability is the entry of ``probs`` whose
 ``tok_str`` equals ``content``; when the chosen token is not in that top-n list its
 probability is unknown, so the token is skipped and counted (raise ``n_probs`` to avoid it).
+Every dialect's top-n list is kept as each token's alternatives (`tutor.logprobs.alternatives`).
 Its OpenAI-compatible endpoints use the OpenAI shapes. A streamed reply (one chunk per token,
 each with its own ``completion_probabilities``) is put back together in `tutor.logprobs.stream`.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tutor.logprobs.alternatives import from_objects
 from tutor.logprobs.model import (
     LOGPROB,
     PROB,
@@ -71,7 +73,8 @@ def add_items(builder: SequenceBuilder, items: list[Any], dialect: str, where: s
         chosen = item.get("content")
         value = _chosen_prob(item.get("probs"), chosen, f"{where}[{j}].probs")
         unlisted += value is None
-        builder.add(value, chosen if isinstance(chosen, str) else None)
+        builder.add(value, chosen if isinstance(chosen, str) else None, None,
+                    from_objects(item.get("probs"), "prob", "tok_str"))
     return unlisted
 
 

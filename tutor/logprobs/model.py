@@ -12,6 +12,7 @@ words a front end may replace with its own name for that input.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,17 @@ MENTIONS = {
 LOGPROB = "logprob"
 PROB = "prob"
 NUMBER = "number"
+
+#: The model's top alternatives at one position, as the input gave them: (token text or None, value),
+#: the values in the sequence's own kind (log-probabilities in the input's base, or probabilities).
+Alternatives = tuple[tuple[str | None, float], ...]
+
+
+class Malformed:
+    """What an alternatives reader returns for a list it cannot read (counted, then ignored)."""
+
+
+MALFORMED = Malformed()
 
 
 def mention(name: str) -> str:
@@ -50,6 +62,8 @@ class TokenSequence:
     skipped nulls included, so "position 5" points at the fifth token the tool emitted.
     ``token_bytes[i]`` is the length of the token's ``bytes`` array (None where the tool
     sent ``bytes: null``, e.g. special tokens); the whole field is None when the format has no bytes.
+    ``alternatives[i]`` is the model's listed top alternatives at that position (None where the tool
+    listed none); the whole field is None when the format names no tokens.
     """
 
     label: str
@@ -59,6 +73,7 @@ class TokenSequence:
     token_bytes: list[int | None] | None = None
     skipped_nulls: int = 0
     notes: tuple[str, ...] = ()
+    alternatives: list[Alternatives | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,11 +96,19 @@ class SequenceBuilder:
         self.positions: list[int] = []
         self.tokens: list[str | None] | None = [] if with_tokens else None
         self.token_bytes: list[int | None] | None = [] if with_bytes else None
+        self.alternatives: list[Alternatives | None] | None = [] if with_tokens else None
         self.seen = 0
         self.skipped = 0
+        self.malformed = 0  # positions whose list of alternatives could not be read
         self.notes: list[str] = []
 
-    def add(self, value: float | None, token: str | None = None, n_bytes: int | None = None) -> None:
+    def add(
+        self,
+        value: float | None,
+        token: str | None = None,
+        n_bytes: int | None = None,
+        alternatives: Alternatives | Malformed | None = None,
+    ) -> None:
         """Record one emitted token; ``value`` None means the tool sent null (skipped, counted)."""
         self.seen += 1
         if value is None:
@@ -97,8 +120,17 @@ class SequenceBuilder:
             self.tokens.append(token)
         if self.token_bytes is not None:
             self.token_bytes.append(n_bytes)
+        if self.alternatives is not None:
+            if isinstance(alternatives, Malformed):
+                self.malformed += 1
+                alternatives = None
+            self.alternatives.append(alternatives)
 
     def build(self, label: str | None = None) -> TokenSequence:
+        notes = tuple(self.notes)
+        if self.malformed:
+            notes += (f"{self.malformed:,} token(s) list their alternatives in a shape that could not be read "
+                      "(ignored; the values themselves are fine)",)
         return TokenSequence(
             self.label if label is None else label,
             self.values,
@@ -106,7 +138,8 @@ class SequenceBuilder:
             self.tokens,
             self.token_bytes,
             self.skipped,
-            tuple(self.notes),
+            notes,
+            self.alternatives,
         )
 
 
@@ -156,9 +189,15 @@ def short(value: object) -> str:
 
 
 def show_token(token: str, limit: int = 24) -> str:
-    """A token between quotes with its spaces kept and control characters escaped: ``' Paris'``."""
-    text = printable(token)
+    """A token between quotes with its spaces kept and control characters escaped: ``' Paris'``.
+    Invisible format characters that reorder or hide text (a bidi override, a zero-width space)
+    are escaped too; the joiners inside emoji are kept."""
+    text = _FORMAT.sub(lambda m: f"\\u{ord(m.group()):04x}", printable(token))
     return "'" + (text if len(text) <= limit else text[: limit - 1] + "…") + "'"
+
+
+_FORMAT = re.compile("[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                     "\ufff9-\ufffb]")
 
 
 def require_list(value: object, where: str) -> list[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tutor.logprobs.alternatives import from_token_dict
 from tutor.logprobs.model import (
     LOGPROB,
     Extracted,
@@ -105,7 +106,8 @@ def extract_completions(doc: dict[str, Any]) -> Extracted:
     """Reads ``choices[i].logprobs.token_logprobs[j]`` with ``tokens[j]`` beside it.
 
     With ``echo=true`` the first entry is null (nothing conditions the first token): it is
-    skipped and counted, never scored as 0. ``top_logprobs[j]`` is a dict token -> logprob.
+    skipped and counted, never scored as 0. ``top_logprobs[j]`` is a dict token -> logprob (kept as
+    the position's alternatives when the list lines up with ``token_logprobs``).
     llama.cpp's ``/v1/completions`` puts chat-style token objects in ``logprobs.content``.
     """
     sequences: list[TokenSequence] = []
@@ -138,9 +140,12 @@ def add_completion_logprobs(builder: SequenceBuilder, logprobs: dict[str, Any], 
     values = require_list(logprobs["token_logprobs"], f"{where}.token_logprobs")
     tokens = logprobs.get("tokens")
     has_tokens = isinstance(tokens, list) and len(tokens) == len(values)
+    top = logprobs.get("top_logprobs")
+    has_top = isinstance(top, list) and len(top) == len(values)
     for j, value in enumerate(values):
         token = token_text(tokens[j]) if has_tokens and isinstance(tokens, list) else None
-        builder.add(number_or_null(value, f"{where}.token_logprobs[{j}]"), token)
+        alternatives = from_token_dict(top[j]) if has_top and isinstance(top, list) else None
+        builder.add(number_or_null(value, f"{where}.token_logprobs[{j}]"), token, None, alternatives)
 
 
 def extract_responses(doc: dict[str, Any]) -> Extracted:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tutor.logprobs.alternatives import ALTERNATIVES_KEY, from_objects
 from tutor.logprobs.model import SequenceBuilder, bad, byte_count, number_or_null, require_dict, require_list
 
 _BYTE_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}")
@@ -28,8 +29,10 @@ def add_token_objects(builder: SequenceBuilder, items: object, where: str, key: 
     """Read ``[{"token", key, "bytes"?, ...}, ...]`` into ``builder``; a null value is skipped.
 
     One pass with no call per token in the common case (a 256,000-token reply reads in well under
-    a second); anything unexpected goes to `_check_item`, which names the field at fault."""
+    a second); anything unexpected goes to `_check_item`, which names the field at fault. The
+    model's alternatives (``top_logprobs``, or ``top_probs`` beside ``prob``) are kept with each token."""
     with_bytes = builder.token_bytes is not None
+    alternatives_key = ALTERNATIVES_KEY.get(key, "top_logprobs")
     for j, item in enumerate(require_list(items, where)):
         value = item.get(key) if type(item) is dict else None
         raw = item.get("bytes") if with_bytes and type(item) is dict else None
@@ -39,7 +42,9 @@ def add_token_objects(builder: SequenceBuilder, items: object, where: str, key: 
                 builder.add(None)
                 continue
         token = item.get("token")
-        builder.add(float(value), token if type(token) is str else None, len(raw) if raw is not None else None)
+        top = item.get(alternatives_key)
+        builder.add(float(value), token if type(token) is str else None, len(raw) if raw is not None else None,
+                    from_objects(top, key) if top is not None else None)
 
 
 def _check_item(item: object, spot: str, key: str, with_bytes: bool) -> None:

@@ -6,7 +6,8 @@ token), every other entry is a dict keyed by token id (a string in JSON)::
     [null, {"3681": {"logprob": -2.31, "rank": 4, "decoded_token": " Paris"},
             "279":  {"logprob": -0.52, "rank": 1, "decoded_token": " the"}}, ...]
 
-The dict holds the actual prompt token plus the top-k alternatives. vLLM inserts the actual
+The dict holds the actual prompt token plus the top-k alternatives (all kept as the position's
+alternatives, the actual token among them). vLLM inserts the actual
 token first, so without ``prompt_token_ids`` the first key is taken as the actual token (and a
 note says so); with them, the id at each position decides, and ids that do not line up one to
 one with the positions are an error, never a reason to fall back to guessing. ``-inf`` is
@@ -23,6 +24,7 @@ from typing import Any
 
 from tutor.errors import quote
 
+from tutor.logprobs.alternatives import from_vllm
 from tutor.logprobs.model import (
     LOGPROB,
     Extracted,
@@ -116,7 +118,7 @@ def _sequence(label: str, entries: object, ids: object, where: str, notes: list[
         spot = f"{where}[{j}][\"{quote(key, 20)}\"]"
         info = require_dict(entry[key], spot)
         value = number_or_null(info.get("logprob"), f"{spot}.logprob")
-        builder.add(value, token_text(info.get("decoded_token")))
+        builder.add(value, token_text(info.get("decoded_token")), None, from_vllm(entry))
     if usable_ids is None and builder.values and _FIRST_KEY_NOTE not in notes:
         notes.append(_FIRST_KEY_NOTE)
     return builder.build()

@@ -12,11 +12,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 
 from tutor.cli.calc._inputs import emit, option_for
 from tutor.errors import BadInput, printable
+
+if TYPE_CHECKING:
+    from tutor.explain.model import Worked
+    from tutor.logprobs.analyse import Options
 
 _SRC_HELP = (
     "Log-probabilities: inline (-1.2,-0.3,-2.0), a file (response.json or @response.json), or - for stdin. "
@@ -35,12 +40,22 @@ def register(calc_app: typer.Typer) -> None:
 def perplexity(
     logprobs: str = typer.Option(None, "--logprobs", metavar="SRC", help=_SRC_HELP, show_default=False),
     base: str = typer.Option(
-        None, "--base", metavar="e|2|10", help="Base of the INPUT log-probabilities (default e: natural log).",
+        None, "--base", metavar="e|2|10",
+        help="Base of the INPUT log-probabilities (default e: natural log); with --tokens, surprise is in the "
+        "same base (nats, bits or bans).",
         show_default=False,
     ),
     probs: bool = typer.Option(False, "--probs", help="The values are probabilities (0 to 1), not logs."),
     text: str = typer.Option(
         None, "--text", help="The text the tokens spell (or @path), for bits per byte.", show_default=False
+    ),
+    tokens: bool = typer.Option(
+        False, "--tokens", help="Show the text token by token, shaded by surprise, and the most surprising "
+        "tokens with the model's alternatives (needs a response that lists its tokens).",
+    ),
+    top: str = typer.Option(
+        None, "--top", metavar="K", help="How many of the most surprising tokens to list (default 5; 10 with "
+        "--tokens; 0 for none).", show_default=False,
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts (docs/calc-json.md)."),
 ) -> None:
@@ -49,17 +64,46 @@ def perplexity(
     Reports the pooled (token-weighted) perplexity, bits per token, a delta-method standard
     error, per-sequence values when there are several, bits per byte when the bytes are known,
     and the most surprising tokens. −9999 / −∞ stand-ins are flagged, never silently averaged.
+    With --tokens: each token's surprise, the text shaded by it (marked with digits when there
+    is no colour), and the model's alternatives with a lower bound on its entropy there.
     """
     with _as_options():
         if not logprobs:
             raise BadInput(_REQUIRED, "logprobs")
-        from tutor.calculators.perplexity import explain_perplexity
-        from tutor.logprobs.analyse import Options, analyse
+        from tutor.logprobs.analyse import Options
 
-        worked = explain_perplexity(analyse(logprobs, Options(base=base, probs=probs, text=text)))
+        top_k = _top(top, tokens)
+        options = Options(base=base, probs=probs, text=text, top_k=top_k)
+        worked = _token_view(logprobs, options) if tokens else _perplexity(logprobs, options)
     emit(as_json, worked)
     if as_json:
         _warn(worked)
+
+
+def _top(text: str | None, tokens: bool) -> int:
+    from tutor.calculators.token_surprise import MAX_TOP, TOP
+    from tutor.parse import parse_int
+
+    if text is None:
+        return TOP if tokens else 5
+    return parse_int(text, "top", minimum=0, maximum=MAX_TOP)
+
+
+def _perplexity(logprobs: str, options: Options) -> Worked:
+    from tutor.calculators.perplexity import explain_perplexity
+    from tutor.logprobs.analyse import analyse
+
+    return explain_perplexity(analyse(logprobs, options))
+
+
+def _token_view(logprobs: str, options: Options) -> Worked:
+    """Reads whole, as the JSON formats always are; plain numbers are refused before reading."""
+    from tutor.calculators.token_surprise import explain_tokens
+    from tutor.logprobs.token_input import read_token_input
+
+    if options.text is not None:
+        raise BadInput("is for bits per byte, which the token view does not compute; leave it out", "text")
+    return explain_tokens(read_token_input(logprobs, options), options.top_k)
 
 
 def _warn(worked: object) -> None:
