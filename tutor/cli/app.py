@@ -132,9 +132,11 @@ def _root(
 def _register() -> None:
     """Attach every command group; each module keeps its heavy imports inside its commands."""
     from tutor.cli import calc, lessons, learn, progress, quiz
+    from tutor.cli import next as next_command
 
     lessons.register(app)
     learn.register(app)
+    next_command.register(app)
     quiz.register(app)
     calc.register(app)
     progress.register(app)
