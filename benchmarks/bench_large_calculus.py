@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Program, child_env, run_program  # noqa: E402
 
 TIME_TARGET = 2.0  # ratio to the bare softmax
 MEMORY_TARGET = 12  # vectors of n floats
@@ -86,32 +88,10 @@ def core(what: str, n: int, runs: int) -> dict[str, float]:
     return result
 
 
-def _gnu_time() -> str | None:
-    path = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
-    if path is None:
-        return None
-    probe = subprocess.run([path, "-f", "%M", "true"], capture_output=True, text=True)
-    return path if probe.returncode == 0 and probe.stderr.strip().isdigit() else None
-
-
 def process(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS in MB of one subprocess (stdout discarded)."""
-    gnu = _gnu_time()
-    full = [gnu, "-f", "%M", *command] if gnu else command
-    start = time.perf_counter()
-    child = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if gnu:
-        _, err = child.communicate()
-        seconds = time.perf_counter() - start
-        if child.returncode != 0:
-            raise SystemExit(f"{command} failed: {err.decode(errors='replace')[-500:]}")
-        return seconds, float(err.decode().strip().splitlines()[-1]) / 1024
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{command} failed")
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return seconds, usage.ru_maxrss / scale
+    """Wall seconds and peak RSS in MB of one subprocess (harness.run_program: GNU time or wait4)."""
+    measured = run_program(Program(command), child_env())
+    return measured.seconds, measured.peak_mb
 
 
 def core_table(n: int, runs: int) -> bool:

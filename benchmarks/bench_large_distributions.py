@@ -34,18 +34,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import ROOT, Program, child_env, gnu_time, run_program  # noqa: E402
+
 TIME_TARGET = 2.0
 CALCULATORS = ("softmax", "entropy", "kl", "sample")
 
@@ -106,37 +106,10 @@ class Run:
     peak_rss_mb: float
 
 
-def gnu_time() -> str | None:
-    path = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
-    if path is None:
-        return None
-    probe = subprocess.run([path, "-f", "%M", "true"], capture_output=True, text=True)
-    return path if probe.returncode == 0 and probe.stderr.strip().isdigit() else None
-
-
-def measure(command: list[str]) -> Run:
-    """Wall time and the child's peak RSS (see the module docstring)."""
-    timer = gnu_time()
-    full = [timer, "-f", "%M", *command] if timer else command
-    start = time.perf_counter()
-    process = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    if timer:
-        _, stderr = process.communicate()
-        peak_kib = float(stderr.decode().strip().splitlines()[-1])
-    else:
-        stderr = process.stderr.read() if process.stderr else b""
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        peak_kib = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)
-    seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:6])} failed: {stderr.decode(errors='replace')[-500:]}")
-    return Run(seconds, peak_kib / 1024)
-
-
 def best(command: list[str], runs: int) -> Run:
-    results = [measure(command) for _ in range(runs)]
-    return Run(min(r.seconds for r in results), max(r.peak_rss_mb for r in results))
+    """The fastest of `runs` runs, and the largest peak RSS (harness.run_program: GNU time or wait4)."""
+    results = [run_program(Program(command), child_env()) for _ in range(runs)]
+    return Run(min(r.seconds for r in results), max(r.peak_mb for r in results))
 
 
 def write_inputs(folder: Path, n: int) -> dict[str, Path]:

@@ -1,13 +1,14 @@
 """Short Markdown (a `Note`'s sentences) drawn exactly as Rich's `Markdown` draws it, without
 importing markdown-it and Pygments when the text does not need them.
 
-Importing `rich.markdown` costs about 60 ms, a fifth of `llmtutor calc softmax`, and most notes
+Importing `rich.markdown` costs about 55 ms, a sixth of `llmtutor calc softmax`, and most notes
 are plain sentences, sometimes with ``code`` or **bold**. For text that uses nothing else,
 `markdown` draws what Rich's `Markdown` would (paragraphs split at blank lines, lines joined by
 spaces, the theme's markdown styles stacked the same way, left-justified, measured like
 `Markdown`); anything else (lists, headings, links, emphasis with one `*` or `_`, escapes,
 entities, HTML, tables, code blocks) goes to Rich's `Markdown` itself. `tests/test_render_note.py`
-checks that the two draw the same for every note the course shows.
+checks that the two draw the same segments for tricky cases and every text of the question banks
+(and for all 214 notes of the 25 lessons' examples when this was written, 202 of them drawn here).
 """
 
 from __future__ import annotations
