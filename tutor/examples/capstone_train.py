@@ -15,19 +15,15 @@ from collections.abc import Callable
 import numpy as np
 
 from tutor.examples.capstone import (
-    BATCH, LR, SEED, STEPS, baseline_rows, corpus, count_baselines, run, visible,
+    BATCH, LR, SEED, STEPS, baseline_rows, corpus, count_baselines, run,
 )
 from tutor.examples.registry import example, playground
 from tutor.explain.format import compact
 from tutor.explain.model import Fact, Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
 from tutor.maths.numerics import exp_or_beyond, strict
-from tutor.maths.tiny_lm import (
-    NAMES, AdamHyper, Batch, Corpus, Shape, adam_start, adam_update, corrected, init_params, loss_and_grads,
-    sample_batch,
-)
+from tutor.maths.tiny_lm import NAMES, AdamHyper, Corpus, adam_start, adam_update, corrected, loss_and_grads
 from tutor.maths.tiny_lm_train import (
-    BATCHES, INIT, SEQ_LEN, TRAIN_PROBE, Run, check_settings, check_temperature, eval_points, generate, generator,
-    mean_nll,
+    SEQ_LEN, TRAIN_PROBE, Run, check_settings, check_temperature, eval_points, generate, train,
 )
 
 #: Where samples start, how long they are, and the temperatures the lesson compares.
@@ -208,35 +204,18 @@ Report = Callable[[int, np.ndarray, np.ndarray], None]
 
 @strict
 def train_reporting(c: Corpus, lr: float, batch: int, steps: int, seed: int, report: Report) -> Run:
-    """`tiny_lm_train.train`, step for step (the same draws, so the same run), calling
-    `report(t, batch losses of steps 1…t, [training, validation] loss per evaluation so far)`
-    after about `REPORTS` of its evaluations before the last."""
-    check_settings(lr, batch, steps, seed)
-    shape = Shape(len(c.vocab))
-    k, hyper = shape.context, AdamHyper(lr)
-    params = init_params(shape, generator(seed, INIT))
-    start, state, draws = params, adam_start(params), generator(seed, BATCHES)
+    """`tiny_lm_train.train` (the same run), calling `report(t, batch losses of steps 1…t,
+    [training, validation] loss per evaluation so far)` after about `REPORTS` of its
+    evaluations before the last."""
     marks = eval_points(steps)
-    measure = set(int(t) for t in marks)
     every = max(1, marks.size // REPORTS)
     reported = set(int(t) for t in marks[every::every]) - {steps}
-    batch_losses, measured = np.empty(steps), []
-    first: Batch | None = None
-    for t in range(steps + 1):
-        if t in measure:
-            measured.append((mean_nll(params, c.train, k, TRAIN_PROBE), mean_nll(params, c.val, k)))
-            if t in reported:
-                report(t, batch_losses[:t].copy(), np.array(measured))
-        if t == steps:
-            break
-        drawn = sample_batch(c.train, batch, SEQ_LEN, k, draws)
-        first = first or drawn
-        batch_losses[t], grads = loss_and_grads(params, drawn.x, drawn.y)
-        params, state = adam_update(params, grads, state, hyper)
-    assert first is not None
-    losses = np.array(measured)
-    return Run(float(lr), batch, steps, seed, shape, start, params, first, batch_losses, marks,
-               losses[:, 0], losses[:, 1])
+
+    def on_eval(t: int, batch_losses: np.ndarray, measured: np.ndarray) -> None:
+        if t in reported:
+            report(t, batch_losses, measured)
+
+    return train(c, lr, batch, steps, seed, on_eval=on_eval)
 
 
 def run_reporting(lr: float, batch: int, steps: int, seed: int, progress: Callable[[Worked], None]) -> Run:

@@ -9,6 +9,7 @@ from generators seeded with (seed, purpose), so the same settings give the same 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,8 +100,11 @@ class Run:
 
 
 @strict
-def train(corpus: Corpus, lr: float, batch: int, steps: int, seed: int, shape: Shape | None = None) -> Run:
-    """Adam on minibatches of `batch` windows of the training text, for `steps` updates."""
+def train(corpus: Corpus, lr: float, batch: int, steps: int, seed: int, shape: Shape | None = None,
+          on_eval: Callable[[int, np.ndarray, np.ndarray], None] | None = None) -> Run:
+    """Adam on minibatches of `batch` windows of the training text, for `steps` updates.
+    `on_eval(t, batch losses of steps 1…t, [training, validation] loss per evaluation so far)`
+    is called after each evaluation, if given (the run is the same either way)."""
     check_settings(lr, batch, steps, seed)
     shape = shape or Shape(len(corpus.vocab))
     k, hyper = shape.context, AdamHyper(lr)
@@ -112,6 +116,8 @@ def train(corpus: Corpus, lr: float, batch: int, steps: int, seed: int, shape: S
     for t in range(steps + 1):
         if t in marks:
             measured.append((mean_nll(params, corpus.train, k, TRAIN_PROBE), mean_nll(params, corpus.val, k)))
+            if on_eval is not None:
+                on_eval(t, batch_losses[:t].copy(), np.array(measured))
         if t == steps:
             break
         drawn = sample_batch(corpus.train, batch, SEQ_LEN, k, draws)
