@@ -8,6 +8,7 @@ from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from test_tui_learn import screen_text
 from tutor.curriculum.catalog import Catalog, load_catalog
 from tutor.curriculum.model import Derivation, Lesson, Prose
 from tutor.curriculum.passages import fold, snippet
@@ -193,17 +194,6 @@ async def settle(app: TutorApp, pilot: Pilot[None]) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
-
-
-async def screen_text(pilot: Pilot[None]) -> str:
-    """What the terminal shows once the app is idle (mid-refresh, a frame can be partial)."""
-    text = ""
-    for _ in range(10):
-        await pilot.pause()
-        text = "\n".join(strip.text for strip in pilot.app.screen._compositor.render_strips())
-        if len(text.splitlines()) >= pilot.app.size.height:
-            break
-    return text
 
 
 def view_lines(app: TutorApp) -> list[str]:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input
 
 import tutor.tui.app as app_module
 import tutor.tui.screens.progress as progress_module
+from test_tui_learn import screen_text
 from tutor.curriculum.catalog import Catalog, load_catalog
 from tutor.progress import ProgressStore
 from tutor.quiz.bank import load_banks
@@ -52,16 +53,6 @@ async def settle(app: TutorApp, pilot: Pilot[None]) -> None:
             await worker.wait()
         app.writer.flush(2)
     await pilot.pause()
-
-
-async def screen_text(pilot: Pilot[None]) -> str:
-    text = ""
-    for _ in range(10):
-        await pilot.pause()
-        text = "\n".join(strip.text for strip in pilot.app.screen._compositor.render_strips())
-        if len(text.splitlines()) >= pilot.app.size.height:
-            break
-    return text
 
 
 async def notes(pilot: Pilot[None]) -> str:
