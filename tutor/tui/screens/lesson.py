@@ -150,7 +150,7 @@ class LessonScreen(Screen[None]):
         if target is None or self.shown is None or target[0] != self.shown.id:
             return
         _, block, step, at = target
-        widget = self.view._blocks.get(block)  # the view's blocks, by index in the lesson
+        widget = self.view.block_widget(block)
         if widget is None:
             return
         into = int(at * widget.outer_size.height)

@@ -82,6 +82,10 @@ class LessonView(VerticalScroll, can_focus=True):
             return PlaygroundView(block)
         return RichBlock(block_renderable(block, None))  # an example shows "computing…" until computed
 
+    def block_widget(self, index: int) -> Widget | None:
+        """The widget drawing block `index` of the lesson shown (None before it is mounted)."""
+        return self._blocks.get(index)
+
     @work(thread=True, exclusive=True, group="lesson-blocks", exit_on_error=False)
     def compute_blocks(self, lesson: Lesson, generation: int, widths: dict[int, int]) -> None:
         """Compute (and draw, at the width each block has) every example and playground default
