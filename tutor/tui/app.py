@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Callable
 from functools import partial
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -24,6 +24,7 @@ from textual.screen import Screen
 from tutor.curriculum.catalog import Catalog
 from tutor.curriculum.model import Slot
 from tutor.quiz.session import Session as QuizSession
+from tutor.tui.collector import IdleCollector
 from tutor.tui.find import PLACEHOLDER, FindProvider
 from tutor.tui.messages import ProgressProblem, QuizBuilt, QuizRequested
 from tutor.tui.progress_writer import ProgressWriter
@@ -65,6 +66,7 @@ class TutorApp(ProgressTracking):
         self.unsaved = 0  # progress calls still queued when the app closed (QUIT_WAIT ran out)
         self.lessons: LessonScreen | None = None
         self.reader = ProgressReader(self.recorder, self.writer, catalog)
+        self.collector = IdleCollector()  # full garbage collections between keys, not during one
         for mode, screen in self.modes().items():
             self.add_mode(mode, screen)
 
@@ -101,8 +103,15 @@ class TutorApp(ProgressTracking):
         saved = bool(session.places) or any(s != "new" for s in session.statuses.values())
         await self.switch_mode("quiz" if self.quiz is not None else "lesson")
         self.start_tracking()
+        self.collector.start()
+        self.set_interval(1.0, self.collector.tick)
         if saved and self.quiz is None:
             self.suggest_next()  # progress saved before this run: what to study now
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self.collector.touch()
+        await super().on_event(event)
 
     @work(thread=True, exclusive=True, group="next", exit_on_error=False)
     def suggest_next(self) -> None:
@@ -152,5 +161,6 @@ class TutorApp(ProgressTracking):
 
     async def on_unmount(self) -> None:
         """Screens have saved their place into the queue by now: give the writer time to drain."""
+        self.collector.stop()
         await asyncio.to_thread(self.writer.close, self.QUIT_WAIT)
         self.unsaved = self.writer.pending
