@@ -8,7 +8,7 @@ from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from test_tui_learn import screen_text
+from test_tui_learn import screen_text, settle
 from tutor.curriculum.catalog import Catalog, load_catalog
 from tutor.curriculum.model import Derivation, Lesson, Prose
 from tutor.curriculum.passages import fold, snippet
@@ -186,14 +186,6 @@ async def find(app: TutorApp, pilot: Pilot[None], query: str) -> list[str]:
     await pilot.pause()
     options = app.screen.query_one(CommandList)
     return [str(options.get_option_at_index(index).prompt).split("\n")[0] for index in range(options.option_count)]
-
-
-async def settle(app: TutorApp, pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def view_lines(app: TutorApp) -> list[str]:

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tutor.curriculum.catalog import Catalog, load_catalog
-from tutor.curriculum.model import Slot
+from tutor.curriculum.model import Example, Slot
 from tutor.resources import content_dir
 from tutor.tui.app import TutorApp
 from tutor.tui.recorder import MemoryRecorder
@@ -63,10 +63,18 @@ async def screen_text(pilot: Pilot[None]) -> str:
 
 
 async def settle(app: TutorApp, pilot: Pilot[None]) -> None:
-    """Let the workers finish and their results be drawn."""
+    """Let the workers finish and their results be drawn (and a lesson being shown finish
+    mounting its blocks, a few after each paint)."""
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+    for _ in range(500):
+        views = app.screen.query(LessonView)
+        if not views or views.first().lesson is None or not views.first().computing:
+            await pilot.pause()  # the screen takes LessonComputed after the view
+            return
+        await pilot.pause()
+        await app.workers.wait_for_complete()
 
 
 @pytest.fixture
@@ -96,13 +104,25 @@ async def test_attention_lesson_shows_computed_weights(catalog: Catalog) -> None
         assert "0.3859" in await screen_text(pilot)
 
 
-async def test_lesson_first_shows_placeholders_then_results(catalog: Catalog) -> None:
+async def test_lesson_first_shows_placeholders_then_results(catalog: Catalog, monkeypatch) -> None:
+    """The page is there, every block mounted, while the numbers are still being computed."""
+    import threading
+
+    import tutor.tui.widgets.lesson_view as lesson_view
+
+    release, compute = threading.Event(), lesson_view.compute_example
+    monkeypatch.setattr(lesson_view, "compute_example", lambda block: release.wait(30) and compute(block))
     app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
     async with app.run_test(size=(100, 32)) as pilot:
         view = app.screen.query_one(LessonView)
-        await pilot.pause()
-        if view.computing:  # the worker has not finished yet: the page is already there
-            assert "computing…" in lesson_text(app)
+        for _ in range(200):
+            await pilot.pause()
+            if view.mounted_all:
+                break
+        examples = [i for i, block in enumerate(view.lesson.blocks) if isinstance(block, Example)]
+        assert view.computing and len(examples) >= 2
+        assert all(block_text(view.block_widget(i)).strip() == "computing…" for i in examples)
+        release.set()
         await settle(app, pilot)
         assert not view.computing and "computing…" not in lesson_text(app)
 

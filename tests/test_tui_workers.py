@@ -3,14 +3,15 @@ threads, the newest result wins, quitting drains the writes, and a restart finds
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Input
 
+from test_tui_learn import settle
 import tutor.tui.widgets.playground as playground_module
 from tutor.curriculum.catalog import Catalog, load_catalog
 from tutor.curriculum.compute import Computed, compute_playground
@@ -54,12 +55,6 @@ class ThreadNotingRecorder(MemoryRecorder):
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog()
-
-
-async def settle(app: TutorApp, pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_a_blocked_progress_write_never_stalls_a_key(catalog: Catalog) -> None:
@@ -116,9 +111,12 @@ async def test_quitting_flushes_queued_writes(catalog: Catalog) -> None:
             super().stepped(lesson_id, steps, scroll)
 
     recorder = Slow()
+    thresholds = gc.get_threshold()
     app = TutorApp(catalog, recorder, start=catalog.find("attention"))
     async with app.run_test(size=(100, 32)) as pilot:
+        assert app.collector.running  # full collections wait for idle moments (tutor.tui.collector)
         await pilot.press("s", "s", "s", "ctrl+q")
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0  # the interpreter as it was
     assert app.unsaved == 0
     assert recorder.position is not None and recorder.position[:2] == ("attention-as-matrix-ops", 4)
     assert any(kind == "spent" for kind, _, _ in recorder.events)

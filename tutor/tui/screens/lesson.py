@@ -117,7 +117,15 @@ class LessonScreen(Screen[None]):
     # -- messages from the widgets -------------------------------------------------------
 
     def on_step_revealed(self, message: StepRevealed) -> None:
-        self.revealed = self.view.steps_revealed()
+        self._count_steps()
+
+    def _count_steps(self) -> None:
+        """Take in steps revealed (by s at once, so the first paint after the key has it all;
+        the derivation's `StepRevealed` then finds nothing new)."""
+        revealed = self.view.steps_revealed()
+        if revealed == self.revealed:
+            return
+        self.revealed = revealed
         if self.shown is not None and self.view.all_revealed():  # read: may complete the lesson
             self.post_message(LessonWorked(self.shown.id, check=True))
 
@@ -227,7 +235,11 @@ class LessonScreen(Screen[None]):
         self._move(-1)
 
     def action_reveal_step(self) -> None:
-        if self.shown is not None and not self.view.reveal_next_step():
+        if self.shown is None:
+            return
+        if self.view.reveal_next_step():
+            self._count_steps()
+        else:
             self.notify("Every step is shown. q quizzes you on it, c marks it done, n opens the next.", timeout=4)
 
     def action_complete(self) -> None:

@@ -1,10 +1,17 @@
 """The main pane: a lesson's blocks as widgets, scrolled as one page.
 
-A lesson appears at once with "computing…" where its worked examples and playground
-results go; one thread worker computes them (`tutor.curriculum.compute`) and posts each
-result as it is ready. Switching lessons cancels that worker, and anything it still posts
-carries an old generation number and is dropped. A worked example's series are plotted
-below it (`PlotPanel`, mounted when its result arrives).
+A lesson appears at once: its page is mounted with the header and the blocks that fill the
+first screen or so, and is painted; the rest of its blocks are mounted a few at a time after
+each paint (`CHUNK` widgets' worth), so a key pressed meanwhile waits for one small chunk,
+never for the whole lesson. The page shown before is hidden at once and removed after that
+first paint. (Mounting a long lesson in one go took 0.15-0.7 s of the event loop.)
+
+Worked examples and playground results say "computing…" until one thread worker computes
+them (`tutor.curriculum.compute`) and posts each result as it is ready; a result for a block
+not mounted yet waits for its block. Switching lessons cancels that worker, and anything it
+still posts carries an old generation number and is dropped. `LessonComputed` reaches the
+screen once every result is in and every block is mounted: the layout is final then. A
+worked example's series are plotted below it (`PlotPanel`, mounted when its result arrives).
 """
 
 from __future__ import annotations
@@ -13,12 +20,12 @@ from collections.abc import Mapping
 from functools import partial
 
 from textual import work
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from tutor.curriculum.compute import compute_example, compute_playground
-from tutor.curriculum.model import Block, Derivation, Example, Lesson, Playground
+from tutor.curriculum.model import Block, Derivation, Example, Formula, Lesson, Playground, Prose
 from tutor.render.lesson import block_renderable, computed_renderable, lesson_header
 from tutor.tui.messages import BlockComputed, LessonComputed
 from tutor.tui.recorder import Place
@@ -28,21 +35,51 @@ from tutor.tui.widgets.playground import PlaygroundView
 from tutor.tui.widgets.plot import PlotPanel, SeriesPlot, preload, series_in
 from tutor.tui.widgets.rich_block import RichBlock
 
+#: What one chunk of blocks mounted between two paints may weigh (see `weight`).
+CHUNK = 6
+
+
+def weight(block: Block) -> int:
+    """Roughly how much mounting a block costs: a playground is a dozen widgets."""
+    return 4 if isinstance(block, Playground) else 1
+
+
+def rows_of(block: Block, width: int) -> int:
+    """About how many rows a block takes at `width` (to fill the first screen, no more)."""
+    width = max(width, 20)
+    if isinstance(block, Prose):
+        return sum(len(line) // width + 1 for line in block.markdown.splitlines()) + 1
+    if isinstance(block, Formula):
+        return len(block.lines) + 3
+    return 8
+
+
+class LessonPage(Vertical):
+    """One lesson's blocks, in order (the lesson view holds one page at a time)."""
+
+    DEFAULT_CSS = """
+    LessonPage { height: auto; }
+    LessonPage > RichBlock { margin: 0 0 1 0; }
+    """
+
 
 class LessonView(VerticalScroll, can_focus=True):
     """Renders one lesson; derivations start with one step shown, or where the learner was."""
 
     DEFAULT_CSS = """
     LessonView { padding: 0 1; }
-    LessonView > RichBlock { margin: 0 0 1 0; }
     """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.lesson: Lesson | None = None
+        self.page: LessonPage | None = None
         self.generation = 0
         self.computing = False
         self._blocks: dict[int, Widget] = {}
+        self._unmounted: list[int] = []  # blocks of the page still to mount, in order
+        self._waiting: dict[int, BlockComputed] = {}  # results for blocks not mounted yet
+        self._computed = False  # the worker is done (LessonComputed waits for the last chunk)
         self._pending_scroll: float | None = None
 
     async def show_lesson(self, lesson: Lesson, pillar_title: str, place: Place = Place(),
@@ -52,27 +89,79 @@ class LessonView(VerticalScroll, can_focus=True):
         self.lesson = lesson
         self.generation += 1
         self._blocks = {index: self._widget_for(block) for index, block in enumerate(lesson.blocks)}
+        self._unmounted, self._waiting, self._computed = list(self._blocks), {}, False
+        self.restore_steps(place.steps)
+        old, self.page = self.page, LessonPage()
         header = RichBlock(lesson_header(lesson, pillar_title, titles), classes="lesson-header")
         with self.app.batch_update():  # one layout pass for the swap, not two
-            await self.remove_children()
-            await self.mount_all([header, *self._blocks.values()])
-            self.restore_steps(place.steps)
+            if old is not None:
+                old.display = False
+            await self.mount(self.page)
+            first = self._first_screen(lesson)
+            await self.page.mount_all([header, *(self._blocks[index] for index in first)])
             self.scroll_home(animate=False)
+        await self._mounted(first)
         self._pending_scroll = place.scroll
         self.computing = True
-        self.call_after_refresh(self._start_computing, lesson, self.generation)
+        widths = self._widths()
+        self.call_after_refresh(self._after_first_paint, old, lesson, self.generation, widths)
 
-    def _start_computing(self, lesson: Lesson, generation: int) -> None:
-        """Once laid out (so each block's width is known), compute and draw in a worker."""
-        if generation == self.generation:
-            widths = {index: self._width_of(widget) for index, widget in self._blocks.items()}
-            self.compute_blocks(lesson, generation, widths)
+    def _first_screen(self, lesson: Lesson) -> list[int]:
+        """The first blocks, about a screen and a half of them."""
+        width, rows, first = self.content_region.width, 0, list[int]()
+        for index in self._unmounted:
+            if rows >= 1.5 * max(self.size.height, 24) and len(first) >= 2:
+                break
+            rows += rows_of(lesson.blocks[index], width)
+            first.append(index)
+        return first
 
-    @staticmethod
-    def _width_of(widget: Widget) -> int:
-        if isinstance(widget, PlaygroundView):
-            return widget.result.width_now if widget.is_mounted else 0
-        return widget.content_region.width
+    async def _mounted(self, indices: list[int]) -> None:
+        """Blocks `indices` are mounted now: show the results that waited for them."""
+        done = set(indices)
+        self._unmounted = [index for index in self._unmounted if index not in done]
+        for index in indices:
+            if index in self._waiting:
+                await self._show_result(self._waiting.pop(index))
+
+    def _widths(self) -> dict[int, int]:
+        """The width each block will draw at: the pane's, less a playground's frame."""
+        width = self.content_region.width  # every lesson is taller than a screen: less its scrollbar
+        width -= 0 if self.show_vertical_scrollbar else self.styles.scrollbar_size_vertical
+        return {index: max(0, width - 4) if isinstance(widget, PlaygroundView) else width
+                for index, widget in self._blocks.items()}
+
+    async def _after_first_paint(self, old: LessonPage | None, lesson: Lesson, generation: int,
+                                 widths: dict[int, int]) -> None:
+        if old is not None:
+            await old.remove()
+        if generation != self.generation:
+            return
+        self.compute_blocks(lesson, generation, widths)
+        await self._mount_chunk(generation)
+
+    async def _mount_chunk(self, generation: int) -> None:
+        """Mount the next few blocks, then come back after the paint until none are left."""
+        if generation != self.generation or self._gone() or self.page is None:
+            return
+        chunk, load = list[int](), 0
+        for index in self._unmounted:
+            if load >= CHUNK or self.lesson is None:
+                break
+            chunk.append(index)
+            load += weight(self.lesson.blocks[index])
+        await self.page.mount_all([self._blocks[index] for index in chunk])
+        await self._mounted(chunk)
+        if generation != self.generation:
+            return
+        if self._unmounted:
+            self.call_after_refresh(self._mount_chunk, generation)
+        elif self._computed:
+            self.post_message(LessonComputed(generation))
+
+    @property
+    def mounted_all(self) -> bool:
+        return not self._unmounted
 
     @staticmethod
     def _widget_for(block: Block) -> Widget:
@@ -84,7 +173,8 @@ class LessonView(VerticalScroll, can_focus=True):
 
     def block_widget(self, index: int) -> Widget | None:
         """The widget drawing block `index` of the lesson shown (None before it is mounted)."""
-        return self._blocks.get(index)
+        widget = self._blocks.get(index)
+        return widget if widget is not None and widget.is_mounted else None
 
     @work(thread=True, exclusive=True, group="lesson-blocks", exit_on_error=False)
     def compute_blocks(self, lesson: Lesson, generation: int, widths: dict[int, int]) -> None:
@@ -105,19 +195,34 @@ class LessonView(VerticalScroll, can_focus=True):
 
     async def on_block_computed(self, message: BlockComputed) -> None:
         message.stop()
-        if message.generation != self.generation:
+        if message.generation != self.generation or self._gone():
             return
+        if message.index in self._unmounted:
+            self._waiting[message.index] = message  # shown when its block is mounted
+        else:
+            await self._show_result(message)
+
+    def _gone(self) -> bool:
+        """The app is quitting or the page going: nothing may be mounted into it any more."""
+        page = self.page
+        return page is None or not (self.is_attached and page.is_attached and self.display and page.display)
+
+    async def _show_result(self, message: BlockComputed) -> None:
         widget = self._blocks.get(message.index)
         if isinstance(widget, PlaygroundView):
             await widget.show_defaults(message.computed, message.drawn)
         elif isinstance(widget, RichBlock):
             widget.update(computed_renderable(message.computed), message.drawn)
             series = series_in(message.computed.worked)
-            if series and widget.parent is self:
-                await self.mount(PlotPanel(*(SeriesPlot(item) for item in series)), after=widget)
+            if series and self.page is not None and widget.parent is self.page and not self._gone():
+                await self.page.mount(PlotPanel(*(SeriesPlot(item) for item in series)), after=widget)
 
     def on_lesson_computed(self, message: LessonComputed) -> None:
         if message.generation != self.generation:
+            message.stop()
+            return
+        if self._unmounted:  # the last chunk posts it again: the layout is not final yet
+            self._computed = True
             message.stop()
             return
         self.computing = False
@@ -127,7 +232,8 @@ class LessonView(VerticalScroll, can_focus=True):
 
     @property
     def derivations(self) -> list[DerivationView]:
-        return list(self.query(DerivationView))
+        """The lesson's derivations in order, mounted or not (their steps are state)."""
+        return [widget for widget in self._blocks.values() if isinstance(widget, DerivationView)]
 
     def restore_steps(self, total: int) -> None:
         """Show `total` steps in all, as pressing s would have: each derivation shows its first
@@ -148,9 +254,21 @@ class LessonView(VerticalScroll, can_focus=True):
         return all(view.complete for view in self.derivations)
 
     def reveal_next_step(self) -> bool:
-        """Reveal the next hidden step of the first unfinished derivation and scroll to it."""
+        """Reveal the next hidden step of the first unfinished derivation and scroll to it
+        (once it is mounted, if it is not yet)."""
         for view in self.derivations:
             if view.reveal_next():
-                self.scroll_to_widget(view, animate=False)
+                if view.is_mounted:
+                    self.scroll_to_widget(view, animate=False)
+                else:
+                    self.call_after_refresh(self._scroll_when_mounted, view, self.generation)
                 return True
         return False
+
+    def _scroll_when_mounted(self, view: Widget, generation: int) -> None:
+        if generation != self.generation:
+            return
+        if view.is_mounted:
+            self.scroll_to_widget(view, animate=False)
+        else:
+            self.call_after_refresh(self._scroll_when_mounted, view, generation)
