@@ -13,6 +13,7 @@ nothing; if the width has changed meanwhile, the block simply draws again.
 from __future__ import annotations
 
 import io
+import os
 from typing import NamedTuple
 
 from rich.console import Console, RenderableType
@@ -43,12 +44,30 @@ def render_text(renderable: RenderableType, console: Console, width: int) -> Tex
     return text
 
 
+def drawing_console() -> Console:
+    """A console of its own, set up like Textual's, that knows NO_COLOR (Textual's own console
+    does not: the app takes the colour out of what is drawn later, but a renderable that draws
+    differently without colour, such as the token view's marks, must know)."""
+    return Console(file=io.StringIO(), markup=True, highlight=False, emoji=False, legacy_windows=False,
+                   force_terminal=True, safe_box=False, soft_wrap=False, color_system="truecolor")
+
+
 def predraw(renderable: RenderableType, width: int) -> Drawn:
-    """Draw in a worker thread, on a console of its own set up like Textual's."""
-    console = Console(file=io.StringIO(), markup=True, highlight=False, emoji=False, legacy_windows=False,
-                      force_terminal=True, safe_box=False, soft_wrap=False, color_system="truecolor")
-    text = render_text(renderable, console, width)
+    """Draw in a worker thread, on a console of its own."""
+    text = render_text(renderable, drawing_console(), width)
     return Drawn(width, text, Content.from_rich_text(text))
+
+
+_consoles: dict[bool, Console] = {}
+
+
+def _console() -> Console:
+    """The event loop's drawing console (one with colour, one without: NO_COLOR may change
+    between two apps in one process, as in the tests)."""
+    no_color = os.environ.get("NO_COLOR", "") != ""
+    if no_color not in _consoles:
+        _consoles[no_color] = drawing_console()
+    return _consoles[no_color]
 
 
 class RichBlock(Widget):
@@ -74,22 +93,34 @@ class RichBlock(Widget):
         return self.content_region.width or self.size.width
 
     def update(self, renderable: RenderableType, drawn: Drawn | None = None) -> None:
-        """Show `renderable`; `drawn` is it drawn ahead of time (used if the width still fits)."""
+        """Show `renderable`; `drawn` is it drawn ahead of time (used if the width still fits).
+
+        When the new drawing is as tall as the old one at the width on screen (a playground run
+        with new numbers, a live update), only this block is repainted: no layout of the page."""
+        before = self._lines_at(self.width_now) if self.is_mounted else None
         self._renderable = renderable
         self._cache = self._content = None
         if drawn is not None:
             self._cache, self._content = (drawn.width, drawn.text), (drawn.width, drawn.content)
-        self.refresh(layout=True)
+        same = before is not None and before == self._lines_at(self.width_now, draw=drawn is None)
+        self.refresh(layout=not same)
+
+    def _lines_at(self, width: int, draw: bool = False) -> int | None:
+        """How many lines the block has at `width`: None if it is not drawn at that width yet
+        (unless `draw`, which draws it)."""
+        if width <= 0 or (not draw and (self._cache is None or self._cache[0] != width)):
+            return None
+        return self.text_for(width).plain.count("\n") + 1
 
     def text_for(self, width: int) -> Text:
         """The renderable as styled lines `width` cells wide (cached for the last width)."""
         width = max(width, 1)
         if self._cache is None or self._cache[0] != width:
-            self._cache = (width, render_text(self._renderable, self.app.console, width))
+            self._cache = (width, render_text(self._renderable, _console(), width))
         return self._cache[1]
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return len(self.text_for(width).plain.split("\n"))
+        return self.text_for(width).plain.count("\n") + 1
 
     def render(self) -> Content:
         """Textual's own `Content`, converted once per width: repaints (scrolling) reuse it."""
