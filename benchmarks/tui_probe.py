@@ -24,7 +24,8 @@ the first paint after its effect is in place:
     type    the input's value holds the new character
     enter   the playground has shown the result of PlaygroundComputed (computed in a worker)
     plot    (a playground showing plots, Enter on its Run button) every plot on screen has been
-            redrawn for the new series (plotext builds the picture in a worker). The terminal is
+            painted with its picture of the new series (plotext draws it in a worker: the
+            playground's, with the result, or the canvas's own for a new plot). The terminal is
             made tall enough for the result and its plots, and the result scrolled to the top:
             at 100×32 a result pushes its plots off screen, and a plot off screen is not drawn.
     n       the next lesson is mounted and the screen shows it (its examples say "computing…")
@@ -206,8 +207,9 @@ async def press(pilot: Any, clock: PaintClock, key: str, optional: tuple[str, ..
 
 def plot_probe(playground: Any) -> Callable[[], bool] | None:
     """For a playground showing plots: a probe that holds once every plot on screen has been
-    redrawn for the newer series (plotext builds the picture in a worker; a canvas off screen
-    is not drawn). None without plots."""
+    painted with its picture of the newer series (drawn with the result in the playground's
+    worker, or by the canvas's own worker; a canvas off screen is not painted). None without
+    plots."""
     try:
         from tutor.tui.widgets.plot import PlotCanvas
     except ImportError:
@@ -217,11 +219,9 @@ def plot_probe(playground: Any) -> Callable[[], bool] | None:
         return None
 
     def redrawn() -> bool:
-        asked = [canvas for canvas in playground.query(PlotCanvas)
-                 if canvas.version > before.get(id(canvas), -1)
-                 and (getattr(canvas, "_asked", None) or (None,))[0] == canvas.version]
-        return bool(asked) and all((getattr(canvas, "_shown", None) or ((None,),))[0][0] == canvas.version
-                                   for canvas in asked)
+        newer = [canvas for canvas in playground.query(PlotCanvas) if canvas.version > before.get(id(canvas), -1)]
+        on_screen = [canvas for canvas in newer if canvas.painted[0] == canvas.version]
+        return bool(on_screen) and all(canvas.painted[1] == canvas.version for canvas in on_screen)
 
     return redrawn
 

@@ -61,7 +61,8 @@ async def test_a_lesson_plots_every_series_of_its_examples(catalog: Catalog) -> 
         h_plot = plots[1]
         panel = h_plot.parent
         assert isinstance(panel, PlotPanel)
-        before = view.children[view.children.index(panel) - 1]
+        siblings = panel.parent.children
+        before = siblings[siblings.index(panel) - 1]
         assert isinstance(before, RichBlock) and "H(p)" in block_text(before)
         view.scroll_to_widget(h_plot, animate=False)
         await pilot.pause()
@@ -110,8 +111,8 @@ async def test_capstone_plots_its_losses_live_while_it_trains(catalog: Catalog,
     seen: list[tuple[str, list[int], list[str], list[int]]] = []
     original = PlotPanel.show
 
-    async def recording(panel: PlotPanel, series: Sequence[Series]) -> None:
-        await original(panel, series)
+    async def recording(panel: PlotPanel, series: Sequence[Series], ready: object = None) -> None:
+        await original(panel, series, ready)  # type: ignore[arg-type]
         owner = panel.parent
         if isinstance(owner, PlaygroundView) and owner.generation > 0:
             status = block_text(owner.result, 110).splitlines()[0]

@@ -6,6 +6,7 @@ Workers post from their threads (`post_message` is thread-safe); a result carrie
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
@@ -16,6 +17,7 @@ from tutor.curriculum.model import Slot
 from tutor.tui.widgets.rich_block import Drawn
 
 if TYPE_CHECKING:
+    from tutor.tui.widgets.plot import Picture
     from tutor.quiz.session import Attempt
     from tutor.quiz.session import Session as QuizSession
     from tutor.tui.overview import Overview
@@ -60,10 +62,12 @@ class LessonComputed(Message):
 class PlaygroundComputed(Message):
     """A playground's result (or the reason there is none) for the learner's latest inputs."""
 
-    def __init__(self, generation: int, computed: Computed, drawn: Drawn | None = None) -> None:
+    def __init__(self, generation: int, computed: Computed, drawn: Drawn | None = None,
+                 pictures: Mapping[str, Picture] | None = None) -> None:
         self.generation = generation
         self.computed = computed
         self.drawn = drawn
+        self.pictures = pictures or {}  # its plots, drawn ahead of time by series name
         super().__init__()
 
 

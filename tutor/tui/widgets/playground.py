@@ -12,6 +12,8 @@ text and its series the plots, until the final result arrives.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,7 +32,7 @@ from tutor.render.lesson import computed_renderable
 from tutor.tui.messages import PlaygroundComputed
 from tutor.tui.widgets.guard import drawn_result, guarded
 from tutor.tui.widgets.inputs import PlaygroundInputs
-from tutor.tui.widgets.plot import PlotPanel, preload, series_in
+from tutor.tui.widgets.plot import Frame, Picture, PlotPanel, prebuild, preload, series_in
 from tutor.tui.widgets.rich_block import Drawn, RichBlock
 
 
@@ -124,7 +126,7 @@ class PlaygroundView(Vertical):
 
     def _start_run(self) -> None:
         self._queued = False
-        self._run = self.compute(self.values(), self.generation, self.result.width_now)
+        self._run = self.compute(self.values(), self.generation, self.result.width_now, self.plots.frames())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._run and event.worker.is_finished and self._queued:
@@ -140,7 +142,7 @@ class PlaygroundView(Vertical):
         return self.query_one("#pg-plots", PlotPanel)
 
     @work(thread=True, exclusive=True, group="playground", exit_on_error=False)
-    def compute(self, texts: dict[str, str], generation: int, width: int) -> None:
+    def compute(self, texts: dict[str, str], generation: int, width: int, frames: list[Frame]) -> None:
         """Compute and draw off the event loop; a run overtaken by a newer one posts nothing."""
         worker = get_current_worker()
 
@@ -155,15 +157,17 @@ class PlaygroundView(Vertical):
         else:
             computed = guarded(lambda: compute_playground(self.playground, texts))
         drawn = drawn_result(computed, width)
-        if series_in(computed.worked):
+        series = series_in(computed.worked)
+        if series:
             preload()
+        pictures = prebuild(series, frames) if series and not worker.is_cancelled else {}
         if not worker.is_cancelled:
-            self.post_message(PlaygroundComputed(generation, computed, drawn))
+            self.post_message(PlaygroundComputed(generation, computed, drawn, pictures))
 
     async def on_playground_view_progress(self, message: Progress) -> None:
         message.stop()
         if message.generation == self.generation:  # this run's inputs were good: no error stands
-            self.query_one("#pg-error", Static).update("")
+            self._say("")
             self.inputs.mark(None)
             self.result.update(Text(f"⏳ {message.worked.title}", style="italic"))
             self.result.remove_class("-stale")
@@ -174,22 +178,23 @@ class PlaygroundView(Vertical):
         if message.generation != self.generation:  # a newer run was asked for: drop this one
             message.stop()
             return
-        await self.show(message.computed, scroll=True, drawn=message.drawn)
+        await self.show(message.computed, scroll=True, drawn=message.drawn, pictures=message.pictures)
 
-    async def show(self, computed: Computed, scroll: bool, drawn: Drawn | None = None) -> None:
+    async def show(self, computed: Computed, scroll: bool, drawn: Drawn | None = None,
+                   pictures: Mapping[str, Picture] | None = None) -> None:
         """A result replaces the last; an error dims it, marks its input, and says why."""
         self.computed = computed
         error, result = self.query_one("#pg-error", Static), self.result
         self.inputs.mark(computed.field)
         if computed.worked is not None:
-            error.update("")
+            self._say("")
             result.update(computed_renderable(computed), drawn)
             result.remove_class("-stale")
             self.shown_result, self.good, self.partial = True, computed, False
             target: Static | RichBlock = result
-            await self.plots.show(series_in(computed.worked))
+            await self.plots.show(series_in(computed.worked), pictures)
         else:
-            error.update(Text(f"⚠ {self.describe(computed)}"))
+            self._say(f"⚠ {self.describe(computed)}")
             if self.partial and self.good is not None:  # the run failed midway: the last good result
                 result.update(computed_renderable(self.good))
             self.plots.set_class(self.shown_result or self.partial, "-stale")
@@ -201,6 +206,12 @@ class PlaygroundView(Vertical):
             target = error
         if scroll:
             self.call_after_refresh(self.inputs.reveal, target)  # and the box or grid being edited
+
+    def _say(self, problem: str) -> None:
+        """The red line under the inputs ("" for none); unchanged, it is not drawn again."""
+        line = self.query_one("#pg-error", Static)
+        if str(line.render()) != problem:
+            line.update(Text(problem))
 
     def describe(self, computed: Computed) -> str:
         """The error, naming the input by the label beside its box rather than its field name."""

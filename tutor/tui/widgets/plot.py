@@ -23,9 +23,9 @@ them); a worker that computed a result with series calls `preload()` for the imp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from rich.text import Text
@@ -116,9 +116,6 @@ def path_trace(series: Series) -> Trace:
     return trace("path", curves["x"], curves["y"])
 
 
-def plot_height(screen_height: int) -> int:
-    """Rows for one plot: half the terminal, at least 10 (80×24 gives 12), at most 20."""
-    return max(10, min(20, screen_height // 2))
 
 
 def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
@@ -198,6 +195,42 @@ def picture(series: Series, width: int, height: int, look: Look = Look()) -> Tex
     return Text.from_ansi(plt.build(), no_wrap=True, end="")
 
 
+class Picture(NamedTuple):
+    """A series drawn ahead of time (in a worker) for a canvas of this size and look."""
+
+    width: int
+    height: int
+    look: Look
+    content: Content
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where a plot is drawn now: its series' name, and its canvas's size and look."""
+
+    name: str
+    width: int
+    height: int
+    look: Look
+
+
+def drawn_picture(series: Series, width: int, height: int, look: Look) -> Content:
+    """`picture` as Textual content, or one line saying it could not be drawn (never raises)."""
+    try:
+        text = picture(series, width, height, look)
+    except Exception as error:  # one line in the plot's place, never a traceback
+        text = Text(f"this plot could not be drawn ({type(error).__name__})", style="italic")
+    return Content.from_rich_text(text)
+
+
+def prebuild(series: Sequence[Series], frames: Sequence[Frame]) -> dict[str, Picture]:
+    """In a worker: each series whose plot is shown now, drawn for its canvas, so a new result
+    and its plots reach the screen in one paint (a new plot is built by its canvas instead)."""
+    where = {frame.name: frame for frame in frames if frame.width > 0 and frame.height > 0}
+    return {item.name: Picture(f.width, f.height, f.look, drawn_picture(item, f.width, f.height, f.look))
+            for item in series if (f := where.get(item.name)) is not None}
+
+
 class PlotCanvas(Widget):
     """Shows a series' picture, built in a worker thread for the size the canvas has (plotext
     takes 20 to 100 ms a picture): until it arrives, the previous picture (or nothing) stays."""
@@ -214,9 +247,14 @@ class PlotCanvas(Widget):
         self.version = 0  # one more for every new series
         self._shown: tuple[tuple[Any, ...], Content] | None = None
         self._asked: tuple[Any, ...] | None = None
+        #: At the last paint: (the series' version, the version of the picture painted).
+        self.painted: tuple[int, int | None] = (0, None)
 
-    def show(self, series: Series) -> None:
+    def show(self, series: Series, ready: Picture | None = None) -> None:
+        """Plot `series`; `ready` is its picture drawn ahead of time (used if the size still fits)."""
         self.series, self.version = series, self.version + 1
+        if ready is not None and self.size.area and (ready.width, ready.height, ready.look) == self.key()[1:]:
+            self._shown = (self.key(), ready.content)
         self.refresh()
 
     def look(self) -> Look:
@@ -232,16 +270,14 @@ class PlotCanvas(Widget):
         if (self._shown is None or self._shown[0] != key) and self._asked != key and self.size.area:
             self._asked = key
             self._build(key, self.series, self.size.width, self.size.height, key[-1])
+        self.painted = (self.version, None if self._shown is None else self._shown[0][0])
         return Content("") if self._shown is None else self._shown[1]
 
     @work(thread=True, exclusive=True, group="plot", exit_on_error=False)
     def _build(self, key: tuple[Any, ...], series: Series, width: int, height: int, look: Look) -> None:
-        try:
-            text = picture(series, width, height, look)
-        except Exception as error:  # one line in the plot's place, never a traceback
-            text = Text(f"this plot could not be drawn ({type(error).__name__})", style="italic")
+        content = drawn_picture(series, width, height, look)
         if not get_current_worker().is_cancelled:  # a newer picture was asked for: it will come
-            self.post_message(self.Built(key, Content.from_rich_text(text)))
+            self.post_message(self.Built(key, content))
 
     def on_plot_canvas_built(self, message: Built) -> None:
         message.stop()
@@ -261,7 +297,8 @@ class SeriesPlot(Widget):
 
     DEFAULT_CSS = """
     SeriesPlot { height: auto; width: 1fr; margin: 0 0 1 0; }
-    SeriesPlot > PlotCanvas { height: 12; width: 1fr; }
+    SeriesPlot > PlotCanvas { height: 50vh; min-height: 10; max-height: 20; width: 1fr; }
+    SeriesPlot.-stacked > PlotCanvas { height: 100vh; min-height: 20; max-height: 40; }
     SeriesPlot > .plot-caption { color: $text-muted; height: auto; }
     """
 
@@ -283,19 +320,21 @@ class SeriesPlot(Widget):
         self._size_canvas()
 
     def _size_canvas(self) -> None:
-        """Half the terminal high; twice that for a path stacked over its other curves."""
-        rows = plot_height(self.app.size.height)
+        """Half the terminal high (CSS: 80×24 gives 12 rows, at least 10, at most 20); twice
+        that for a path stacked over its other curves (`-stacked`)."""
         stacked = is_path(self.series) and 0 < self.size.width < SIDE_BY_SIDE and len(self.series.curves) > 2
-        self.canvas.styles.height = 2 * rows if stacked else rows
+        self.set_class(stacked, "-stacked")
 
-    def set_series(self, series: Series) -> None:
-        """Plot `series` instead (same widget: a live update does not move the page)."""
+    def set_series(self, series: Series, ready: Picture | None = None) -> None:
+        """Plot `series` instead (same widget: a live update does not move the page); `ready`
+        is its picture drawn ahead of time."""
         self.series = series
         caption = self.query_one(".plot-caption", Static)
-        caption.update(series.caption)
-        caption.display = bool(series.caption)
+        if str(caption.render()) != series.caption:  # unchanged, it costs no layout
+            caption.update(series.caption)
+            caption.display = bool(series.caption)
         self._size_canvas()
-        self.canvas.show(series)
+        self.canvas.show(series, ready)
 
     def plot_text(self) -> str:
         """The plot as plain text, as drawn at its size on screen (what the learner sees)."""
@@ -314,13 +353,19 @@ class PlotPanel(Vertical):
     def plots(self) -> list[SeriesPlot]:
         return list(self.query_children(SeriesPlot))
 
-    async def show(self, series: Sequence[Series]) -> None:
-        """Plot `series`: in place when the names match the plots shown, else plots anew."""
+    def frames(self) -> list[Frame]:
+        """Where each plot is drawn now (for `prebuild`)."""
+        return [Frame(plot.series.name, plot.canvas.size.width, plot.canvas.size.height, plot.canvas.look())
+                for plot in self.plots]
+
+    async def show(self, series: Sequence[Series], ready: Mapping[str, Picture] | None = None) -> None:
+        """Plot `series`: in place when the names match the plots shown (with the pictures
+        `ready`, drawn ahead of time), else plots anew."""
         self.remove_class("-stale")
         plots = self.plots
         if [p.series.name for p in plots] == [s.name for s in series]:
             for plot, item in zip(plots, series):
-                plot.set_series(item)
+                plot.set_series(item, (ready or {}).get(item.name))
             return
         with self.app.batch_update():
             await self.remove_children()
