@@ -108,10 +108,10 @@ async def test_lesson_first_shows_placeholders_then_results(catalog: Catalog, mo
     """The page is there, every block mounted, while the numbers are still being computed."""
     import threading
 
-    import tutor.tui.widgets.lesson_view as lesson_view
+    import tutor.tui.widgets.prefetch as prefetch
 
-    release, compute = threading.Event(), lesson_view.compute_example
-    monkeypatch.setattr(lesson_view, "compute_example", lambda block: release.wait(30) and compute(block))
+    release, compute = threading.Event(), prefetch.compute_example
+    monkeypatch.setattr(prefetch, "compute_example", lambda block: release.wait(30) and compute(block))
     app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
     async with app.run_test(size=(100, 32)) as pilot:
         view = app.screen.query_one(LessonView)
@@ -155,6 +155,10 @@ async def test_next_and_previous_stop_at_the_ends_of_the_written_lessons(catalog
         assert app.current == lessons[-1]
         await pilot.press("n")  # nothing written after it: stay, and say so
         assert app.current == lessons[-1]
+        for _ in range(40):  # the toast is mounted by a message of its own
+            if "last written lesson" in await screen_text(pilot):
+                break
+            await pilot.pause(0.05)
         assert "last written lesson" in await screen_text(pilot)
 
 
@@ -211,7 +215,7 @@ async def test_subtitle_counts_the_lessons_of_the_catalog(catalog: Catalog) -> N
 async def test_help_is_generated_from_every_binding(catalog: Catalog) -> None:
     app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)  # every block mounted: each kind of widget the lesson has
         lesson_screen = app.screen
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)

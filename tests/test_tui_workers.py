@@ -191,17 +191,17 @@ async def test_scrolling_writes_at_most_every_half_second(catalog: Catalog) -> N
 
 async def test_a_slow_example_of_a_lesson_left_behind_never_lands_on_the_next(
         catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tutor.tui.widgets.lesson_view as lesson_view_module
+    import tutor.tui.widgets.prefetch as prefetch_module
 
     release = threading.Event()
-    real = lesson_view_module.compute_example
+    real = prefetch_module.compute_example
 
     def slow_attention(block: Example) -> Computed:
         if block.name == "attention_worked":
             release.wait(3)
         return real(block)
 
-    monkeypatch.setattr(lesson_view_module, "compute_example", slow_attention)
+    monkeypatch.setattr(prefetch_module, "compute_example", slow_attention)
     app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()

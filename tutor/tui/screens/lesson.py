@@ -10,6 +10,7 @@ when the learner leaves the lesson.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from tutor.curriculum.model import Slot
+from tutor.render.lesson import lesson_header
 from tutor.tui.messages import (LessonChosen, LessonComputed, LessonWorked, ProgressRequested, QuizRequested,
                                 ReviewRequested, StepRevealed)
 from tutor.tui.recorder import Place
@@ -133,6 +135,19 @@ class LessonScreen(Screen[None]):
         self.call_after_refresh(self._track_scroll, message.generation)  # after the offset is restored
         if self._target is not None:
             self.call_after_refresh(self._scroll_to_target)  # after it, so the found block wins
+        self.call_after_refresh(self._draw_ahead)
+
+    def _draw_ahead(self) -> None:
+        """While the learner reads, draw the lessons n and p open (a worker: `LessonView.prefetch`)."""
+        if self.shown is None:
+            return
+        catalog, lessons = self.session.catalog, []
+        for step in (+1, -1):
+            slot = catalog.neighbour(self.shown, step)
+            if slot is not None and slot.lesson is not None:
+                title = catalog.pillar(slot.pillar).title
+                lessons.append((slot.lesson, partial(lesson_header, slot.lesson, title, self.session.titles)))
+        self.view.prefetch(lessons)
 
     def on_lesson_chosen(self, message: LessonChosen) -> None:
         slot = message.slot

@@ -16,23 +16,24 @@ worked example's series are plotted below it (`PlotPanel`, mounted when its resu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 
+from rich.console import RenderableType
 from textual import work
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from tutor.curriculum.compute import compute_example, compute_playground
 from tutor.curriculum.model import Block, Derivation, Example, Formula, Lesson, Playground, Prose
 from tutor.render.lesson import block_renderable, computed_renderable, lesson_header
 from tutor.tui.messages import BlockComputed, LessonComputed
 from tutor.tui.recorder import Place
 from tutor.tui.widgets.derivation import DerivationView
-from tutor.tui.widgets.guard import drawn_result, guarded
+from tutor.tui.widgets.drawings import DRAWINGS
 from tutor.tui.widgets.playground import PlaygroundView
 from tutor.tui.widgets.plot import PlotPanel, SeriesPlot, preload, series_in
+from tutor.tui.widgets.prefetch import HEADER, STATIC, computed_drawing, draw_lesson, result_width
 from tutor.tui.widgets.rich_block import RichBlock
 
 #: What one chunk of blocks mounted between two paints may weigh (see `weight`).
@@ -88,11 +89,13 @@ class LessonView(VerticalScroll, can_focus=True):
         its numbers are computed and its layout is final)."""
         self.lesson = lesson
         self.generation += 1
-        self._blocks = {index: self._widget_for(block) for index, block in enumerate(lesson.blocks)}
+        width = self.pane_width()
+        self._blocks = {index: self._widget_for(block, width) for index, block in enumerate(lesson.blocks)}
         self._unmounted, self._waiting, self._computed = list(self._blocks), {}, False
         self.restore_steps(place.steps)
         old, self.page = self.page, LessonPage()
-        header = RichBlock(lesson_header(lesson, pillar_title, titles), classes="lesson-header")
+        header = RichBlock(partial(lesson_header, lesson, pillar_title, titles), classes="lesson-header",
+                           drawn=DRAWINGS.get(lesson, HEADER, width), keep=partial(DRAWINGS.put, lesson, HEADER))
         with self.app.batch_update():  # one layout pass for the swap, not two
             if old is not None:
                 old.display = False
@@ -124,12 +127,15 @@ class LessonView(VerticalScroll, can_focus=True):
             if index in self._waiting:
                 await self._show_result(self._waiting.pop(index))
 
+    def pane_width(self) -> int:
+        """The width a lesson's blocks draw at: the page's (0 before a page is laid out)."""
+        return 0 if self.page is None or not self.page.is_mounted else self.page.content_region.width
+
     def _widths(self) -> dict[int, int]:
         """The width each block will draw at: the pane's, less a playground's frame."""
-        width = self.content_region.width  # every lesson is taller than a screen: less its scrollbar
-        width -= 0 if self.show_vertical_scrollbar else self.styles.scrollbar_size_vertical
-        return {index: max(0, width - 4) if isinstance(widget, PlaygroundView) else width
-                for index, widget in self._blocks.items()}
+        width = self.pane_width()
+        return {index: result_width(block, width) for index, block in enumerate(self.lesson.blocks)} \
+            if self.lesson is not None else {}
 
     async def _after_first_paint(self, old: LessonPage | None, lesson: Lesson, generation: int,
                                  widths: dict[int, int]) -> None:
@@ -164,12 +170,16 @@ class LessonView(VerticalScroll, can_focus=True):
         return not self._unmounted
 
     @staticmethod
-    def _widget_for(block: Block) -> Widget:
+    def _widget_for(block: Block, width: int) -> Widget:
+        """The widget for `block`, with its drawing if it was drawn ahead of time at `width`."""
         if isinstance(block, Derivation):
-            return DerivationView(block, revealed=1)
+            return DerivationView(block, revealed=1, width=width)
         if isinstance(block, Playground):
             return PlaygroundView(block)
-        return RichBlock(block_renderable(block, None))  # an example shows "computing…" until computed
+        if isinstance(block, Example):
+            return RichBlock(block_renderable(block, None))  # "computing…" until computed
+        return RichBlock(partial(block_renderable, block), drawn=DRAWINGS.get(block, STATIC, width),
+                         keep=partial(DRAWINGS.put, block, STATIC))
 
     def block_widget(self, index: int) -> Widget | None:
         """The widget drawing block `index` of the lesson shown (None before it is mounted)."""
@@ -185,13 +195,21 @@ class LessonView(VerticalScroll, can_focus=True):
             if worker.is_cancelled:
                 return
             if isinstance(block, (Example, Playground)):
-                computed = guarded(partial(compute_example, block) if isinstance(block, Example)
-                                   else partial(compute_playground, block))
-                drawn = drawn_result(computed, widths.get(index, 0))
+                computed, drawn = computed_drawing(block, widths.get(index, 0))
                 if series_in(computed.worked):
                     preload()  # plotext's import is paid here, not on the event loop
                 self.post_message(BlockComputed(generation, index, computed, drawn))
         self.post_message(LessonComputed(generation))
+
+    @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
+    def prefetch(self, lessons: list[tuple[Lesson, Callable[[], RenderableType]]]) -> None:
+        """Draw `lessons` (each with its header) ahead of time, while the learner reads
+        (`tutor.tui.widgets.prefetch`); stopped by another lesson being opened."""
+        worker, generation, width = get_current_worker(), self.generation, self.pane_width()
+        for lesson, header in lessons:
+            if not draw_lesson(lesson, header, width,
+                               lambda: worker.is_cancelled or generation != self.generation):
+                return
 
     async def on_block_computed(self, message: BlockComputed) -> None:
         message.stop()

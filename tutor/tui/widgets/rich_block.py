@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from typing import NamedTuple
 
 from rich.console import Console, RenderableType
@@ -77,14 +78,22 @@ class RichBlock(Widget):
     RichBlock { height: auto; width: 1fr; }
     """
 
-    def __init__(self, renderable: RenderableType, **kwargs: object) -> None:
+    def __init__(self, renderable: RenderableType | Callable[[], RenderableType], drawn: Drawn | None = None,
+                 keep: Callable[[Drawn], None] | None = None, **kwargs: object) -> None:
+        """`renderable` may be a function making it (called only if the block must draw);
+        `drawn` is it drawn ahead of time; `keep` is given each drawing made here."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._renderable = renderable
+        self._keep = keep
         self._cache: tuple[int, Text] | None = None
         self._content: tuple[int, Content] | None = None
+        if drawn is not None:
+            self._cache, self._content = (drawn.width, drawn.text), (drawn.width, drawn.content)
 
     @property
     def renderable(self) -> RenderableType:
+        if callable(self._renderable) and not hasattr(self._renderable, "__rich_console__"):
+            self._renderable = self._renderable()
         return self._renderable
 
     @property
@@ -92,13 +101,14 @@ class RichBlock(Widget):
         """The width this block draws at (what a worker should `predraw` for)."""
         return self.content_region.width or self.size.width
 
-    def update(self, renderable: RenderableType, drawn: Drawn | None = None) -> None:
+    def update(self, renderable: RenderableType | Callable[[], RenderableType], drawn: Drawn | None = None,
+               keep: Callable[[Drawn], None] | None = None) -> None:
         """Show `renderable`; `drawn` is it drawn ahead of time (used if the width still fits).
 
         When the new drawing is as tall as the old one at the width on screen (a playground run
         with new numbers, a live update), only this block is repainted: no layout of the page."""
         before = self._lines_at(self.width_now) if self.is_mounted else None
-        self._renderable = renderable
+        self._renderable, self._keep = renderable, keep
         self._cache = self._content = None
         if drawn is not None:
             self._cache, self._content = (drawn.width, drawn.text), (drawn.width, drawn.content)
@@ -116,7 +126,11 @@ class RichBlock(Widget):
         """The renderable as styled lines `width` cells wide (cached for the last width)."""
         width = max(width, 1)
         if self._cache is None or self._cache[0] != width:
-            self._cache = (width, render_text(self._renderable, _console(), width))
+            text = render_text(self.renderable, _console(), width)
+            self._cache = (width, text)
+            if self._keep is not None:
+                self._content = (width, Content.from_rich_text(text))
+                self._keep(Drawn(width, text, self._content[1]))
         return self._cache[1]
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
