@@ -1,7 +1,11 @@
-"""Where the shipped data (lessons, question banks) lives, installed or in a checkout."""
+"""Where the shipped data (lessons, question banks) lives, installed or in a checkout; and the
+modules of a package that registers things by being imported."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Collection
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -23,3 +27,12 @@ def content_dir() -> Path:
 def quizzes_dir() -> Path:
     """The folder holding the question banks."""
     return _data_dir("quizzes")
+
+
+def import_submodules(package: str, skip: Collection[str] = ()) -> None:
+    """Import every module of `package` but those named in `skip`, in name order (the example
+    and generator registries: each module registers its functions when imported)."""
+    found = importlib.import_module(package)
+    for name in sorted(module.name for module in pkgutil.iter_modules(found.__path__)):
+        if name not in skip:
+            importlib.import_module(f"{package}.{name}")

@@ -71,12 +71,12 @@ def _is_claim(value: Any) -> bool:
 
 def _require_registered(name: str, kind: str, arguments: Any, where: str, line: int) -> None:
     """The block names a function registered as `kind` whose signature takes `arguments`."""
-    from tutor.examples import registry
+    from tutor.examples.index import listed  # what the modules register, without importing them
 
     directive = "{" + kind + "}"
     if not name:
         raise ContentError(where, line, f"{directive} needs the name of a registered function")
-    found = registry().get(name)
+    found = listed().get(name)
     if found is None:
         raise ContentError(where, line, f"{directive} names '{name}', which no @{kind} in tutor/examples registers")
     if kind not in found.kinds:

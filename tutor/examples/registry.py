@@ -8,21 +8,20 @@ against it when they load: the name must exist, be of the right kind, and the bl
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from tutor.errors import TutorError
+from tutor.resources import import_submodules
 
 F = TypeVar("F", bound=Callable[..., Any])
 Kind = Literal["example", "playground"]
 
 _REGISTERED: dict[str, Registered] = {}
 _LOADED = False
-_SKIP = {"registry"}
+_SKIP = {"registry", "index", "listed"}
 
 
 @dataclass(frozen=True)
@@ -70,17 +69,20 @@ def registry() -> dict[str, Registered]:
     """Every registered function, by name (imports the example modules on first use)."""
     global _LOADED
     if not _LOADED:
-        package = importlib.import_module("tutor.examples")
-        for module in pkgutil.iter_modules(package.__path__):
-            if module.name not in _SKIP:
-                importlib.import_module(f"tutor.examples.{module.name}")
+        import_submodules("tutor.examples", _SKIP)
         _LOADED = True
     return dict(_REGISTERED)
 
 
 def resolve(name: str) -> Callable[..., Any]:
-    """The function registered under `name`."""
-    found = registry().get(name)
+    """The function registered under `name` (importing only its module, per `index.listed`)."""
+    from tutor.examples.index import module_of
+
+    found = _REGISTERED.get(name)
+    if found is None and module_of(name) is not None:
+        found = _REGISTERED.get(name)
+    if found is None:
+        found = registry().get(name)  # listed.py out of date: look everywhere
     if found is None:
         raise TutorError(f"no worked example or playground named '{name}'")
     return found.function

@@ -7,14 +7,13 @@ so spaced repetition schedules the generator (one card), not each set of numbers
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from tutor.plan import load_plan
+from tutor.resources import import_submodules
 from tutor.quiz.model import Question
 
 Make = Callable[[np.random.Generator], Question]
@@ -60,10 +59,7 @@ def generators() -> dict[str, Generator]:
     the order of its module within a pillar (imports the generator modules once)."""
     global _LOADED
     if not _LOADED:
-        package = importlib.import_module("tutor.quiz.generators")
-        names = {module.name for module in pkgutil.iter_modules(package.__path__)} - NOT_GENERATORS
-        for name in sorted(names):
-            importlib.import_module(f"{package.__name__}.{name}")
+        import_submodules("tutor.quiz.generators", NOT_GENERATORS)
         _LOADED = True
     course = load_plan().pillar_ids
     rank = {pillar: n for n, pillar in enumerate(course)}
