@@ -1,0 +1,57 @@
+"""Lessons drawn ahead of time: the cache of drawings, and n opening a lesson already drawn."""
+
+from __future__ import annotations
+
+import pytest
+from rich.text import Text
+
+from test_tui_learn import settle
+from tutor.curriculum.catalog import load_catalog
+from tutor.curriculum.model import Derivation, Example, Playground
+from tutor.tui.app import TutorApp
+from tutor.tui.recorder import MemoryRecorder
+from tutor.tui.widgets.drawings import DRAWINGS, Drawings
+from tutor.tui.widgets.lesson_view import LessonView
+from tutor.tui.widgets.prefetch import STATIC
+from tutor.tui.widgets.rich_block import RichBlock, predraw
+
+
+def test_drawings_are_found_by_block_width_and_colour_and_the_oldest_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    drawings, blocks = Drawings(limit=3), [object() for _ in range(4)]
+    drawn = predraw(Text("one two three"), 5)
+    drawings.put(blocks[0], "static", drawn)
+    assert drawings.get(blocks[0], "static", 5) is drawn
+    assert drawings.get(blocks[0], "static", 6) is None and drawings.get(blocks[0], 1, 5) is None
+    monkeypatch.setenv("NO_COLOR", "1")  # drawn with colour: not what a colourless screen shows
+    assert drawings.get(blocks[0], "static", 5) is None
+    monkeypatch.delenv("NO_COLOR")
+    for block in blocks[1:]:
+        drawings.put(block, "static", drawn)
+    assert len(drawings) == 3 and drawings.get(blocks[0], "static", 5) is None  # the oldest went
+    calls = []
+    made = drawings.draw(blocks[1], "static", 5, lambda: calls.append(1) or Text("x"))
+    assert made is drawn and not calls  # kept: not drawn again
+
+
+async def test_n_opens_a_lesson_drawn_while_the_last_one_was_read() -> None:
+    catalog = load_catalog()
+    start = catalog.find("attention")
+    following = catalog.neighbour(start, +1)
+    assert following is not None and following.lesson is not None
+    app = TutorApp(catalog, MemoryRecorder(), start=start)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()  # the drawing ahead
+        view = app.screen.query_one(LessonView)
+        width = view.pane_width()
+        static = [b for b in following.lesson.blocks if not isinstance(b, (Example, Playground, Derivation))]
+        ahead = {id(b): DRAWINGS.get(b, STATIC, width) for b in static}
+        assert all(ahead.values()), "every prose and formula block of the next lesson is drawn ahead"
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.current == following
+        for index, block in enumerate(following.lesson.blocks):
+            widget = view.block_widget(index)
+            if id(block) in ahead:
+                assert isinstance(widget, RichBlock) and widget.text_for(width) is ahead[id(block)].text
