@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 from scipy.special import softmax
 
-from tutor.curriculum.catalog import load_catalog
+from lesson_blocks import lesson_playground as playground_of
 from tutor.curriculum.compute import compute_playground
 from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
@@ -159,10 +159,7 @@ def test_frequency_check_with_a_certain_token_has_no_z() -> None:
 
 @lru_cache(maxsize=1)
 def lesson_playground() -> Playground:
-    slot = next(slot for slot in load_catalog().slots if slot.number == 11)
-    assert slot.written and slot.lesson is not None
-    (block,) = [b for b in slot.lesson.blocks if isinstance(b, Playground)]
-    return block
+    return playground_of(11)
 
 
 def test_playground_defaults_through_the_lesson() -> None:

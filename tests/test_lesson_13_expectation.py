@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from tutor.curriculum.catalog import load_catalog
+from lesson_blocks import lesson_playgrounds as playgrounds_of
 from tutor.curriculum.compute import compute_playground
 from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
@@ -238,9 +238,7 @@ def test_accumulation_weighting_by_hand() -> None:
 # --- playgrounds ----------------------------------------------------------------------------
 
 def lesson_playgrounds() -> dict[str, Playground]:
-    slot = next(slot for slot in load_catalog().slots if slot.number == 13)
-    assert slot.written and slot.lesson is not None
-    return {b.name: b for b in slot.lesson.blocks if isinstance(b, Playground)}
+    return playgrounds_of(13)
 
 
 def test_lesson_loads_and_both_playgrounds_compute_their_defaults() -> None:

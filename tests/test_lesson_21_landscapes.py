@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from tutor.curriculum.catalog import load_catalog
+from lesson_blocks import lesson_playground as playground_of
 from tutor.curriculum.compute import compute_playground
 from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
@@ -244,10 +244,7 @@ def test_random_spectra_are_those_of_symmetric_gaussian_matrices() -> None:
 # --- the playground -------------------------------------------------------------------------------
 
 def lesson_playground() -> Playground:
-    slot = next(slot for slot in load_catalog().slots if slot.number == 21)
-    assert slot.written and slot.lesson is not None
-    (block,) = [b for b in slot.lesson.blocks if isinstance(b, Playground)]
-    return block
+    return playground_of(21)
 
 
 def test_playground_defaults_end_in_a_minimum() -> None:

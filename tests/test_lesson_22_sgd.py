@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from tutor.curriculum.catalog import load_catalog
+from lesson_blocks import lesson_playground as playground_of
 from tutor.curriculum.compute import compute_playground
 from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
@@ -266,10 +266,7 @@ def test_relu_pair_derivatives_and_rescaling() -> None:
 # --- the playground -------------------------------------------------------------------------------
 
 def lesson_playground() -> Playground:
-    slot = next(slot for slot in load_catalog().slots if slot.number == 22)
-    assert slot.written and slot.lesson is not None
-    (block,) = [b for b in slot.lesson.blocks if isinstance(b, Playground)]
-    return block
+    return playground_of(22)
 
 
 def test_playground_defaults() -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.special import digamma, zeta
 
-from tutor.curriculum.catalog import load_catalog
+from lesson_blocks import lesson_playgrounds as playgrounds_of
 from tutor.curriculum.compute import compute_playground
 from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
@@ -171,9 +171,7 @@ def test_cosine_without_warmup_starts_near_the_peak() -> None:
 # --- playgrounds ---------------------------------------------------------------------------
 
 def lesson_playgrounds() -> dict[str, Playground]:
-    slot = next(slot for slot in load_catalog().slots if slot.number == 23)
-    assert slot.written and slot.lesson is not None
-    return {b.name: b for b in slot.lesson.blocks if isinstance(b, Playground)}
+    return playgrounds_of(23)
 
 
 def test_lesson_loads_and_every_playground_computes_its_defaults() -> None:
