@@ -153,6 +153,32 @@ def test_adam_matches_a_per_scalar_loop() -> None:
     assert params["a"] is not theta["a"] and not np.array_equal(params["a"], theta["a"])  # inputs untouched
 
 
+def test_the_training_loops_in_place_adam_is_the_same_arithmetic() -> None:
+    """`adam_step` (in place, what `train` runs) gives `adam_update`'s numbers bit for bit."""
+    rng = np.random.default_rng(5)
+    params = {"a": rng.standard_normal((3, 2)), "b": rng.standard_normal(4)}
+    hyper, state, theta = lm.AdamHyper(lr=0.05), lm.adam_start(params), params
+    inplace = {k: p.copy() for k, p in params.items()}
+    moving = lm.adam_start(inplace)
+    arrays = [*inplace.values(), *moving.m.values(), *moving.v.values()]
+    for _ in range(5):
+        g = {k: rng.standard_normal(p.shape) for k, p in params.items()}
+        theta, state = lm.adam_update(theta, g, state, hyper)
+        moving = lm.adam_step(inplace, g, moving, hyper)
+    assert moving.t == state.t == 5
+    assert all(np.array_equal(inplace[k], theta[k]) and np.array_equal(moving.m[k], state.m[k])
+               and np.array_equal(moving.v[k], state.v[k]) for k in params)
+    now = [*inplace.values(), *moving.m.values(), *moving.v.values()]
+    assert all(a is b for a, b in zip(now, arrays, strict=True))  # the same arrays, updated
+
+
+def test_training_keeps_the_initial_weights_apart() -> None:
+    corpus = cap.corpus()
+    r = lmt.train(corpus, 0.02, 4, 3, seed=6)
+    init = lm.init_params(r.shape, lmt.generator(6, lmt.INIT))
+    assert all(np.array_equal(r.start[k], init[k]) and not np.array_equal(r.params[k], init[k]) for k in lm.NAMES)
+
+
 def test_adam_without_bias_correction_would_differ() -> None:
     """At t = 1 Adam moves each weight by η·g/(|g| + ε); without the correction, by ≈ 3.16 η."""
     params, g = {"w": np.array([1.0, -2.0])}, {"w": np.array([0.3, -5e-3])}

@@ -9,9 +9,10 @@ layer mixes them, and a linear layer gives one logit per character of the vocabu
     z = h W₂ + b₂                    (V logits)
     ŷ = softmax(z),  loss = −log ŷ[next character], averaged over the predictions
 
-Every gradient is written out by hand (`backward`), and Adam (`adam_update`) is written out
-with its bias correction, so nothing here is a library's black box. Training, evaluation,
-the count baselines and sampling are in `tutor.maths.tiny_lm_train`.
+Every gradient is written out by hand (`backward`), and Adam is written out with its bias
+correction (`adam_step`, in place, as the training loop runs it; `adam_update` on copies), so
+nothing here is a library's black box. Training, evaluation, the count baselines and sampling
+are in `tutor.maths.tiny_lm_train`.
 """
 
 from __future__ import annotations
@@ -230,7 +231,8 @@ class AdamHyper:
 
 @dataclass(frozen=True)
 class AdamState:
-    """After t updates: the running means m (of g) and v (of g²), per parameter; m₀ = v₀ = 0."""
+    """After t updates: the running means m (of g) and v (of g²), per parameter; m₀ = v₀ = 0.
+    (`adam_step` updates the arrays of m and v in place; `adam_update` never does.)"""
 
     t: int
     m: Params
@@ -249,14 +251,25 @@ def corrected(state: AdamState, hyper: AdamHyper) -> tuple[Params, Params]:
     return ({k: m / c1 for k, m in state.m.items()}, {k: v / c2 for k, v in state.v.items()})
 
 
+def adam_step(params: Params, grads: Params, state: AdamState, hyper: AdamHyper) -> AdamState:
+    """One Adam step on every parameter, in place: t ← t + 1; m ← β₁m + (1 − β₁)g;
+    v ← β₂v + (1 − β₂)g²; θ ← θ − η m̂/(√v̂ + ε). `params` and the state's m and v are
+    overwritten (the training loop's version: no new arrays to keep); returns the state at t + 1."""
+    b1, b2, t = hyper.beta1, hyper.beta2, state.t + 1
+    c1, c2 = 1 - b1**t, 1 - b2**t  # the bias corrections, as in `corrected`
+    for k in params:
+        g, m, v = grads[k], state.m[k], state.v[k]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g**2
+        params[k] -= hyper.lr * (m / c1) / (np.sqrt(v / c2) + hyper.eps)
+    return AdamState(t, state.m, state.v)
+
+
 @strict
 def adam_update(params: Params, grads: Params, state: AdamState, hyper: AdamHyper) -> tuple[Params, AdamState]:
-    """One Adam step on every parameter: t ← t + 1; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
-    θ ← θ − η m̂/(√v̂ + ε). Returns new dictionaries; the inputs are not changed."""
-    b1, b2 = hyper.beta1, hyper.beta2
-    m = {k: b1 * state.m[k] + (1 - b1) * grads[k] for k in params}
-    v = {k: b2 * state.v[k] + (1 - b2) * grads[k] ** 2 for k in params}
-    new = AdamState(state.t + 1, m, v)
-    m_hat, v_hat = corrected(new, hyper)
-    stepped = {k: params[k] - hyper.lr * m_hat[k] / (np.sqrt(v_hat[k]) + hyper.eps) for k in params}
-    return stepped, new
+    """`adam_step` on copies: returns new dictionaries; the inputs are not changed."""
+    stepped = {k: p.copy() for k, p in params.items()}
+    copied = AdamState(state.t, {k: m.copy() for k, m in state.m.items()}, {k: v.copy() for k, v in state.v.items()})
+    return stepped, adam_step(stepped, grads, copied, hyper)

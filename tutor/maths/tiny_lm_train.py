@@ -20,7 +20,7 @@ from tutor.maths.distributions import cumulative, lookup
 from tutor.maths.numerics import strict
 from tutor.maths.probability import softmax
 from tutor.maths.tiny_lm import (
-    AdamHyper, Batch, Corpus, Params, Shape, adam_start, adam_update, chunked_nll, init_params, loss_and_grads,
+    AdamHyper, Batch, Corpus, Params, Shape, adam_start, adam_step, chunked_nll, init_params, loss_and_grads,
     sample_batch, windows,
 )
 
@@ -70,15 +70,21 @@ def eval_points(steps: int, evals: int = EVALS) -> np.ndarray:
     return np.unique(np.linspace(0, steps, min(evals, steps) + 1).round().astype(np.int64))
 
 
-@strict
-def mean_nll(params: Params, ids: np.ndarray, context: int, limit: int | None = None) -> float:
-    """The average −log ŷ over every prediction the text `ids` offers (nats per character), or
-    over `limit` of them evenly spaced through it."""
+def eval_rows(ids: np.ndarray, context: int, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The predictions a loss is measured on: every one the text `ids` offers, or `limit` of
+    them evenly spaced through it (contexts X, next characters Y, as `windows` gives them)."""
     x, y = windows(ids, context)
     if limit is not None and limit < y.size:
         keep = np.linspace(0, y.size - 1, limit).round().astype(np.int64)
         x, y = x[keep], y[keep]
-    return float(chunked_nll(params, x, y).mean())
+    return x, y
+
+
+@strict
+def mean_nll(params: Params, ids: np.ndarray, context: int, limit: int | None = None) -> float:
+    """The average −log ŷ over every prediction the text `ids` offers (nats per character), or
+    over `limit` of them evenly spaced through it."""
+    return float(chunked_nll(params, *eval_rows(ids, context, limit)).mean())
 
 
 @dataclass(frozen=True)
@@ -108,14 +114,16 @@ def train(corpus: Corpus, lr: float, batch: int, steps: int, seed: int, shape: S
     check_settings(lr, batch, steps, seed)
     shape = shape or Shape(len(corpus.vocab))
     k, hyper = shape.context, AdamHyper(lr)
-    params = init_params(shape, generator(seed, INIT))
-    start, state, draws = params, adam_start(params), generator(seed, BATCHES)
+    start = init_params(shape, generator(seed, INIT))
+    params = {name: p.copy() for name, p in start.items()}  # Adam updates these in place
+    state, draws = adam_start(params), generator(seed, BATCHES)
+    probe, val = eval_rows(corpus.train, k, TRAIN_PROBE), eval_rows(corpus.val, k)  # the same rows every time
     marks = set(int(s) for s in eval_points(steps))
     batch_losses, measured = np.empty(steps), []
     first: Batch | None = None
     for t in range(steps + 1):
         if t in marks:
-            measured.append((mean_nll(params, corpus.train, k, TRAIN_PROBE), mean_nll(params, corpus.val, k)))
+            measured.append((float(chunked_nll(params, *probe).mean()), float(chunked_nll(params, *val).mean())))
             if on_eval is not None:
                 on_eval(t, batch_losses[:t].copy(), np.array(measured))
         if t == steps:
@@ -123,7 +131,7 @@ def train(corpus: Corpus, lr: float, batch: int, steps: int, seed: int, shape: S
         drawn = sample_batch(corpus.train, batch, SEQ_LEN, k, draws)
         first = first or drawn
         batch_losses[t], grads = loss_and_grads(params, drawn.x, drawn.y)
-        params, state = adam_update(params, grads, state, hyper)
+        state = adam_step(params, grads, state, hyper)
     assert first is not None
     losses = np.array(measured)
     return Run(float(lr), batch, steps, seed, shape, start, params, first, batch_losses,
