@@ -29,7 +29,7 @@ import gc
 import time
 
 #: Seconds without input before a full collection may run.
-IDLE = 2.0
+IDLE = 3.0
 #: Seconds between two idle full collections at least.
 SPACING = 20.0
 #: Young-generation sweeps between automatic full collections (Python's default is 10).
