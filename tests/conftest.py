@@ -1,10 +1,43 @@
-"""Shared fixtures. Tests never touch the real user's data folder."""
+"""Shared fixtures. Tests never touch the real user's data folder.
+
+Tests marked `background` (tests/background.py) only run a program and read its output: their
+programs start on the spare core when collection ends, and the tests run last, to wait for them.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from typer.testing import Result
+
+import background
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "background(*commands): the test reads the output of these background.command(...) "
+        "programs, started at the beginning of the session (the test runs at the end)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    waiting = [item for item in items if item.get_closest_marker("background")]
+    items[:] = [item for item in items if not item.get_closest_marker("background")] + waiting
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not session.config.option.collectonly:
+        background.queue([command for item in session.items
+                          for marker in item.iter_markers("background") for command in marker.args])
+
+
+def pytest_sessionfinish() -> None:
+    background.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +46,27 @@ def tmp_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     home = tmp_path_factory.mktemp("llmtutor-home")
     monkeypatch.setenv("LLMTUTOR_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_idle_collection(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a Pilot test, the app's idle full garbage collection would traverse pytest's whole heap
+    (every test module), about 1.5 s each; tests/test_tui_collector.py tests the collector."""
+    if "tutor.tui.collector" in sys.modules and request.module.__name__ != "test_tui_collector":
+        monkeypatch.setattr(sys.modules["tutor.tui.collector"], "SPACING", float("inf"))
+
+
+@pytest.fixture(scope="session")
+def shown_at_80() -> Callable[[int], Result]:
+    """`llmtutor show NUMBER` at 80 columns, run once per lesson in the session (two files check it)."""
+    from typer.testing import CliRunner
+
+    from tutor.cli.app import app
+
+    runs: dict[int, Result] = {}
+
+    def show(number: int) -> Result:
+        if number not in runs:
+            runs[number] = CliRunner().invoke(app, ["show", str(number)], env={"COLUMNS": "80"}, terminal_width=80)
+        return runs[number]
+    return show

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from background import command
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tutor"
@@ -34,19 +35,23 @@ def python_files(*parts: str) -> list[Path]:
     return files
 
 
+LINT_IMPORTS = command([Path(sys.executable).with_name("lint-imports"), "--config", ROOT / "pyproject.toml"],
+                       cwd=ROOT, timeout=300)
+MYPY = command([sys.executable, "-m", "mypy", "--config-file", ROOT / "pyproject.toml", "--no-incremental"],
+               cwd=ROOT, timeout=600)
+
+
+@pytest.mark.background(LINT_IMPORTS)
 def test_import_contracts_hold() -> None:
-    lint = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = LINT_IMPORTS.result()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 
 @pytest.mark.slow
+@pytest.mark.background(MYPY)
 def test_mypy_is_clean() -> None:
-    from mypy import api
-
-    stdout, stderr, status = api.run(["--config-file", str(ROOT / "pyproject.toml"), "--no-incremental"])
-    assert status == 0, stdout[-5000:] + stderr[-2000:]
+    done = MYPY.result()
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
 
 
 @pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(ROOT)))

@@ -3,20 +3,24 @@ they live in the benchmark; `--quick` uses small inputs and one run)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from background import command
+
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = ["1", "2", "3", "4", "5a", "5b", "5c", "5d", "5e", "6", "7", "8", "9"]
 
 
+QUICK_RUN = command([sys.executable, ROOT / "benchmarks" / "run.py", "--quick", "--runs", "1"], cwd=ROOT, timeout=600)
+
+
 @pytest.mark.slow
+@pytest.mark.background(QUICK_RUN)
 def test_every_scenario_prints_its_row() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--runs", "1"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = QUICK_RUN.result()
     assert done.returncode in (0, 1), done.stderr[-3000:]  # 1: a target missed, which is not this test's business
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ")][2:]  # after the header
     numbers = [row.split("|")[1].strip() for row in rows]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tutor.cli.app import app
+
+from background import command
 
 CALCULATORS: dict[str, tuple[str, ...]] = {
     "entropy": ("result",),  # headline keys under "result": tests/test_information_cli_json.py
@@ -379,12 +380,15 @@ def test_every_option_has_help_text() -> None:
                 assert getattr(param, "help", None), f"{name} {param.opts}"
 
 
+EVERY_HELP = command([sys.executable, "-c", (
+    "import sys\nfrom tutor.cli.app import app\n"
+    f"for name in {list(CALCULATORS)!r}:\n"
+    "    try:\n        app(['calc', name, '--help'])\n    except SystemExit:\n        pass\n"
+    "print('HEAVY=' + ','.join(m for m in ('numpy', 'textual') if m in sys.modules), file=sys.stderr)\n"
+)], timeout=60)
+
+
+@pytest.mark.background(EVERY_HELP)
 def test_help_for_every_calculator_imports_neither_numpy_nor_textual() -> None:
-    code = (
-        "import sys\nfrom tutor.cli.app import app\n"
-        f"for name in {list(CALCULATORS)!r}:\n"
-        "    try:\n        app(['calc', name, '--help'])\n    except SystemExit:\n        pass\n"
-        "print('HEAVY=' + ','.join(m for m in ('numpy', 'textual') if m in sys.modules), file=sys.stderr)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = EVERY_HELP.result()
     assert done.stderr.strip().splitlines()[-1] == "HEAVY=", done.stderr[-500:]

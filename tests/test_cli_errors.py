@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from tutor.cli.app import app
+
+from background import command
 
 runner = CliRunner()
 
@@ -30,13 +31,19 @@ def test_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) ->
     assert result.stdout == ""
 
 
+NO_ARGUMENTS = command([sys.executable, "-m", "tutor"], timeout=60)
+LESSONS_JSON = command([sys.executable, "-m", "tutor", "lessons", "--json"], timeout=60)
+
+
+@pytest.mark.background(NO_ARGUMENTS)
 def test_no_arguments_shows_help() -> None:
-    done = subprocess.run([sys.executable, "-m", "tutor"], capture_output=True, text=True, timeout=60)
+    done = NO_ARGUMENTS.result()
     assert "Usage: " in done.stdout and "learn" in done.stdout
     assert "llmtutor:" not in done.stderr
 
 
+@pytest.mark.background(LESSONS_JSON)
 def test_successful_command_exits_0_in_a_real_process() -> None:
-    done = subprocess.run([sys.executable, "-m", "tutor", "lessons", "--json"], capture_output=True, text=True, timeout=60)
+    done = LESSONS_JSON.result()
     assert done.returncode == 0
     assert done.stderr == ""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from rich.cells import cell_len
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tutor.cli.app import app
 
@@ -98,8 +99,8 @@ def _written_numbers() -> list[int]:
 
 
 @pytest.mark.parametrize("number", _written_numbers())
-def test_every_written_lesson_renders_cleanly_at_80_columns(number: int) -> None:
-    result = runner.invoke(app, ["show", str(number)], env={"COLUMNS": "80"})
+def test_every_written_lesson_renders_cleanly_at_80_columns(number: int, shown_at_80: Callable[[int], Result]) -> None:
+    result = shown_at_80(number)  # run once for this file and test_show_output.py
     assert result.exit_code == 0, result.output
     assert "⚠" not in result.stdout  # no example failed, no quoted figure left unchecked
     assert max(cell_len(line) for line in result.stdout.splitlines()) <= 80  # cells: x̂ is one

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from typer.testing import CliRunner
 
 from tutor.cli.app import app
 from tutor.progress import ProgressStore
+
+from background import command
 
 runner = CliRunner()
 
@@ -244,12 +245,15 @@ def test_export_refuses_to_overwrite_without_force(tmp_home: Path, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
-def test_progress_commands_import_neither_textual_nor_numpy(tmp_home: Path) -> None:
-    probe = (
-        "import sys\nfrom tutor.cli.app import app\n"
-        "for args in (['progress', '--help'], ['progress'], ['progress', 'path']):\n"
-        "    try:\n        app(args)\n    except SystemExit:\n        pass\n"
-        "print('HEAVY=' + ','.join(m for m in ('textual', 'numpy') if m in sys.modules))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+PROGRESS_PROBE = command([sys.executable, "-c", (
+    "import sys\nfrom tutor.cli.app import app\n"
+    "for args in (['progress', '--help'], ['progress'], ['progress', 'path']):\n"
+    "    try:\n        app(args)\n    except SystemExit:\n        pass\n"
+    "print('HEAVY=' + ','.join(m for m in ('textual', 'numpy') if m in sys.modules))\n"
+)], timeout=60)
+
+
+@pytest.mark.background(PROGRESS_PROBE)  # run with an empty home of its own
+def test_progress_commands_import_neither_textual_nor_numpy() -> None:
+    done = PROGRESS_PROBE.result()
     assert done.stdout.strip().splitlines()[-1] == "HEAVY="

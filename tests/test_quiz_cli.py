@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -39,9 +40,15 @@ def right_answer(question: Question, order: tuple[int, ...] | None) -> str:
     return "; ".join(", ".join(repr(float(x)) for x in row) for row in rows)
 
 
+@functools.cache
+def shipped() -> tuple[Question, ...]:
+    """The shipped questions, read once for this file (frozen: nothing can change them)."""
+    return load_banks().questions
+
+
 def planned(topic: str, count: int, seed: int) -> Session:
     """The session `llmtutor quiz TOPIC --count N --seed S` will run (same items, same draws)."""
-    items = items_for(resolve_topic(topic), catalogue(load_banks().questions))
+    items = items_for(resolve_topic(topic), catalogue(shipped()))
     return Session(choose(items, count, np.random.default_rng(seed)), seed)
 
 
@@ -100,7 +107,7 @@ def test_json_report_goes_to_stdout_and_the_questions_to_stderr(tmp_home: Path) 
     result = run("la", "--count", "2", "--seed", "9", "--json", stdin=answers_for("la", 2, 9), home=tmp_home)
     report = json.loads(result.stdout)
     assert report["score"] == 2 and report["total"] == 2 and report["finished"] is True
-    assert {q["id"] for q in report["questions"]} <= {q.id for q in load_banks().questions} | {
+    assert {q["id"] for q in report["questions"]} <= {q.id for q in shipped()} | {
         q["id"] for q in report["questions"] if q["generated"]}
     assert "Question 1/2" in result.stderr
 
@@ -155,7 +162,7 @@ def test_review_asks_what_is_due_most_overdue_first(tmp_home: Path) -> None:
 
     store = ProgressStore(tmp_home)
     now = datetime.now(timezone.utc)
-    bank = {q.id: q for q in load_banks().questions}
+    bank = {q.id: q for q in shipped()}
     older, newer = "linear-algebra/dot-product-by-hand", "linear-algebra/norm-by-hand"
     assert older in bank and newer in bank
     store.record_answer(newer, False, 20.0, "linear-algebra", when=now - timedelta(days=2))

@@ -4,7 +4,6 @@ import Rich's Markdown parser (which costs `calc` a fifth of its time)."""
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
 
 import pytest
@@ -14,6 +13,8 @@ from rich.segment import Segment
 
 from tutor.quiz.bank import load_banks
 from tutor.render.note import PlainMarkdown, markdown
+
+from background import command
 
 TRICKY = [
     "plain", " leading and trailing ", "two\nlines", "two\n  indented lines", "a\n\nb", "a\n \n\nb\n",
@@ -62,8 +63,12 @@ def test_plain_notes_need_no_markdown_parser(text: str) -> None:
     assert isinstance(markdown(text), PlainMarkdown)
 
 
+CALC_PROBE = command([sys.executable, "-c", (
+    "import sys\nfrom tutor.cli.app import app\ntry:\n    app(['calc', 'softmax', '--logits', '1,2,3'])\n"
+    "except SystemExit:\n    pass\nprint('rich.markdown' in sys.modules, file=sys.stderr)\n")], timeout=60)
+
+
+@pytest.mark.background(CALC_PROBE)
 def test_calc_does_not_import_the_markdown_parser() -> None:
-    code = ("import sys\nfrom tutor.cli.app import app\ntry:\n    app(['calc', 'softmax', '--logits', '1,2,3'])\n"
-            "except SystemExit:\n    pass\nprint('rich.markdown' in sys.modules, file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = CALC_PROBE.result()
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr[-2000:]
