@@ -77,7 +77,7 @@ async def settle(app: TutorApp, pilot: Pilot[None]) -> None:
         await app.workers.wait_for_complete()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog()
 

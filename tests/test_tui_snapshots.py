@@ -123,12 +123,21 @@ async def until(pilot: Pilot[None], done: Callable[[], bool], what: str) -> None
 
 
 async def still(pilot: Pilot[None]) -> None:
-    """Last touches: no blinking cursor, no toast (its presence would depend on timing)."""
+    """Last touches: no blinking cursor, no toast (its presence would depend on timing); then
+    until two frames in a row are the same (on a busy machine a table's columns may still be
+    taking their widths from rows just added)."""
     await idle(pilot)
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
     pilot.app.clear_notifications()
     await pilot.pause()
+    frame = pilot.app.export_screenshot()
+    for _ in range(ROUNDS):
+        await pilot.pause(0.05)
+        frame, before = pilot.app.export_screenshot(), frame
+        if frame == before:
+            return
+    raise AssertionError("the screen never stopped changing")
 
 
 def computed(app: TutorApp) -> bool:
