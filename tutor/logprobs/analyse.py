@@ -1,28 +1,29 @@
 """From a log-probability source to a perplexity `Report`: read, recognise, validate, convert, accumulate.
 
-Plain numbers stream block by block through the maths layer's accumulator; JSON, JSONL and
-event streams are loaded whole and each sequence goes through the same accumulator as one
-block. Every rejection names the input it is about as a field (``logprobs``, ``probs``,
-``base``, ``text``) and says where the value is. `tutor.calculators.perplexity` turns the
-report into an explanation. Imports numpy (via the maths layer): only ``calc perplexity``
-imports this module.
+Plain numbers stream block by block through the maths layer's accumulator. A Chat Completions
+stream saved as JSONL (the large JSON input in practice: a chunk per token) is read a batch of
+lines at a time by `tutor.logprobs.streamed`; other JSON, JSONL and event streams are loaded
+whole and each sequence goes through the same accumulator as one block. Both give a `Part` per
+sequence (`tutor.logprobs.parts`), and one function makes the report (`_report`). Every
+rejection names the input it is about as a field (``logprobs``, ``probs``, ``base``, ``text``)
+and says where the value is. `tutor.calculators.perplexity` turns the report into an explanation.
+Imports numpy (via the maths layer): only ``calc perplexity`` imports this module.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from tutor.errors import BadInput, quote
-from tutor.logprobs import detect, plain
-from tutor.logprobs.model import LOGPROB, NUMBER, PROB, Extracted, TokenSequence, bad, mention, number_text
-from tutor.logprobs.source import open_source
-from tutor.logprobs.tokens import token_utf8_length
+from tutor.logprobs import detect, plain, stream, streamed
+from tutor.logprobs.model import LOGPROB, NUMBER, PROB, Extracted, bad, mention, number_text
+from tutor.logprobs.source import Source, open_source
+from tutor.logprobs.parts import Bad, Part, Whole
 from tutor.maths import perplexity as ppl
 
 BASES = {"e": 1.0, "2": math.log(2.0), "10": math.log(10.0)}
@@ -71,6 +72,11 @@ def analyse(spec: str, options: Options) -> Report:
     try:
         if source.is_empty:
             raise bad(f"{source.name} is empty; give log-probabilities like -1.2,-0.3,-2.0")
+        if source.is_json and streamed.is_chat_start(source.head):
+            try:
+                return _analyse_stream(source, options, base, text_bytes)
+            except streamed.Reread:
+                source = source.again()
         if source.is_json:
             return _analyse_extracted(detect.extract_json(source.text()), options, base, text_bytes)
         if source.is_sse:
@@ -166,34 +172,69 @@ def _plain_place(block: plain.PlainBlock, index: int) -> str:
     return f"token {position} (line {plain.line_of(block, index)})"
 
 
-# --- JSON formats, loaded whole ------------------------------------------------------------
+# --- JSON formats: loaded whole, or a chat stream read in batches ---------------------------
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What was read, besides its sequences."""
+
+    format: str
+    description: str
+    values_are: str
+    notes: tuple[str, ...]
 
 
 def _analyse_extracted(extracted: Extracted, options: Options, base: str | None, text_bytes: int | None) -> Report:
-    probs, warnings = _value_kind(extracted, options, base)
-    ln_base = BASES[base or "e"]
-    kept = [seq for seq in extracted.sequences if seq.values]
-    skipped = sum(seq.skipped_nulls for seq in extracted.sequences)
-    _require_tokens(sum(len(seq.values) for seq in kept), skipped)
-    warnings += [f"{seq.label}: no values (all null), left out" for seq in extracted.sequences if not seq.values]
-    summaries = [_summarise(i, seq, extracted, probs, ln_base, options.top_k) for i, seq in enumerate(kept)]
-    n_bytes, bytes_source, byte_warnings = _bytes(kept, text_bytes)
-    result = ppl.pool(summaries, n_bytes, options.top_k)
-    mismatch, remarks = _compare_text(text_bytes, _token_bytes(kept[0]), result.pooled)
+    read = _Read(extracted.format, extracted.description, extracted.values_are, tuple(extracted.notes))
+    probs, warnings = _value_kind(read.values_are, read.description, options, base)
+    parts = [Whole(seq, probs, BASES[base or "e"], options.top_k) for seq in extracted.sequences]
+    return _report(read, parts, probs, warnings, options.top_k, base, text_bytes)
+
+
+def _analyse_stream(source: Source, options: Options, base: str | None, text_bytes: int | None) -> Report:
+    """A Chat Completions stream in JSONL, read in batches (`tutor.logprobs.streamed`); raises
+    `streamed.Reread` when only the whole-text reader can answer."""
+    source.record()
+    sums = streamed.read_chat(source, BASES[base or "e"], options.top_k)
+    read = _Read("openai-chat-stream", stream.CHAT_STREAM, LOGPROB, tuple(sums.notes))
+    probs, warnings = _value_kind(read.values_are, read.description, options, base)
+    return _report(read, sums.parts(), probs, warnings, options.top_k, base, text_bytes)
+
+
+def _report(read: _Read, parts: Sequence[Part], probs: bool, warnings: list[str], top_k: int, base: str | None,
+            text_bytes: int | None) -> Report:
+    kept = [part for part in parts if part.count]
+    skipped = sum(part.skipped_nulls for part in parts)
+    _require_tokens(sum(part.count for part in kept), skipped)
+    warnings += [f"{part.label}: no values (all null), left out" for part in parts if not part.count]
+    summaries = [_summary(i, part, read, probs, len(parts) > 1) for i, part in enumerate(kept)]
+    own = [part.own_bytes() for part in kept]
+    n_bytes, bytes_source, byte_warnings = _bytes(own, text_bytes)
+    result = ppl.pool(summaries, n_bytes, top_k)
+    mismatch, remarks = _compare_text(text_bytes, own[0], result.pooled)
     result = replace(
         result,
         flagged=tuple(_with_token(t, kept) for t in result.flagged),
         most_surprising=tuple(_with_token(t, kept) for t in result.most_surprising),
     )
     infos = tuple(
-        SequenceInfo(seq.label, stats, seq.skipped_nulls, summary.n_flagged)
-        for seq, stats, summary in zip(kept, result.sequences, summaries, strict=True)
+        SequenceInfo(part.label, stats, part.skipped_nulls, summary.n_flagged)
+        for part, stats, summary in zip(kept, result.sequences, summaries, strict=True)
     )
-    warnings += list(extracted.notes) + [n for seq in kept for n in seq.notes] + byte_warnings + mismatch
+    warnings += list(read.notes) + [n for part in kept for n in part.notes] + byte_warnings + mismatch
     warnings += _common_warnings(skipped)
     input_base = None if probs else base or "e"
-    return Report(extracted.format, extracted.description, input_base, result, infos, skipped, bytes_source,
+    return Report(read.format, read.description, input_base, result, infos, skipped, bytes_source,
                   tuple(warnings), tuple(remarks), text_bytes)
+
+
+def _summary(index: int, part: Part, read: _Read, probs: bool, several: bool) -> ppl.SequenceSummary:
+    found = part.summary(index)
+    if isinstance(found, Bad):
+        place = _place(part.label, found.position, found.token, several)
+        raise bad(_problem_message(found.problem, place, read.values_are, probs, read.description))
+    return found
 
 
 def check_values(extracted: Extracted, options: Options) -> tuple[bool, str | None, list[str]]:
@@ -201,89 +242,60 @@ def check_values(extracted: Extracted, options: Options) -> tuple[bool, str | No
     base (None: e, or probabilities), and the warnings; a value that cannot be a (log-)probability
     raises, naming its place, exactly as `analyse` would."""
     base = check_base(options.base)
-    probs, warnings = _value_kind(extracted, options, base)
+    probs, warnings = _value_kind(extracted.values_are, extracted.description, options, base)
     several = len(extracted.sequences) > 1
     for seq in extracted.sequences:
         problem = ppl.find_problem(np.asarray(seq.values, dtype=np.float64), probs)
         if problem is not None:
-            place = _json_place(seq, problem.index, several)
+            token = seq.tokens[problem.index] if seq.tokens is not None else None
+            place = _place(seq.label, seq.positions[problem.index], token, several)
             raise bad(_problem_message(problem, place, extracted.values_are, probs, extracted.description))
     return probs, base, warnings
 
 
-def _value_kind(extracted: Extracted, options: Options, base: str | None) -> tuple[bool, list[str]]:
+def _value_kind(values_are: str, description: str, options: Options, base: str | None) -> tuple[bool, list[str]]:
     """Are the values probabilities? The format's field names decide; bare numbers follow the probs switch."""
-    if extracted.values_are == LOGPROB and options.probs:
-        raise BadInput(f"this is {extracted.description}, whose values are log-probabilities; leave it out", "probs")
-    probs = extracted.values_are == PROB or options.probs
+    if values_are == LOGPROB and options.probs:
+        raise BadInput(f"this is {description}, whose values are log-probabilities; leave it out", "probs")
+    probs = values_are == PROB or options.probs
     if probs and base is not None:
         raise BadInput("the values are probabilities, which have no log base; leave it out", "base")
     warnings = []
-    if extracted.values_are == LOGPROB and base not in (None, "e"):
+    if values_are == LOGPROB and base not in (None, "e"):
         warnings.append(
-            f"{extracted.description} reports natural logs, but the base was set to {base}: "
+            f"{description} reports natural logs, but the base was set to {base}: "
             f"every value was read as log base {base}"
         )
     return probs, warnings
 
 
-def _summarise(
-    index: int, seq: TokenSequence, extracted: Extracted, probs: bool, ln_base: float, top_k: int
-) -> ppl.SequenceSummary:
-    raw = np.asarray(seq.values, dtype=np.float64)
-    problem = ppl.find_problem(raw, probs)
-    if problem is not None:
-        place = _json_place(seq, problem.index, len(extracted.sequences) > 1)
-        raise bad(_problem_message(problem, place, extracted.values_are, probs, extracted.description))
-    accumulator = ppl.SequenceAccumulator(index, top_k)
-    positions = np.asarray(seq.positions, dtype=np.int64)
-    logprobs = ppl.to_natural_logprobs(raw, probs=probs, ln_base=ln_base)
-    accumulator.add(logprobs, ppl.flag_mask(raw, probs=probs), 0, positions)
-    return accumulator.finish()
-
-
-def _json_place(seq: TokenSequence, index: int, several: bool) -> str:
-    place = f"{seq.label}, position {seq.positions[index]}" if several else f"position {seq.positions[index]}"
-    token = seq.tokens[index] if seq.tokens is not None else None
+def _place(label: str, position: int, token: str | None, several: bool) -> str:
+    place = f"{label}, position {position}" if several else f"position {position}"
     return f"{place} (token '{quote(token, 24)}')" if token is not None else place
 
 
-def _with_token(item: ppl.Surprise, sequences: list[TokenSequence]) -> ppl.Surprise:
-    seq = sequences[item.sequence]
-    if seq.tokens is None:
-        return item
-    index = bisect_left(seq.positions, item.position)
-    return replace(item, token=seq.tokens[index])
+def _with_token(item: ppl.Surprise, parts: list[Part]) -> ppl.Surprise:
+    return replace(item, token=parts[item.sequence].token_at(item.position))
 
 
 # --- bytes, for bits per byte ----------------------------------------------------------------
 
 
-def _bytes(sequences: list[TokenSequence], text_bytes: int | None) -> tuple[list[int | None], str | None, list[str]]:
+def _bytes(
+    counted: list[tuple[int | None, str | None, str | None]], text_bytes: int | None
+) -> tuple[list[int | None], str | None, list[str]]:
     """Bytes per sequence: the text when given (checked against the tokens' own bytes by
     `_compare_text`), else the tokens' ``bytes`` arrays, else the UTF-8 length of the token strings."""
-    counted = [_token_bytes(seq) for seq in sequences]
     warnings = [warning for _, _, warning in counted if warning is not None]
     if text_bytes is not None:
-        if len(sequences) > 1:
-            raise BadInput(f"the input holds {len(sequences)} sequences; a text can only be the text of one", "text")
+        if len(counted) > 1:
+            raise BadInput(f"the input holds {len(counted)} sequences; a text can only be the text of one", "text")
         return [text_bytes], TEXT_BYTES, []
     counts = [count for count, _, _ in counted]
     sources = sorted({source for _, source, _ in counted if source is not None})
     if any(c is None for c in counts) or not sources:
         return counts, None, warnings
     return counts, " and ".join(sources), warnings
-
-
-def _token_bytes(seq: TokenSequence) -> tuple[int | None, str | None, str | None]:
-    """(bytes, where from, a warning) for one sequence's own tokens."""
-    if seq.token_bytes is not None and any(b is not None for b in seq.token_bytes):
-        missing = sum(b is None for b in seq.token_bytes)
-        warning = f"{seq.label}: {missing} token(s) with bytes null (special tokens) count 0 bytes" if missing else None
-        return sum(b or 0 for b in seq.token_bytes), "token bytes arrays", warning
-    if seq.tokens is not None and all(t is not None for t in seq.tokens):
-        return sum(token_utf8_length(t) for t in seq.tokens if t is not None), "token strings (UTF-8 length)", None
-    return None, None, None
 
 
 def _compare_text(

@@ -21,6 +21,7 @@ from typing import Any
 
 from tutor.errors import BadInput, quote
 from tutor.logprobs import llamacpp, numbers, ollama, openai, sse, stream, vllm
+from tutor.logprobs.jsonl import BLANK, TOO_DEEP, read_line
 from tutor.logprobs.model import Extracted, bad
 
 KNOWN_FORMATS = (
@@ -35,7 +36,6 @@ KNOWN_FORMATS = (
     vllm.NAME,
     "streams of any of these (JSONL chunks or Server-Sent Events)",
 )
-TOO_DEEP = "the JSON is nested too deeply to be a model's output (thousands of [ or { inside each other)"
 _LINES = re.compile(r"\r\n|\r|\n")  # JSONL lines end here (not at U+2028 inside a JSON string)
 
 
@@ -90,14 +90,9 @@ def extract_values(values: stream.Numbered, item_name: str) -> Extracted:
 def _jsonl(text: str) -> stream.Numbered:
     values: stream.Numbered = []
     for number, line in enumerate(_LINES.split(text), start=1):
-        if not line.strip():
-            continue
-        try:
-            values.append((number, json.loads(line)))
-        except json.JSONDecodeError as error:
-            raise bad(f"line {number} is not valid JSON ({error.msg} at column {error.colno})") from None
-        except RecursionError:
-            raise bad(f"line {number}: {TOO_DEEP}") from None
+        value = read_line(line, number)
+        if value is not BLANK:
+            values.append((number, value))
     return values
 
 

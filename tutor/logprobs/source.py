@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from tutor.errors import quote
 from tutor.logprobs.model import bad
@@ -27,6 +28,7 @@ from tutor.logprobs.plain import looks_like_numbers
 from tutor.logprobs.sse import looks_like_sse
 
 BLOCK_SIZE = 1 << 20  # measured: 1 MiB blocks parse fastest (see benchmarks/README.md)
+SPOOL_BYTES = 16 << 20  # a copy of a pipe kept for a second reading goes to a temporary file past this
 _BOM = b"\xef\xbb\xbf"
 _NUMBERISH = re.compile(r"^\s*[-+.\d−]|[,\s]")  # starts like a number, or has separators: meant as numbers
 
@@ -37,8 +39,10 @@ class Source:
 
     name: str  # for messages: "the inline list", "standard input", "file 'x.json'"
     head: bytes
-    rest: BinaryIO
+    rest: IO[bytes]
     block_size: int = BLOCK_SIZE
+    start: int | None = None  # where the input began in `rest`, when it can seek back there
+    copy: IO[bytes] | None = None  # what was read, kept by `record` when it cannot
 
     @property
     def is_empty(self) -> bool:
@@ -58,7 +62,32 @@ class Source:
         """The head, then the rest of the stream in blocks of ``block_size`` bytes."""
         yield self.head
         while block := self.rest.read(self.block_size):
+            if self.copy is not None:
+                self.copy.write(block)
             yield block
+
+    def record(self) -> None:
+        """Before a reading that may have to start again (`again`): keep a copy of what is read
+        (in memory up to `SPOOL_BYTES`, then in a temporary file), unless the input can seek back
+        to its start (a file, inline text, stdin redirected from a file)."""
+        if self.start is None and self.copy is None:
+            import tempfile  # only a pipe needs it
+
+            self.copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+            self.copy.write(self.head)
+
+    def again(self) -> Source:
+        """The same input from its first byte, for a second reading (after `blocks` was used)."""
+        if self.start is not None:
+            stream, start = self.rest, self.start
+        elif self.copy is not None:
+            stream, start, self.copy = self.copy, 0, None
+            shutil.copyfileobj(self.rest, stream)  # what the first reading left unread
+            self.rest.close()
+        else:
+            raise ValueError("again() needs record() before the first reading")
+        stream.seek(start)
+        return Source(self.name, _first_block(stream, self.block_size, self.name), stream, self.block_size, start)
 
     def text(self) -> str:
         """Everything, decoded as UTF-8 (JSON formats and event streams are read whole)."""
@@ -70,6 +99,8 @@ class Source:
 
     def close(self) -> None:
         self.rest.close()
+        if self.copy is not None:
+            self.copy.close()
 
 
 def open_source(spec: str, block_size: int | None = None) -> Source:
@@ -85,7 +116,16 @@ def open_source(spec: str, block_size: int | None = None) -> Source:
     else:
         path = _existing_file(spec)
         name, stream = f"file '{quote(str(path), 60)}'", _open_file(path)
-    return Source(name, _first_block(stream, block_size, name), stream, block_size)
+    start = _tell(stream)
+    return Source(name, _first_block(stream, block_size, name), stream, block_size, start)
+
+
+def _tell(stream: BinaryIO) -> int | None:
+    """Where a seekable stream is now (None for a pipe or a terminal)."""
+    try:
+        return stream.tell() if stream.seekable() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _is_inline(spec: str) -> bool:
@@ -141,7 +181,7 @@ def _open_file(path: Path) -> BinaryIO:
         raise bad(f"cannot read '{shown}' ({error.__class__.__name__})") from None
 
 
-def _first_block(stream: BinaryIO, block_size: int, name: str) -> bytes:
+def _first_block(stream: IO[bytes], block_size: int, name: str) -> bytes:
     """Read until something that is not blank turns up (or the input ends)."""
     first = True
     while True:

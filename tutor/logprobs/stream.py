@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.errors import quote
+from tutor.errors import BadInput, quote
 from tutor.logprobs import llamacpp, openai
 from tutor.logprobs.model import (
     LOGPROB,
@@ -110,7 +110,7 @@ def refuse_error(chunk: dict[str, Any], line: int | None = None) -> None:
 
 
 @dataclass
-class _Groups:
+class Groups:
     """Builders in order of first appearance, by (response id, choice index)."""
 
     builders: dict[tuple[object, int], SequenceBuilder] = field(default_factory=dict)
@@ -125,16 +125,18 @@ class _Groups:
             self.builders[key] = SequenceBuilder("", with_tokens=True, with_bytes=True)
         return self.builders[key]
 
-    def sequences(self) -> list[TokenSequence]:
-        """Labelled ``choice 0``, or ``response 2 choice 0`` when the file holds several responses."""
+    def labels(self) -> list[str]:
+        """``choice 0``, or ``response 2 choice 0`` when the file holds several responses."""
         several = len(self.ids) > 1
-        return [
-            builder.build(f"response {self.ids.index(rid) + 1} choice {index}" if several else f"choice {index}")
-            for (rid, index), builder in self.builders.items()
-        ]
+        return [f"response {self.ids.index(rid) + 1} choice {index}" if several else f"choice {index}"
+                for rid, index in self.builders]
+
+    def sequences(self) -> list[TokenSequence]:
+        return [builder.build(label) for builder, label in zip(self.builders.values(), self.labels(), strict=True)]
 
 
-def _choices_of(chunk: object, line: int, what: str) -> list[Any]:
+def choices_of(chunk: object, line: int, what: str = openai.CHAT) -> list[Any]:
+    """The ``choices`` of one chunk; an error chunk, or one with no choices, is an error."""
     chunk = require_dict(chunk, f"line {line}")
     refuse_error(chunk, line)
     if "choices" not in chunk:
@@ -142,29 +144,41 @@ def _choices_of(chunk: object, line: int, what: str) -> list[Any]:
     return require_list(chunk["choices"], f"line {line}: choices")
 
 
+def chat_choice(groups: Groups, notes: list[str], line: int, chunk: object, i: int, choice: object) -> None:
+    """One choice of one Chat Completions chunk: its tokens go to its (response id, index) sequence."""
+    choice = require_dict(choice, f"line {line}: choices[{i}]")
+    found = openai.chat_tokens(choice.get("logprobs"))
+    if found is None:  # role-only, finish or content-filter chunk
+        return
+    key, tokens = found
+    if key == "refusal" and REFUSAL not in notes:
+        notes.append(REFUSAL)
+    builder = groups.get(_id(chunk), index_of(choice, i))
+    add_token_objects(builder, tokens, f"line {line}: choices[{i}].logprobs.{key}")
+
+
+REFUSAL = "the model refused; scored the refusal tokens (logprobs.refusal)"
+
+
+def no_chat_logprobs() -> BadInput:
+    return bad(f"this {CHAT_STREAM} has no log-probabilities (no chunk has choices[].logprobs.content); "
+               f"{openai.CHAT_HINT}")
+
+
 def _chat(items: Numbered) -> Extracted:
-    groups, notes = _Groups(), list[str]()
+    groups, notes = Groups(), list[str]()
     for line, chunk in items:
-        for i, choice in enumerate(_choices_of(chunk, line, openai.CHAT)):
-            choice = require_dict(choice, f"line {line}: choices[{i}]")
-            found = openai.chat_tokens(choice.get("logprobs"))
-            if found is None:  # role-only, finish or content-filter chunk
-                continue
-            key, tokens = found
-            if key == "refusal" and "the model refused" not in " ".join(notes):
-                notes.append("the model refused; scored the refusal tokens (logprobs.refusal)")
-            builder = groups.get(_id(chunk), index_of(choice, i))
-            add_token_objects(builder, tokens, f"line {line}: choices[{i}].logprobs.{key}")
+        for i, choice in enumerate(choices_of(chunk, line)):
+            chat_choice(groups, notes, line, chunk, i, choice)
     if not groups.builders:
-        raise bad(f"this {CHAT_STREAM} has no log-probabilities (no chunk has choices[].logprobs.content); "
-                  f"{openai.CHAT_HINT}")
+        raise no_chat_logprobs()
     return Extracted("openai-chat-stream", CHAT_STREAM, LOGPROB, groups.sequences(), notes)
 
 
 def _completions(items: Numbered) -> Extracted:
-    groups = _Groups()
+    groups = Groups()
     for line, chunk in items:
-        for i, choice in enumerate(_choices_of(chunk, line, openai.COMPLETIONS)):
+        for i, choice in enumerate(choices_of(chunk, line, openai.COMPLETIONS)):
             choice = require_dict(choice, f"line {line}: choices[{i}]")
             logprobs = choice.get("logprobs")
             if not isinstance(logprobs, dict) or not (logprobs.get("token_logprobs") or logprobs.get("content")):

@@ -17,6 +17,8 @@ from tutor.logprobs.alternatives import ALTERNATIVES_KEY, from_objects
 from tutor.logprobs.model import SequenceBuilder, bad, byte_count, number_or_null, require_dict, require_list
 
 _BYTE_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}")
+BYTES_ARRAYS = "token bytes arrays"  # where bits per byte got its bytes
+TOKEN_STRINGS = "token strings (UTF-8 length)"
 
 
 def new_builder(label: str, items: list[Any]) -> SequenceBuilder:
@@ -64,3 +66,10 @@ def token_utf8_length(token: str) -> int:
         if escapes and "".join(escapes) == token[len("bytes:") :]:
             return len(escapes)
     return len(token.encode("utf-8"))
+
+
+def bytes_arrays(label: str, total: int, nulls: int) -> tuple[int, str, str | None]:
+    """A sequence's bytes from its tokens' ``bytes`` arrays: (bytes, where from, a warning when
+    some tokens had ``bytes: null``)."""
+    warning = f"{label}: {nulls} token(s) with bytes null (special tokens) count 0 bytes" if nulls else None
+    return total, BYTES_ARRAYS, warning
