@@ -57,7 +57,9 @@ class ContentError(TutorError):
         super().__init__(f"{path}:{line}: {message}")
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Control characters, line and paragraph separators, and lone surrogates (half a character, as a
+#: tokenizer may cut an emoji; a terminal cannot be sent one).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -97,7 +97,7 @@ def level_of(surprise: float) -> int:
 
 
 def _escape_char(char: str) -> str:
-    if char == "\t" or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+    if char == "\t" or unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs"):
         return printable(char)
     if unicodedata.category(char) == "Cf" and char not in _KEEP_FORMAT:
         return f"\\u{ord(char):04x}"

@@ -65,7 +65,7 @@ def token_utf8_length(token: str) -> int:
         escapes = _BYTE_ESCAPE.findall(token)
         if escapes and "".join(escapes) == token[len("bytes:") :]:
             return len(escapes)
-    return len(token.encode("utf-8"))
+    return len(token.encode("utf-8", "surrogatepass"))  # a lone surrogate (half an emoji): its 3 bytes
 
 
 def bytes_arrays(label: str, total: int, nulls: int) -> tuple[int, str, str | None]:
