@@ -103,7 +103,8 @@ class LessonScreen(Screen[None]):
         self.sub_title = f"{new.number}/{len(catalog.slots)} · {pillar.title}"
         self._saved = self.session.place(new.id)
         self._tracking = False
-        await self.view.show_lesson(new.lesson, pillar.title, self._saved, self.session.titles)
+        if not await self.view.show_lesson(new.lesson, pillar.title, self._saved, self.session.titles):
+            return  # the app is closing
         self.set_reactive(LessonScreen.revealed, self.view.steps_revealed())
         self.shown = new
         self._opened_at = now()

@@ -22,7 +22,7 @@ from functools import partial
 from rich.console import RenderableType
 from textual import work
 from textual.containers import Vertical, VerticalScroll
-from textual.widget import Widget
+from textual.widget import MountError, Widget
 from textual.worker import get_current_worker
 
 from tutor.curriculum.model import Block, Derivation, Example, Formula, Lesson, Playground, Prose
@@ -84,9 +84,12 @@ class LessonView(VerticalScroll, can_focus=True):
         self._pending_scroll: float | None = None
 
     async def show_lesson(self, lesson: Lesson, pillar_title: str, place: Place = Place(),
-                          titles: Mapping[str, str] | None = None) -> None:
+                          titles: Mapping[str, str] | None = None) -> bool:
         """Replace the content with `lesson` at `place` (steps at once; the scroll offset once
-        its numbers are computed and its layout is final)."""
+        its numbers are computed and its layout is final). False if the app is closing (a key
+        that opened a lesson just before ctrl+q): nothing is mounted then."""
+        if not self._here():
+            return False
         self.lesson = lesson
         self.generation += 1
         width = self.pane_width()
@@ -96,18 +99,28 @@ class LessonView(VerticalScroll, can_focus=True):
         old, self.page = self.page, LessonPage()
         header = RichBlock(partial(lesson_header, lesson, pillar_title, titles), classes="lesson-header",
                            drawn=DRAWINGS.get(lesson, HEADER, width), keep=partial(DRAWINGS.put, lesson, HEADER))
-        with self.app.batch_update():  # one layout pass for the swap, not two
-            if old is not None:
-                old.display = False
-            await self.mount(self.page)
-            first = self._first_screen(lesson)
-            await self.page.mount_all([header, *(self._blocks[index] for index in first)])
-            self.scroll_home(animate=False)
+        try:
+            with self.app.batch_update():  # one layout pass for the swap, not two
+                if old is not None:
+                    old.display = False
+                await self.mount(self.page)
+                first = self._first_screen(lesson)
+                await self.page.mount_all([header, *(self._blocks[index] for index in first)])
+                self.scroll_home(animate=False)
+        except MountError:
+            if self._here():
+                raise
+            return False  # the app began closing while the page was being mounted
         await self._mounted(first)
         self._pending_scroll = place.scroll
         self.computing = True
         widths = self._widths()
         self.call_after_refresh(self._after_first_paint, old, lesson, self.generation, widths)
+        return True
+
+    def _here(self) -> bool:
+        """Mounted and not on its way out (quitting removes the screens)."""
+        return self.is_attached and self.display
 
     def _first_screen(self, lesson: Lesson) -> list[int]:
         """The first blocks, about a screen and a half of them."""
