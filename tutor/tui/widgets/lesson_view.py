@@ -114,8 +114,7 @@ class LessonView(VerticalScroll, can_focus=True):
         await self._mounted(first)
         self._pending_scroll = place.scroll
         self.computing = True
-        widths = self._widths()
-        self.call_after_refresh(self._after_first_paint, old, lesson, self.generation, widths)
+        self.call_after_refresh(self._after_first_paint, old, lesson, self.generation)
         return True
 
     def _here(self) -> bool:
@@ -144,19 +143,17 @@ class LessonView(VerticalScroll, can_focus=True):
         """The width a lesson's blocks draw at: the page's (0 before a page is laid out)."""
         return 0 if self.page is None or not self.page.is_mounted else self.page.content_region.width
 
-    def _widths(self) -> dict[int, int]:
-        """The width each block will draw at: the pane's, less a playground's frame."""
-        width = self.pane_width()
-        return {index: result_width(block, width) for index, block in enumerate(self.lesson.blocks)} \
-            if self.lesson is not None else {}
+    @staticmethod
+    def _widths(lesson: Lesson, width: int) -> dict[int, int]:
+        """The width each block draws at in a page `width` wide (less a playground's frame)."""
+        return {index: result_width(block, width) for index, block in enumerate(lesson.blocks)}
 
-    async def _after_first_paint(self, old: LessonPage | None, lesson: Lesson, generation: int,
-                                 widths: dict[int, int]) -> None:
+    async def _after_first_paint(self, old: LessonPage | None, lesson: Lesson, generation: int) -> None:
         if old is not None:
             await old.remove()
         if generation != self.generation:
             return
-        self.compute_blocks(lesson, generation, widths)
+        self.compute_blocks(lesson, generation, self._widths(lesson, self.pane_width()))  # the page is laid out
         await self._mount_chunk(generation)
 
     async def _mount_chunk(self, generation: int) -> None:
