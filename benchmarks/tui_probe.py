@@ -20,7 +20,7 @@ derivation has a hidden step), then in its first playground (if any) type a spac
 of the first input and press Enter, then `n`. Each key is timed from the moment it is sent to
 the first paint after its effect is in place:
 
-    s       the screen has handled StepRevealed (its `revealed` count went up)
+    s       the screen's `revealed` count went up (s counts its step at once)
     type    the input's value holds the new character
     enter   the playground has shown the result of PlaygroundComputed (computed in a worker)
     plot    (a playground showing plots, Enter on its Run button) every plot on screen has been
