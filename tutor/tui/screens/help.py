@@ -33,13 +33,7 @@ def key_help(screen: Screen[object]) -> list[KeyHelp]:
         if active.node not in (screen, app) or binding.system:
             continue
         section = active.node.BINDING_GROUP_TITLE or type(active.node).__name__
-        key = app.get_key_display(binding)
-        slot = (id(active.node), binding.action)
-        if slot in rows:
-            rows[slot] = rows[slot]._replace(keys=f"{rows[slot].keys} / {key}")
-            continue
-        description = binding.description or binding.action.replace("_", " ")
-        rows[slot] = KeyHelp(section, key, description, binding.tooltip, binding.action)
+        _add(rows, (id(active.node), binding.action), section, app.get_key_display(binding), binding)
     _add_hidden_screen_keys(screen, rows)
     _add_widget_keys(screen, rows)
     own = {b.action for b in (*screen.BINDINGS, *app.BINDINGS) if isinstance(b, Binding)}
@@ -52,15 +46,8 @@ def _add_hidden_screen_keys(screen: Screen[object], rows: dict[tuple[int, str], 
     active bindings while the learner types (the quiz's answer box hides n, h, l)."""
     section = screen.BINDING_GROUP_TITLE or type(screen).__name__
     for binding in Binding.make_bindings(screen.BINDINGS):
-        slot, key = (id(screen), binding.action), screen.app.get_key_display(binding)
-        if binding.system:
-            continue
-        if slot in rows:
-            if key not in rows[slot].keys.split(" / "):
-                rows[slot] = rows[slot]._replace(keys=f"{rows[slot].keys} / {key}")
-            continue
-        rows[slot] = KeyHelp(section, key, binding.description or binding.action.replace("_", " "),
-                             binding.tooltip, binding.action)
+        if not binding.system:
+            _add(rows, (id(screen), binding.action), section, screen.app.get_key_display(binding), binding)
 
 
 def _add_widget_keys(screen: Screen[object], rows: dict[tuple[int, str], KeyHelp]) -> None:
@@ -75,15 +62,20 @@ def _add_widget_keys(screen: Screen[object], rows: dict[tuple[int, str], KeyHelp
         seen.add(kind)
         section = kind.BINDING_GROUP_TITLE or kind.__name__
         for binding in Binding.make_bindings(kind.BINDINGS):
-            if binding.system:
-                continue
-            slot, key = (id(kind), binding.action), screen.app.get_key_display(binding)
-            if slot in rows:
-                if key not in rows[slot].keys.split(" / "):
-                    rows[slot] = rows[slot]._replace(keys=f"{rows[slot].keys} / {key}")
-                continue
-            rows[slot] = KeyHelp(section, key, binding.description or binding.action.replace("_", " "),
-                                 binding.tooltip, binding.action)
+            if not binding.system:
+                _add(rows, (id(kind), binding.action), section, screen.app.get_key_display(binding), binding)
+
+
+def _add(rows: dict[tuple[int, str], KeyHelp], slot: tuple[int, str], section: str, key: str,
+         binding: Binding) -> None:
+    """`binding` as a help row of `slot` (its owner and action); another key for the same action
+    joins that row ("escape / f1"), once."""
+    if slot in rows:
+        if key not in rows[slot].keys.split(" / "):
+            rows[slot] = rows[slot]._replace(keys=f"{rows[slot].keys} / {key}")
+        return
+    rows[slot] = KeyHelp(section, key, binding.description or binding.action.replace("_", " "),
+                         binding.tooltip, binding.action)
 
 
 def help_table(rows: list[KeyHelp]) -> Table:
