@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 import tutor.tui.app as app_module
 import tutor.tui.screens.progress as progress_module
 from test_tui_learn import screen_text
+from test_tui_quiz import answer
 from tutor.curriculum.catalog import Catalog, load_catalog
 from tutor.progress import ProgressStore
 from tutor.quiz.bank import load_banks
@@ -66,14 +67,6 @@ def table_rows(app: TutorApp) -> dict[str, list[str]]:
     table = app.screen.query_one("#progress-table", DataTable)
     rows = [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
     return {row[0]: row[1:] for row in rows}
-
-
-async def answer(app: TutorApp, pilot: Pilot[None], text: str) -> None:
-    box = app.screen.query_one("#quiz-answer", Input)
-    assert app.focused is box
-    box.value = text
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 def right_answer(question: Question) -> str:
