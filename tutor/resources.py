@@ -3,8 +3,6 @@ modules of a package that registers things by being imported."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Collection
 from pathlib import Path
 
@@ -31,7 +29,11 @@ def quizzes_dir() -> Path:
 
 def import_submodules(package: str, skip: Collection[str] = ()) -> None:
     """Import every module of `package` but those named in `skip`, in name order (the example
-    and generator registries: each module registers its functions when imported)."""
+    and generator registries: each module registers its functions when imported). pkgutil is
+    imported here, not by every command that finds its data (`--help` among them)."""
+    import importlib
+    import pkgutil
+
     found = importlib.import_module(package)
     for name in sorted(module.name for module in pkgutil.iter_modules(found.__path__)):
         if name not in skip:
