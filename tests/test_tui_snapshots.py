@@ -46,6 +46,7 @@ from packaging.requirements import Requirement
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from test_tui_learn import settle
 import tutor.tui.app as app_module
 import tutor.tui.overview as overview_module
 import tutor.tui.screens.lesson as lesson_module
@@ -107,10 +108,9 @@ def test_the_installed_textual_is_the_pinned_one() -> None:
 
 
 async def idle(pilot: Pilot[None]) -> None:
-    """The workers of the app and its screen finished, and what they posted drawn."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """The workers of the app and its screen finished, and what they posted drawn (the Pilot
+    tests' `settle`)."""
+    await settle(pilot.app, pilot)  # type: ignore[arg-type]
 
 
 async def until(pilot: Pilot[None], done: Callable[[], bool], what: str) -> None:
