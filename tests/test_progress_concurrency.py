@@ -15,6 +15,8 @@ import pytest
 from tutor.progress.history import parse_history
 from tutor.progress.versions import decode
 
+from signals import default_signals
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 
 # Records forever, printing an ack line after each update has returned.
@@ -54,6 +56,7 @@ def spawn(script: str, *args: str, home: Path, stdin: int | None = None) -> subp
     return subprocess.Popen(
         [sys.executable, "-c", script, *args],
         stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        preexec_fn=default_signals,
     )
 
 
@@ -85,15 +88,19 @@ def check_file(home: Path, answers: set[str], spent: dict[str, float]) -> None:
             assert sessions[session] >= seconds, f"session {session}: time lost"
 
 
-def kill_at_random(home: Path, rng: random.Random, round_: int, sig: int) -> tuple[int, bool]:
+def kill_at_random(home: Path, rng: random.Random, round_: int, sig: int) -> tuple[str, bool]:
     """Start a writer, let it run a random while, send `sig`; acks seen, and temp file left?"""
     writer = spawn(WRITER, f"r{round_}", home=home)
     assert writer.stdout is not None
     assert writer.stdout.readline().startswith("session")
     time.sleep(rng.uniform(0.0, 0.2))
     writer.send_signal(sig)
-    rest = writer.stdout.read()
-    writer.wait(timeout=10)
+    try:
+        rest, _ = writer.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        writer.kill()
+        writer.communicate()
+        pytest.fail(f"the writer was still recording 30 s after signal {signal.Signals(sig).name}")
     left_temp = any(home.glob(".*.tmp"))
     return rest, left_temp
 

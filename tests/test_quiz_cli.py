@@ -20,6 +20,7 @@ from tutor.progress import ProgressStore
 from tutor.quiz.bank import load_banks
 from tutor.quiz.model import Question
 from tutor.quiz.session import Session, catalogue, choose, items_for, resolve_topic
+from signals import default_signals
 
 runner = CliRunner()
 
@@ -116,7 +117,8 @@ def test_ctrl_c_saves_what_was_answered_and_exits_130(tmp_home: Path) -> None:
     first = answers_for("la", 3, 2).splitlines()[0]
     env = {**os.environ, "LLMTUTOR_HOME": str(tmp_home)}
     process = subprocess.Popen([sys.executable, "-m", "tutor", "quiz", "la", "--count", "3", "--seed", "2"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=default_signals)
     assert process.stdin is not None
     process.stdin.write(first + "\n")
     process.stdin.flush()
