@@ -133,6 +133,15 @@ def test_at_path_reads_a_file_and_a_missing_file_is_named(tmp_path: Path) -> Non
         parse_vector(f"@{tmp_path}", "--p")  # a folder
 
 
+def test_a_long_missing_path_is_shortened_from_the_left_so_its_file_name_shows(tmp_path: Path) -> None:
+    deep = tmp_path / ("a-rather-long-folder-name-" * 4) / "inner" / "values-for-the-lesson.txt"
+    with pytest.raises(BadInput) as raised:
+        parse_vector(f"@{deep}", "--p")
+    shown = str(raised.value).split("'")[1]
+    assert shown.startswith("…") and shown.endswith("/inner/values-for-the-lesson.txt")
+    assert len(shown) == 80
+
+
 def test_dash_reads_stdin(tmp_path: Path) -> None:
     with _sandbox(tmp_path, stdin="[[1, 2], [3, 4]]"):
         assert parse_matrix("-") == [[1, 2], [3, 4]]

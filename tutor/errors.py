@@ -93,3 +93,10 @@ def quote(text: str, limit: int = 40) -> str:
     """What the learner typed, safe to echo in a one-line message: escaped and shortened."""
     shown = printable(text.strip())
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def quote_path(path: object, limit: int = 60) -> str:
+    """A file name for a one-line message: escaped, and shortened from the left, so the end
+    (the file's own name, the part the learner must fix) always shows: '…/deep/dir/missing.txt'."""
+    shown = printable(str(path).strip())
+    return shown if len(shown) <= limit else "…" + shown[len(shown) - limit + 1:]

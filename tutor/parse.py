@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from tutor.errors import BadInput, quote
+from tutor.errors import BadInput, quote, quote_path
 
 Vector = list[float]
 Matrix = list[list[float]]
@@ -43,7 +43,7 @@ def _read_file(name: str, what: str) -> str:
     """The text of file `name`; every failure is one line with the operating system's own reason."""
     if not name:
         raise BadInput("'@' must be followed by a file name, like @values.txt", what)
-    shown = _short(name, 80)
+    shown = quote_path(name, 80)
     try:
         path = Path(name).expanduser()
         if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor.errors import BadInput, quote
+from tutor.errors import BadInput, quote, quote_path
 from tutor.logprobs import detect, plain, stream, streamed
 from tutor.logprobs.model import LOGPROB, NUMBER, PROB, Extracted, bad, mention, number_text
 from tutor.logprobs.source import Source, open_source
@@ -102,7 +102,7 @@ def _text_bytes(text: str | None) -> int | None:
             data = path.read_bytes()
         except (OSError, ValueError) as error:
             reason = "no such file" if isinstance(error, FileNotFoundError) else error.__class__.__name__
-            raise BadInput(f"cannot read '{quote(str(path), 60)}' ({reason})", "text") from None
+            raise BadInput(f"cannot read '{quote_path(path)}' ({reason})", "text") from None
     else:
         data = text.encode("utf-8")
     if not data:

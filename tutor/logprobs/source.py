@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from tutor.errors import quote
+from tutor.errors import quote, quote_path
 from tutor.logprobs.model import bad
 from tutor.logprobs.plain import looks_like_numbers
 from tutor.logprobs.sse import looks_like_sse
@@ -110,12 +110,12 @@ def open_source(spec: str, block_size: int | None = None) -> Source:
         name, stream = "standard input", _stdin()
     elif spec.startswith("@"):
         path = _expand(spec[1:])
-        name, stream = f"file '{quote(str(path), 60)}'", _open_file(path)
+        name, stream = f"file '{quote_path(path)}'", _open_file(path)
     elif _is_inline(spec):
         name, stream = "the inline list", io.BytesIO(spec.encode("utf-8"))
     else:
         path = _existing_file(spec)
-        name, stream = f"file '{quote(str(path), 60)}'", _open_file(path)
+        name, stream = f"file '{quote_path(path)}'", _open_file(path)
     start = _tell(stream)
     return Source(name, _first_block(stream, block_size, name), stream, block_size, start)
 
@@ -151,7 +151,7 @@ def _existing_file(spec: str) -> Path:
     if kind == "file":
         return _expand(spec)
     if kind == "folder":
-        raise bad(f"'{quote(spec, 60)}' is a folder, not a file of log-probabilities")
+        raise bad(f"'{quote_path(spec)}' is a folder, not a file of log-probabilities")
     raise bad(
         f"'{quote(spec, 60)}' is neither log-probabilities (numbers like -1.2,-0.3, JSON or a stream) "
         "nor a file that exists"
@@ -172,7 +172,7 @@ def _stdin() -> BinaryIO:
 
 
 def _open_file(path: Path) -> BinaryIO:
-    shown = quote(str(path), 60)
+    shown = quote_path(path)
     try:
         return path.open("rb")
     except FileNotFoundError:

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.errors import quote
+from tutor.errors import quote, quote_path
 from tutor.logprobs import detect
 from tutor.logprobs.analyse import Options, check_values
 from tutor.logprobs.model import Extracted, bad
@@ -54,7 +54,7 @@ def read_token_input(spec: str, options: Options) -> TokenInput:
 def read_named_file(text: str, options: Options | None = None, name: str | None = None) -> TokenInput:
     """The file a learner named (``~`` expanded), read safely; ``name`` replaces its name in messages."""
     path = Path(text.strip()).expanduser()
-    shown = name or f"file '{quote(str(path), 60)}'"
+    shown = name or f"file '{quote_path(path)}'"
     data = _read_regular_file(path, shown)
     if data.startswith(_BOM):
         data = data[len(_BOM):]
