@@ -1,11 +1,15 @@
 """Shared fixtures. Tests never touch the real user's data folder.
 
-Tests marked `background` (tests/background.py) only run a program and read its output: their
-programs start on the spare core when collection ends, and the tests run last, to wait for them.
+Tests marked `background` (tests/background.py) only run a program and read its output. In a
+single-process run (`pytest -n0`) their programs start on the spare core when collection ends,
+and the tests run last, to wait for them. Under pytest-xdist (the default: `-n auto`) every
+worker collects every test, so none queues anything: each test runs its program when it asks,
+and the other workers keep the other cores busy.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +35,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # every worker collects every test: each runs a program when its test asks for it
     if not session.config.option.collectonly:
         background.queue([command for item in session.items
                           for marker in item.iter_markers("background") for command in marker.args])

@@ -6,7 +6,7 @@ screen (layout, colours, a plot gone blank). The SVGs are in `tests/__snapshots_
 
 Updating them (after a deliberate change to what the TUI draws, or a new Textual): run
 
-    pytest tests/test_tui_snapshots.py --snapshot-update
+    pytest -n0 tests/test_tui_snapshots.py --snapshot-update
 
 then look at the changed SVGs (any browser shows them) before committing them. Update the whole
 module, and only when every test in it passes but the comparison: syrupy deletes the SVG of a
@@ -91,7 +91,7 @@ def textual_mismatch() -> str | None:
         return None
     return (f"Textual {installed} is installed but the snapshots were made with Textual {pinned}: "
             "pip install -e '.[test]' (or, moving to a new Textual, change the pin and run "
-            "pytest tests/test_tui_snapshots.py --snapshot-update)")
+            "pytest -n0 tests/test_tui_snapshots.py --snapshot-update)")
 
 
 MISMATCH = textual_mismatch()
