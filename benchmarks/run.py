@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="llmtutor-bench-") as folder:
         bench = Bench(Path(folder), args.runs, args.quick)
+        # llmtutor's cache (tutor/cache.py) of its own: warmed by each pair's untimed first run, as
+        # a learner's second run finds it; row 3c times `show` with it turned off.
+        os.environ["LLMTUTOR_CACHE"] = str(Path(folder) / "cache")
         for name in chosen:
             print(f"... {name}", file=sys.stderr, flush=True)
             try:

@@ -24,6 +24,9 @@ import background
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Every test computes and parses for real (and no test writes to the user's cache folder):
+    # tests/test_cache.py turns the cache on where it tests it. Set before any program starts.
+    os.environ["LLMTUTOR_CACHE"] = "off"
     config.addinivalue_line(
         "markers", "background(*commands): the test reads the output of these background.command(...) "
         "programs, started at the beginning of the session (the test runs at the end)")

@@ -83,6 +83,21 @@ def show(
     lesson: str = typer.Argument(..., help="A lesson number, id, or unique id prefix (e.g. 5, attention)."),
 ) -> None:
     """Print one lesson in the plain terminal, every derivation step revealed."""
+    from rich.console import Console
+
+    from tutor import cache
+    from tutor.resources import content_dir
+
+    console = Console(highlight=False)
+    # What `show` prints is a pure function of the lesson files, llmtutor's code and the
+    # terminal drawn for, so the text of the last run with the same key is the same text.
+    key = cache.fingerprint("show", lesson, _console_key(console), trees=[content_dir().absolute()])
+    kept = cache.read("show", key)
+    if kept is not None:
+        try:
+            return _emit(kept.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
     catalog = load_catalog_reporting()
     slot = written_slot(catalog, lesson)
     from tutor.curriculum.compute import compute_lesson
@@ -91,7 +106,16 @@ def show(
     assert slot.lesson is not None
     titles = {s.id: s.title for s in catalog.slots}
     parts = lesson_renderables(slot.lesson, catalog.pillar(slot.pillar).title, compute_lesson(slot.lesson), titles)
-    write_plain(parts)
+    text = plain_text(parts, console)
+    if not catalog.problems:  # (a warning must be printed again next time)
+        cache.write("show", key, text.encode("utf-8"), keep=64)
+    _emit(text)
+
+
+def _console_key(console: Any) -> tuple[object, ...]:
+    """Everything about the terminal that changes what Rich draws."""
+    return (console.width, console.color_system, console.encoding, console.is_terminal, console.no_color,
+            console.is_dumb_terminal, console.legacy_windows, console.options.ascii_only)
 
 
 def written_slot(catalog: Catalog, query: str) -> Slot:
@@ -105,17 +129,18 @@ def written_slot(catalog: Catalog, query: str) -> Slot:
     return slot
 
 
-def write_plain(parts: Sequence[Any]) -> None:
-    """Render to text and print it without trailing spaces; a closed pipe (`| head`) ends quietly."""
-    import os
-
-    from rich.console import Console
-
-    console = Console(highlight=False)
+def plain_text(parts: Sequence[Any], console: Any) -> str:
+    """`parts` drawn by `console`, without trailing spaces."""
     with console.capture() as capture:
         for part in parts:
             console.print(part)
-    text = "\n".join(line.rstrip() for line in capture.get().split("\n"))
+    return "\n".join(line.rstrip() for line in capture.get().split("\n"))
+
+
+def _emit(text: str) -> None:
+    """Print `text`; a closed pipe (`| head`) ends quietly."""
+    import os
+
     try:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -5,7 +5,8 @@ computes them all up front and the TUI computes them in workers, off the event l
 Every failure a learner can cause is a `BadInput` naming the playground input it is about.
 
 Examples and playground defaults are deterministic (any randomness is seeded), so each is
-computed once per process and kept: returning to a lesson in `learn` costs nothing.
+computed once per process and kept (returning to a lesson in `learn` costs nothing), and kept
+between runs by `tutor.cache`: the next `learn` or `show` reads it instead of computing it.
 
 A playground that works for a while (the capstone trains a model) may report progress: if its
 function takes a keyword `progress`, a caller that passes `progress=` to `compute_playground`
@@ -20,11 +21,12 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
-from tutor import parse
+from tutor import cache, parse
 from tutor.curriculum.model import Block, Example, Lesson, Playground, PlaygroundInput, parse_path
 from tutor.errors import BadInput, TutorError
 from tutor.examples import resolve
 from tutor.explain.model import Worked
+from tutor.resources import content_dir
 
 
 #: The keyword a playground takes to report partial results, and what it is handed.
@@ -45,10 +47,12 @@ _KEPT: dict[str, Computed] = {}
 
 
 def _kept(key: str, compute: Callable[[], Computed]) -> Computed:
-    """`compute()` once per `key` in this process (a race computes twice; both agree)."""
+    """`compute()` once per `key` in this process (a race computes twice; both agree), and
+    between runs in `tutor.cache` (keyed by llmtutor's code and the lesson files)."""
     found = _KEPT.get(key)
     if found is None:
-        found = _KEPT[key] = compute()
+        kept = cache.fingerprint(key, trees=[content_dir().absolute()])
+        found = _KEPT[key] = cache.pickled("computed", kept, compute, keep=1024)
     return found
 
 

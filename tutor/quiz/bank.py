@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tutor import cache
 from tutor.errors import ContentError
 from tutor.plan import CoursePlan, load_plan
 from tutor.quiz.bank_question import build_question
 from tutor.quiz.bank_values import BankProblem
 from tutor.quiz.model import Question
-from tutor.resources import quizzes_dir
+from tutor.resources import content_dir, quizzes_dir
 
 _HEADER = re.compile(r"^\s*\[\[\s*question\s*\]\]\s*(#.*)?$")
 _WRONG_HEADER = re.compile(r"^\s*\[\[\s*question\s*\.\s*wrong\s*\]\]")
@@ -51,10 +53,19 @@ class _Segment:
 
 
 def load_banks(root: Path | None = None, *, plan: CoursePlan | None = None) -> BankLoad:
-    """Every ``*.toml`` bank under `root` (default: the shipped quizzes), ids unique across them."""
+    """Every ``*.toml`` bank under `root` (default: the shipped quizzes), ids unique across them.
+    With the shipped course plan, what the last run read is taken when no bank, no file of the
+    course and none of llmtutor's changed since (`tutor.cache`: about 5 ms instead of 130)."""
     root = quizzes_dir() if root is None else root
     if not root.is_dir():
         return BankLoad((), ())
+    if plan is None:
+        key = cache.fingerprint(trees=[root.absolute(), content_dir().absolute()])
+        return cache.pickled("banks", key, partial(_read_banks, root, None), keep=4)
+    return _read_banks(root, plan)
+
+
+def _read_banks(root: Path, plan: CoursePlan | None) -> BankLoad:
     plan = plan or load_plan()
     questions: list[Question] = []
     problems: list[ContentError] = []
