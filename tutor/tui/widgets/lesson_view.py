@@ -67,8 +67,10 @@ class LessonPage(Vertical):
 class LessonView(VerticalScroll, can_focus=True):
     """Renders one lesson; derivations start with one step shown, or where the learner was."""
 
+    # The gutter is kept even before the page overflows: every block is drawn once, at the
+    # width it keeps, not first full-width and again when the scrollbar appears.
     DEFAULT_CSS = """
-    LessonView { padding: 0 1; }
+    LessonView { padding: 0 1; scrollbar-gutter: stable; }
     """
 
     def __init__(self, **kwargs: object) -> None:
