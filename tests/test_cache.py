@@ -175,10 +175,16 @@ def test_off_writes_nothing_and_the_default_is_the_platforms_cache_folder(
 
 
 def test_old_entries_are_pruned_to_the_newest(cache_dir: Path) -> None:
+    (cache_dir / "kind").mkdir(parents=True)
+    left, fresh = cache_dir / "kind" / ".left-by-a-killed-run.tmp", cache_dir / "kind" / ".being-written.tmp"
+    for temp in (left, fresh):
+        temp.write_bytes(b"half")
+    os.utime(left, (1, 1))
     for number in range(5):
         cache.write("kind", f"key{number}", b"x", keep=3)
         os.utime(cache_dir / "kind" / f"key{number}", (number, number))
     assert entries(cache_dir / "kind") == ["key2", "key3", "key4"]
+    assert fresh.exists() and not left.exists()
     assert cache.read("kind", "key4") == b"x" and cache.read("kind", "key0") is None
 
 

@@ -22,6 +22,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -123,15 +124,19 @@ def write(kind: str, key: str, data: bytes, *, keep: int = 1) -> None:
 
 
 def _prune(folder: Path, keep: int) -> None:
-    entries = []
+    """Remove all but the `keep` newest entries, and temporary files a killed run left (an hour old)."""
+    entries, stale = [], []
+    abandoned = time.time_ns() - 3600 * 10**9
     for entry in os.scandir(folder):
-        if entry.name.startswith("."):
-            continue
         try:
-            entries.append((entry.stat().st_mtime_ns, entry.path))
+            modified = entry.stat().st_mtime_ns
         except OSError:
             continue
-    for _, path in sorted(entries, reverse=True)[keep:]:
+        if not entry.name.startswith("."):
+            entries.append((modified, entry.path))
+        elif entry.name.endswith(".tmp") and modified < abandoned:
+            stale.append((modified, entry.path))
+    for _, path in sorted(entries, reverse=True)[keep:] + stale:
         try:
             os.unlink(path)
         except OSError:
