@@ -139,6 +139,8 @@ class TutorApp(ProgressTracking):
         self.post_message(QuizBuilt(slot, quiz, problems))
 
     def on_quiz_built(self, message: QuizBuilt) -> None:
+        if self.showing() is None:
+            return
         if message.problems:
             more = f" (and {len(message.problems) - 1} more)" if len(message.problems) > 1 else ""
             self.notify(f"{message.problems[0]}{more}; those questions are skipped.", severity="warning", timeout=10)

@@ -13,8 +13,10 @@ reviews, and lessons completed by the completion rule.
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
+from textual.screen import Screen
 
 from tutor.curriculum.catalog import Catalog
 from tutor.errors import quote
@@ -50,6 +52,21 @@ class ProgressTracking(App[None]):
         super().__init__()
         self.overview: Overview | None = None  # the latest read (the reviews due)
         self._announce: set[str] = set()  # lessons whose last step was just revealed
+        self.closing = False  # exit was asked for: the screens are going
+
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        self.closing = True
+        super().exit(result, return_code, message)
+
+    def showing(self) -> Screen[object] | None:
+        """The screen on top, or None once the app is quitting: a worker's result that arrives
+        then (a quiz built, a review planned) must open nothing, its screens are being removed."""
+        if self.closing:
+            return None
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
 
     def start_tracking(self) -> None:
         """Show the indicator and read the progress once (the reviews due) in a worker."""
@@ -130,7 +147,7 @@ class ProgressTracking(App[None]):
 
     async def on_progress_requested(self, message: ProgressRequested) -> None:
         """g: the progress screen; at the end of a quiz it takes the quiz's place."""
-        if isinstance(self.screen, ProgressScreen):
+        if self.showing() is None or isinstance(self.screen, ProgressScreen):
             return
         if isinstance(self.screen, QuizScreen) and len(self.screen_stack) > 1:
             await self.pop_screen()
@@ -151,6 +168,8 @@ class ProgressTracking(App[None]):
                                                         f"{quote(str(error), 80)})."))
 
     def on_quiz_ready(self, message: QuizReady) -> None:
+        if self.showing() is None:
+            return
         if message.problems:
             self.notify(f"{message.problems[0]}; those questions are skipped.", severity="warning", timeout=10)
         if not isinstance(self.screen, (LessonScreen, ProgressScreen)):

@@ -192,8 +192,8 @@ class ProgressScreen(Screen[None]):
         message.stop()
         if message.problems:
             self.notify(f"{message.problems[0]}; those questions are skipped.", severity="warning", timeout=10)
-        if self.app.screen is not self:
-            return  # the learner has moved on
+        if getattr(self.app, "closing", False) or not self.is_current:
+            return  # the learner has moved on, or is quitting
         if message.quiz is None:
             self.notify(message.empty, timeout=5)
         else:
