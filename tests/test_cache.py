@@ -110,6 +110,20 @@ def test_a_lesson_shown_with_a_warning_warns_every_time(
     assert entries(cache_dir / "show") == []
 
 
+def test_a_playground_that_reports_progress_is_worked_out_again_in_each_run(cache_dir: Path) -> None:
+    """The capstone trains live in `learn` the first time it is opened in a run; any other
+    block's defaults come from the cache."""
+    lessons = [slot.lesson for slot in load_catalog().slots if slot.lesson]
+    playgrounds = [block for lesson in lessons for block in lesson.blocks if isinstance(block, Playground)]
+    live = [block for block in playgrounds if compute.reports_progress(block)]
+    still = next(block for block in playgrounds if not compute.reports_progress(block))
+    assert live
+    compute.compute_playground(live[0])
+    assert entries(cache_dir / "computed") == []
+    compute.compute_playground(still)
+    assert len(entries(cache_dir / "computed")) == 1
+
+
 def test_a_fingerprint_follows_every_file_but_bytecode(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     (tree / "__pycache__").mkdir(parents=True)

@@ -12,7 +12,6 @@ from functools import partial
 from pathlib import Path
 
 from tutor import cache
-
 from tutor.curriculum.lesson_file import parse_lesson_file
 from tutor.curriculum.model import Lesson, Pillar, Slot
 from tutor.errors import ContentError, UnknownLesson, quote

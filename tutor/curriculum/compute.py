@@ -6,7 +6,8 @@ Every failure a learner can cause is a `BadInput` naming the playground input it
 
 Examples and playground defaults are deterministic (any randomness is seeded), so each is
 computed once per process and kept (returning to a lesson in `learn` costs nothing), and kept
-between runs by `tutor.cache`: the next `learn` or `show` reads it instead of computing it.
+between runs by `tutor.cache`: the next `learn` or `show` reads it instead of computing it
+(all but a playground that reports progress, below, which `learn` shows at work).
 
 A playground that works for a while (the capstone trains a model) may report progress: if its
 function takes a keyword `progress`, a caller that passes `progress=` to `compute_playground`
@@ -46,13 +47,18 @@ class Computed:
 _KEPT: dict[str, Computed] = {}
 
 
-def _kept(key: str, compute: Callable[[], Computed]) -> Computed:
+def _kept(key: str, compute: Callable[[], Computed], between_runs: bool = True) -> Computed:
     """`compute()` once per `key` in this process (a race computes twice; both agree), and
-    between runs in `tutor.cache` (keyed by llmtutor's code and the lesson files)."""
+    between runs in `tutor.cache` (keyed by llmtutor's code and the lesson files) unless
+    `between_runs` is False."""
     found = _KEPT.get(key)
     if found is None:
-        kept = cache.fingerprint(key, trees=[content_dir().absolute()])
-        found = _KEPT[key] = cache.pickled("computed", kept, compute, keep=1024)
+        if between_runs:
+            kept = cache.fingerprint(key, trees=[content_dir().absolute()])
+            found = cache.pickled("computed", kept, compute, keep=1024)
+        else:
+            found = compute()
+        _KEPT[key] = found
     return found
 
 
@@ -112,7 +118,10 @@ def compute_playground(block: Playground, texts: Mapping[str, str] | None = None
     texts = texts or {}
     if all(texts.get(spec.name, spec.default) == spec.default for spec in block.inputs):
         defaults = [(spec.name, spec.default) for spec in block.inputs]
-        return _kept(f"playground {block.name} {defaults!r}", lambda: _compute_playground(block, {}, progress))
+        # A playground that reports progress (the capstone's training, plotted live) is worked
+        # out again in each run, so `learn` shows it working the first time it is opened.
+        return _kept(f"playground {block.name} {defaults!r}", lambda: _compute_playground(block, {}, progress),
+                     between_runs=not reports_progress(block))
     return _compute_playground(block, texts, progress)
 
 
