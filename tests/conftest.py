@@ -33,6 +33,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # Longest first (every worker sorts alike; pyproject's --no-loadscope-reorder keeps
+        # xdist from re-sorting files by their number of tests): files with a slow or a
+        # background test start at once, the short ones fill the gaps after, and no worker is
+        # left running a long file alone at the end (about 30 s less on 2 cores).
+        heavy = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("background")}
+        items.sort(key=lambda item: item.path not in heavy)
+        return
     waiting = [item for item in items if item.get_closest_marker("background")]
     items[:] = [item for item in items if not item.get_closest_marker("background")] + waiting
 
