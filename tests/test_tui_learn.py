@@ -221,7 +221,7 @@ async def test_help_is_generated_from_every_binding(catalog: Catalog) -> None:
         assert isinstance(app.screen, HelpScreen)
         shown = rich_text(app.screen.query_one("#help-keys", Static).content, 76)
         widgets = {type(w) for w in lesson_screen.walk_children() if type(w).__module__.startswith("tutor.")}
-        for binding in [*LessonScreen.BINDINGS, *TutorApp.BINDINGS, *(b for w in widgets for b in w.BINDINGS)]:
+        for binding in [*LessonScreen.BINDINGS, *TutorApp.BINDINGS, *(b for w in widgets for b in w.__dict__.get("BINDINGS", []))]:
             assert isinstance(binding, Binding)
             key = app.get_key_display(binding)
             rows = [line for line in shown.splitlines() if f" {binding.description} " in f" {line} " and key in line]

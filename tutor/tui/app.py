@@ -35,6 +35,7 @@ from tutor.tui.screens.lesson import LessonScreen
 from tutor.tui.screens.quiz import QuizScreen, lesson_quiz
 from tutor.tui.session import Session
 from tutor.tui.tracking import ProgressTracking
+from tutor.tui.widgets.released import forget_drawn_styles, release_strips
 
 
 class TutorApp(ProgressTracking):
@@ -66,7 +67,8 @@ class TutorApp(ProgressTracking):
         self.unsaved = 0  # progress calls still queued when the app closed (QUIT_WAIT ran out)
         self.lessons: LessonScreen | None = None
         self.reader = ProgressReader(self.recorder, self.writer, catalog)
-        self.collector = IdleCollector()  # full garbage collections between keys, not during one
+        release_strips()
+        self.collector = IdleCollector(before_full=forget_drawn_styles)  # full garbage collections between keys, not during one
         for mode, screen in self.modes().items():
             self.add_mode(mode, screen)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 
 #: Seconds without input before a full collection may run.
 IDLE = 3.0
@@ -39,7 +40,8 @@ THRESHOLD_2 = 200
 class IdleCollector:
     """Full garbage collections between keys. `touch()` on every input; `tick()` every second."""
 
-    def __init__(self) -> None:
+    def __init__(self, before_full: Callable[[], None] | None = None) -> None:
+        self.before_full = before_full  # drops caches that would keep garbage alive
         self._saved: tuple[int, int, int] | None = None
         self._last_input = time.monotonic()
         self._last_full = time.monotonic()
@@ -74,6 +76,8 @@ class IdleCollector:
         moment = time.monotonic()
         if self._saved is None or moment - self._last_input < IDLE or moment - self._last_full < SPACING:
             return False
+        if self.before_full is not None:
+            self.before_full()
         gc.unfreeze()
         gc.collect()
         gc.freeze()

@@ -57,11 +57,12 @@ def _add_widget_keys(screen: Screen[object], rows: dict[tuple[int, str], KeyHelp
     seen: set[type] = set()
     for widget in screen.walk_children():
         kind = type(widget)
-        if kind in seen or not kind.__module__.startswith("tutor.") or not kind.BINDINGS:
+        own = kind.__dict__.get("BINDINGS")  # not those a class of ours inherits from Textual's
+        if kind in seen or not kind.__module__.startswith("tutor.") or not own:
             continue
         seen.add(kind)
         section = kind.BINDING_GROUP_TITLE or kind.__name__
-        for binding in Binding.make_bindings(kind.BINDINGS):
+        for binding in Binding.make_bindings(own):
             if not binding.system:
                 _add(rows, (id(kind), binding.action), section, screen.app.get_key_display(binding), binding)
 

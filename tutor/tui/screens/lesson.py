@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from tutor.curriculum.model import Slot
 from tutor.render.lesson import lesson_header
@@ -28,6 +28,7 @@ from tutor.tui.recorder import Place
 from tutor.tui.session import Session
 from tutor.tui.widgets.derivation import DerivationView
 from tutor.tui.widgets.lesson_view import LessonView
+from tutor.tui.widgets.released import ReleasedFooter
 from tutor.tui.widgets.syllabus import LEGEND, Syllabus
 
 #: Below this many columns the sidebar starts hidden (b shows it) so formulas keep their width.
@@ -81,7 +82,7 @@ class LessonScreen(Screen[None]):
                 yield Syllabus(self.session.catalog, self.session.statuses, id="sidebar")
                 yield Static(LEGEND, id="legend")
             yield self.view
-        yield Footer()
+        yield ReleasedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#sidebar-pane").display = self.app.size.width >= NARROW

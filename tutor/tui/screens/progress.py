@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from tutor.errors import quote
 from tutor.progress.completion import REQUIRED_RIGHT
@@ -22,6 +22,7 @@ from tutor.tui.messages import ProgressRead, QuizReady, ReviewRequested
 from tutor.tui.overview import Overview, PillarRow, ProgressReader, clock
 from tutor.tui.screens.quiz import QuizScreen, Record, lesson_quiz
 from tutor.tui.screens.review import duration, nothing_due
+from tutor.tui.widgets.released import ReleasedFooter
 
 #: Questions in a quiz on a pillar (or on everything) started here.
 PILLAR_COUNT = 10
@@ -103,7 +104,7 @@ class ProgressScreen(Screen[None]):
             yield Static(RULE, id="progress-rule")
             yield Static(Text("↑/↓ chooses a pillar · q quizzes on it · r reviews · Esc goes back", style="dim"),
                          id="progress-keys")
-        yield Footer()
+        yield ReleasedFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Progress"

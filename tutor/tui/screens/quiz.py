@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from tutor.errors import quote
 from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Grade
@@ -30,6 +30,7 @@ from tutor.quiz.session import Attempt
 from tutor.quiz.session import Session as QuizSession
 from tutor.render.worked import worked_renderable
 from tutor.tui.messages import ProgressRequested, QuestionDrawn
+from tutor.tui.widgets.released import ReleasedFooter, ReleasedInput
 from tutor.tui.widgets.rich_block import Drawn, RichBlock, predraw
 
 #: Questions in a quiz started from a lesson ("quiz me on this lesson").
@@ -108,7 +109,7 @@ def predrawn(renderable: RenderableType, width: int) -> Drawn | None:
         return None
 
 
-class AnswerBox(Input):
+class AnswerBox(ReleasedInput):
     """The answer box: every printable key is typed, except `?`, which asks for the hint (no
     answer form uses it), so the hint is one key away while typing."""
 
@@ -153,7 +154,7 @@ class QuizScreen(Screen[None]):
             yield Static("", id="quiz-verdict")
             yield RichBlock(Text(""), id="quiz-solution")
             yield Static("", id="quiz-more")
-        yield Footer()
+        yield ReleasedFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Quiz · {self.quiz_title}" if self.quiz_title else "Quiz"

@@ -24,6 +24,7 @@ from textual.widgets import Input, Label, Static
 from tutor.curriculum.model import Playground, PlaygroundInput
 from tutor.tui.widgets.grid import GRID_TYPES, GridEditor
 from tutor.tui.widgets.nudge import ScalarInput
+from tutor.tui.widgets.released import ReleasedInput
 
 #: Seconds without another grid edit before the playground recomputes.
 EDIT_PAUSE = 0.3
@@ -34,7 +35,7 @@ def input_box(spec: PlaygroundInput) -> Input:
     options = {"value": spec.default, "id": f"pg-{spec.name}", "tooltip": spec.help or None, "validate_on": ()}
     if spec.type in ("number", "integer"):
         return ScalarInput(spec.type, **options)
-    return Input(**options)  # type: ignore[arg-type]
+    return ReleasedInput(**options)  # type: ignore[arg-type]
 
 
 class PlaygroundInputs(Vertical):

@@ -34,6 +34,7 @@ from tutor.tui.widgets.drawings import DRAWINGS
 from tutor.tui.widgets.playground import PlaygroundView
 from tutor.tui.widgets.plot import PlotPanel, SeriesPlot, preload, series_in
 from tutor.tui.widgets.prefetch import HEADER, STATIC, computed_drawing, draw_lesson, result_width
+from tutor.tui.widgets.released import drop_drawn_lines, forget_drawn_styles
 from tutor.tui.widgets.rich_block import RichBlock
 
 #: What one chunk of blocks mounted between two paints may weigh (see `weight`).
@@ -152,7 +153,10 @@ class LessonView(VerticalScroll, can_focus=True):
 
     async def _after_first_paint(self, old: LessonPage | None, lesson: Lesson, generation: int) -> None:
         if old is not None:
+            removed = list(old.walk_children(with_self=True))
             await old.remove()
+            forget_drawn_styles()  # or Textual keeps the old page's widgets (see released.py)
+            drop_drawn_lines(removed)
         if generation != self.generation:
             return
         self.compute_blocks(lesson, generation, self._widths(lesson, self.pane_width()))  # the page is laid out

@@ -19,7 +19,8 @@ from decimal import Decimal, InvalidOperation
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Input
+
+from tutor.tui.widgets.released import ReleasedInput
 
 
 _MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
@@ -81,7 +82,7 @@ def nudged(text: str, kind: str, direction: int) -> str | None:
 NUDGE = Binding.Group("nudge", compact=True)
 
 
-class ScalarInput(Input):
+class ScalarInput(ReleasedInput):
     """A number or integer box whose value +/− (or shift+↑/↓) nudge; posts `Nudged`."""
 
     BINDING_GROUP_TITLE = "In a number box"
