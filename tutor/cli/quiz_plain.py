@@ -13,11 +13,11 @@ import sys
 from typing import IO, Any
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.text import Text
 
 from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Question
 from tutor.quiz.session import Attempt, Session, record
+from tutor.render.note import markdown
 from tutor.render.worked import worked_renderable
 
 HINT_WORDS = {"?", "hint", "h"}
@@ -54,7 +54,7 @@ class PlainQuiz:
         kind = "generated" if question.generated else "hand-written"
         self.say(Text(f"\nQuestion {number}/{self.session.total} · {question.id}  ({question.type}, {kind})",
                                 style="bold"))
-        self.say(Markdown(question.prompt))
+        self.say(markdown(question.prompt))  # Rich's Markdown, imported only if the prompt needs it
         for shown, index in enumerate(attempt.order or ()):
             self.say(Text(f"  {chr(ord('a') + shown)}) {question.options[index]}"))
         self.say(Text(f"({ANSWER_FORMS[question.type]}; ? for a hint)", style="dim"))
