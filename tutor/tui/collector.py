@@ -39,7 +39,8 @@ SPACING = 20.0
 
 
 class IdleCollector:
-    """Full garbage collections between keys. `touch()` on every input; `tick()` every second."""
+    """Short full garbage collections while keys come, a complete one between keys. `touch()`
+    on every input; `tick()` every second."""
 
     def __init__(self, before_full: Callable[[], None] | None = None) -> None:
         self.before_full = before_full  # drops caches that would keep garbage alive
