@@ -68,7 +68,7 @@ class TutorApp(ProgressTracking):
         self.lessons: LessonScreen | None = None
         self.reader = ProgressReader(self.recorder, self.writer, catalog)
         release_strips()
-        self.collector = IdleCollector(before_full=forget_drawn_styles)  # full garbage collections between keys, not during one
+        self.collector = IdleCollector(before_full=forget_drawn_styles)  # short full collections; the complete one when idle
         for mode, screen in self.modes().items():
             self.add_mode(mode, screen)
 
