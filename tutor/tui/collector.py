@@ -92,4 +92,3 @@ class IdleCollector:
         self._last_full = time.monotonic()
         self.collections += 1
         return True
-

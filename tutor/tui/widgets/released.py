@@ -44,10 +44,11 @@ def forget_drawn_styles() -> None:
 
 
 def drop_drawn_lines(widgets: Iterable[DOMNode]) -> None:
-    """Empty the line caches of removed widgets. Textual empties some caches of a removed
-    widget but not the lines it drew (`_styles_cache`), and a removed widget is in reference
-    cycles, so its lines (a few thousand strips per lesson page, a dozen objects each) would
-    wait for a full garbage collection: emptied now, they are freed at once."""
+    """Empty what removed widgets drew and measured. Textual empties some caches of a removed
+    widget but not the lines it drew (`_styles_cache`) or its box models (`_box_model_cache`),
+    and a removed widget is in reference cycles, so these (a few thousand strips per lesson
+    page, a dozen objects each) would wait for a full garbage collection: emptied now, they
+    are freed at once."""
     for widget in widgets:
         for name in ("_styles_cache", "_box_model_cache"):
             cache = getattr(widget, name, None)
