@@ -6,12 +6,15 @@ stays fast; each command imports numpy, rich or textual when it runs.
 
 from __future__ import annotations
 
+import copy
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
+from typer.main import get_command_name
 
 from tutor import __version__
 from tutor.errors import TutorError, printable
@@ -145,6 +148,47 @@ def _register() -> None:
 _register()
 
 
+def named_only(typer_app: typer.Typer, args: Sequence[str]) -> typer.Typer:
+    """`typer_app` cut down to the command (or group, and its command) that `args` name.
+
+    Typer builds a Click command, with every parameter's signature and type hints, for each
+    command in the tree before it parses anything: about 10 ms for llmtutor's 30 commands,
+    on every run. A command line names one; only that one needs building. The cut is a
+    copy, so `app` itself (which the tests invoke) is never changed. When the line names no
+    command (`--help`, a typo that should get its "did you mean", shell completion), the tree
+    is kept whole.
+
+    A command's name is the first word not starting with "-": no group of ours has an
+    option that takes a value, so no option's value can be mistaken for a name
+    (`tests/test_cli_dispatch.py` checks that rule).
+    """
+    if any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ):
+        return typer_app
+    words = [arg for arg in args if not arg.startswith("-")]
+    if not words:
+        return typer_app
+    name = words[0]
+    cut = copy.copy(typer_app)
+    for command in typer_app.registered_commands:
+        if command.callback is not None and (command.name or get_command_name(command.callback.__name__)) == name:
+            cut.registered_commands, cut.registered_groups = [command], []
+            return cut
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None and _group_name(group) == name:
+            inner = copy.copy(group)
+            inner.typer_instance = named_only(group.typer_instance, args[list(args).index(name) + 1:])
+            cut.registered_commands, cut.registered_groups = [], [inner]
+            return cut
+    return typer_app
+
+
+def _group_name(group: Any) -> str | None:
+    for name in (group.name, group.typer_instance.info.name):
+        if isinstance(name, str):
+            return name
+    return None
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    named_only(app, sys.argv[1:])()

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
+
+
+class _PillarPanels(TyperGroup):
+    """`calc --help` groups the calculators under their pillars' titles as the course plan
+    spells them. The plan (a TOML file) is read only when that help is drawn, not on every
+    calculation."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        titles = pillar_titles()
+        for name, command in self.commands.items():
+            pillar = PILLAR_OF.get(name)
+            if pillar is not None:
+                command.rich_help_panel = titles.get(pillar, pillar)  # type: ignore[attr-defined]
+        super().format_help(ctx, formatter)
+
 
 calc_app = typer.Typer(
     name="calc",
+    cls=_PillarPanels,
     no_args_is_help=True,
     help="Calculators on your own numbers or real model output (--json for scripts).",
 )
@@ -36,14 +55,9 @@ def pillar_titles() -> dict[str, str]:
 
 
 def register(app: typer.Typer) -> None:
-    """Attach the calc command group and all its calculators, each in its pillar's help panel."""
+    """Attach the calc command group and all its calculators (help puts each in its pillar's panel)."""
     from tutor.cli.calc import calculus, information, linear, optimization, perplexity, probability
 
     for module in (linear, calculus, probability, information, perplexity, optimization):
         module.register(calc_app)
-    titles = pillar_titles()
-    for command in calc_app.registered_commands:
-        pillar = PILLAR_OF.get(command.name or "")
-        if pillar is not None:
-            command.rich_help_panel = titles.get(pillar, pillar)
     app.add_typer(calc_app, name="calc", rich_help_panel="Practice")
