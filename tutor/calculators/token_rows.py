@@ -34,6 +34,8 @@ _ESCAPED = re.compile(r"(?:bytes:)?((?:\\x[0-9a-fA-F]{2})+)")
 
 @dataclass(frozen=True)
 class Unit:
+    """The unit a surprise is shown in: its name, its log's symbol and the ln of its base."""
+
     name: str  # "nats"
     log: str  # "ln"
     ln: float  # ln of the unit's base

@@ -78,6 +78,8 @@ def explain_tokens(found: TokenInput, top: int = TOP) -> Worked:
 
 @dataclass
 class _View:
+    """What a token-surprise view is drawn from: the input, how it was read, and its log-probabilities."""
+
     found: TokenInput
     reading: Reading
     logs: list[np.ndarray]  # natural log-probabilities, one array per sequence

@@ -122,6 +122,8 @@ def capstone_data() -> Worked:
 
 @dataclass(frozen=True)
 class _Noise:
+    """How much the loss of a random batch varies with its size, beside the loss on all the text."""
+
     table: np.ndarray  # per batch size: mean, standard deviation, sd·√B of the batch losses
     full: float  # the loss on all of the training text
 

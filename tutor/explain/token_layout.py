@@ -29,6 +29,8 @@ class Run:
 
 @dataclass(frozen=True)
 class Line:
+    """One laid-out line of tokens: its runs and the marks row drawn under it."""
+
     runs: tuple[Run, ...]
     marks: str
 

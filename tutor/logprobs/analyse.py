@@ -42,6 +42,8 @@ class Options:
 
 @dataclass(frozen=True)
 class SequenceInfo:
+    """One sequence's statistics, with the nulls it skipped and the tokens it flagged."""
+
     label: str
     stats: ppl.PerplexityStats
     skipped_nulls: int

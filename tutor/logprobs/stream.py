@@ -204,6 +204,8 @@ def _key(response_id: object) -> str | int | None:
 
 @dataclass
 class _LlamaState:
+    """What reading a llama.cpp stream has gathered so far: open sequences, their order, notes."""
+
     open: dict[int, SequenceBuilder] = field(default_factory=dict)
     order: list[SequenceBuilder] = field(default_factory=list)
     dialect: str | None = None
@@ -266,6 +268,8 @@ def _final_repeat(state: _LlamaState, builder: SequenceBuilder, probs: list[Any]
 
 @dataclass
 class _Response:
+    """One Responses-API response being read: its deltas, its finished parts and its final object."""
+
     deltas: SequenceBuilder = field(default_factory=lambda: SequenceBuilder("", with_tokens=True, with_bytes=True))
     done: list[tuple[int, Any]] = field(default_factory=list)  # (line, logprobs list) of output_text.done
     final: dict[str, Any] | None = None

@@ -96,6 +96,8 @@ def classify(eigenvalues: np.ndarray, tol: float = 1e-9) -> str:
 
 @dataclass(frozen=True)
 class CriticalPoint:
+    """A point where the gradient vanishes, its value, its Hessian's eigenvalues and its kind."""
+
     point: np.ndarray
     value: float
     eigenvalues: np.ndarray  # of the Hessian, ascending
@@ -128,6 +130,8 @@ def critical_points(s: Surface, grid: int = 9, iterations: int = 100) -> list[Cr
 
 @dataclass(frozen=True)
 class ConvexityScan:
+    """The lowest Hessian eigenvalue met on a grid, where, and how much of the grid is not convex."""
+
     lowest: float  # the smallest Hessian eigenvalue met on the grid
     where: np.ndarray  # where it was met
     share_not_psd: float  # share of grid points whose Hessian has a negative eigenvalue
@@ -151,6 +155,8 @@ def chord_gap(s: Surface, a: np.ndarray, b: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class Path:
+    """A gradient-descent run on a surface: its points, values and gradient norms."""
+
     points: np.ndarray  # (T + 1) × 2: θ₀ … θ_T
     values: np.ndarray  # f(θₜ)
     grad_norms: np.ndarray  # ‖∇f(θₜ)‖

@@ -62,6 +62,8 @@ class AdamStep:
 
 @dataclass(frozen=True)
 class AdamRun:
+    """Adam's settings and every step it took, on an objective or on given gradients."""
+
     objective: str | None  # None when the gradients were given
     start: np.ndarray
     lr: float

@@ -31,6 +31,8 @@ MAX_STEPS = 2_000
 
 @dataclass(frozen=True)
 class LeastSquares:
+    """A least-squares problem and what SGD's noise on it depends on (its Hessian and fourth moment)."""
+
     features: np.ndarray  # N × d
     targets: np.ndarray  # N
     hessian: np.ndarray  # H = XᵀX/N
@@ -158,6 +160,8 @@ def floor_estimate(p: LeastSquares, lr: float, batch: int) -> float:
 
 @dataclass(frozen=True)
 class SgdRuns:
+    """SGD runs at several learning rates with one batch size: losses, noise and outcomes."""
+
     lrs: np.ndarray
     batch: int
     excess: np.ndarray  # R × (steps + 1): L(wₜ) − L*
@@ -215,6 +219,8 @@ def first_below(curves: np.ndarray, target: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BatchScan:
+    """Fewest steps (and examples) to a target loss per batch size, and the critical-batch fit."""
+
     batches: np.ndarray
     best_lr: np.ndarray  # the rate (from the grid) that reaches the target in the fewest steps
     steps: np.ndarray  # S(|B|): those fewest steps

@@ -223,6 +223,8 @@ def loss_and_grads(params: Params, x: np.ndarray, y: np.ndarray, chunk: int = CH
 
 @dataclass(frozen=True)
 class AdamHyper:
+    """Adam's learning rate, its two decay rates and its ε."""
+
     lr: float
     beta1: float = 0.9
     beta2: float = 0.999

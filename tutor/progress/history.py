@@ -45,6 +45,8 @@ class NeedsRepair(Exception):
 
 @dataclass
 class Header:
+    """The history log's first line: its format version and the id of this log."""
+
     version: int
     log_id: str | None
 

@@ -62,6 +62,8 @@ class ExprError(AnswerFormatError):
 
 @dataclass(frozen=True)
 class Token:
+    """One token of an answer: its kind, its text and where it starts."""
+
     kind: str  # "num", "name", "sup", "op", "end"
     text: str
     at: int
@@ -70,21 +72,29 @@ class Token:
 # The tree. `Group` keeps the learner's brackets, so the echo and the ambiguity rule see them.
 @dataclass(frozen=True)
 class Num:
+    """A number as the learner wrote it."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class Const:
+    """A named constant: π, e or ∞."""
+
     name: str  # "π", "e" or "∞"
 
 
 @dataclass(frozen=True)
 class Group:
+    """A bracketed expression, kept so the echo shows the learner's brackets."""
+
     inner: Node
 
 
 @dataclass(frozen=True)
 class Call:
+    """A function applied to an argument: ln, log2, log10, exp or √."""
+
     name: str  # "ln", "log2", "log10", "exp", "√"
     arg: Node
     bracketed: bool
@@ -92,17 +102,23 @@ class Call:
 
 @dataclass(frozen=True)
 class Sign:
+    """A leading minus or plus."""
+
     sign: str  # "-" or "+"
     operand: Node
 
 
 @dataclass(frozen=True)
 class Percent:
+    """An operand followed by %."""
+
     operand: Node
 
 
 @dataclass(frozen=True)
 class Power:
+    """A power: base and exponent."""
+
     base: Node
     exponent: Node
     closed: bool  # the exponent was bracketed or a superscript: (2^3)π is then unambiguous
@@ -110,6 +126,8 @@ class Power:
 
 @dataclass(frozen=True)
 class Binary:
+    """Two operands joined by +, −, ×, / or an implicit product."""
+
     op: str  # "+", "-", "*", "/", or "" for an implicit product (2π)
     left: Node
     right: Node
