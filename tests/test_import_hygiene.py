@@ -72,3 +72,30 @@ def test_python_dash_m_tutor_matches_console_script() -> None:
 def test_plotext_waits_for_a_plot(args: list[str]) -> None:
     """`show` of a lesson full of series draws them as text; only `learn` plots (and imports plotext)."""
     assert heavy_imports(args, PLOTTING) == []
+
+
+FIRST_PAINT = (
+    "import io, sys\n"
+    "from rich.console import Console\n"
+    "from tutor.curriculum.catalog import load_catalog\n"
+    "import tutor.tui.app\n"
+    "from tutor.render.lesson import block_renderable, lesson_header\n"
+    "catalog = load_catalog()\n"
+    "console = Console(file=io.StringIO(), width=80)\n"
+    "for lesson in catalog.lessons:\n"
+    "    console.print(lesson_header(lesson, 'pillar'))\n"
+    "    for block in lesson.blocks:\n"
+    "        console.print(block_renderable(block, None))\n"
+    "print('NUMPY=' + str('numpy' in sys.modules), file=sys.stderr)\n"
+)
+PAINT_PROBE = command([sys.executable, "-c", FIRST_PAINT], timeout=120)
+
+
+@pytest.mark.background(PAINT_PROBE)
+def test_the_first_lesson_is_painted_without_numpy() -> None:
+    """`learn` imports its screens and draws the text of a lesson (headings, prose, formulas,
+    derivations, "computing…" where a result will go) before numpy is needed: numpy (about
+    0.08 s) loads in the workers that compute the examples, after the first paint."""
+    done = PAINT_PROBE.result()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "NUMPY=False" in done.stderr

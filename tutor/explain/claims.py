@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 
 @dataclass(frozen=True)
 class ClaimCheck:
@@ -44,6 +42,8 @@ def decimals_of(value: float | int | str) -> int:
 
 def _holds(claimed: Any, computed: Any) -> bool:
     if isinstance(claimed, list):
+        import numpy as np  # a list claim is checked against an array: numpy is loaded by then
+
         values = np.asarray(computed, dtype=float).ravel()
         return len(values) == len(claimed) and all(_holds(c, v) for c, v in zip(claimed, values))
     tolerance = 0.5 * 10.0 ** (-decimals_of(claimed))
@@ -65,6 +65,8 @@ def check_claims(claims: dict[str, Any], figures: dict[str, Any]) -> list[ClaimC
 def rounded_like(claimed: Any, computed: Any) -> Any:
     """The computed value written with as many decimals as the claim, for side-by-side display."""
     if isinstance(claimed, list):
+        import numpy as np
+
         values = np.asarray(computed, dtype=float).ravel()
         return [rounded_like(c, v) for c, v in zip(claimed, values)]
     places = decimals_of(claimed)

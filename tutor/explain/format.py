@@ -14,12 +14,14 @@ Pure Python + numpy: used when an explanation is built and when it is drawn.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import numpy as np
+from tutor.maths.values import Beyond, Undefined, short_number
 
-from tutor.maths.common import short_number
-from tutor.maths.numerics import Beyond, Undefined
+if TYPE_CHECKING:
+    import numpy as np
 
 MINUS = "−"
 SEPARATE_FROM = 1_000
@@ -53,19 +55,25 @@ def needs_scientific(value: float, decimals: int) -> bool:
     return magnitude >= 1e7 and not (value.is_integer() and magnitude < 1e16)
 
 
+def _is_complex(value: object) -> bool:
+    """A Python or numpy complex number. (numpy's integer, real and complex scalars register
+    with `numbers.Integral`, `Real` and `Complex`, so no numpy import is needed to tell them.)"""
+    return isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real)
+
+
 def format_number(value: object, decimals: int = 4) -> str:
     """One number as text (see the module docstring); complex values as ``a+bi``."""
     if isinstance(value, Undefined):
         return "undefined"
     if isinstance(value, Beyond):
         return f"{MINUS if value.negative else ''}10^{value.log10:.1f}"
-    if isinstance(value, (complex, np.complexfloating)):
-        z = complex(value)
+    if _is_complex(value):
+        z = complex(value)  # type: ignore[call-overload]
         if abs(z.imag) > 1e-12:
             sign = "+" if z.imag >= 0 else MINUS
             return f"{format_number(z.real, decimals)}{sign}{format_number(abs(z.imag), decimals)}i"
         value = z.real
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return fixed(float(value), 0) if abs(int(value)) < 1e16 else scientific(float(value), decimals)
     number = float(value)  # type: ignore[arg-type]
     if math.isinf(number):
@@ -88,7 +96,7 @@ def format_column(values: Iterable[object], decimals: int) -> list[str]:
         rest = iter(format_column([v for i, v in enumerate(items) if i not in special], decimals))
         return [special[i] if i in special else next(rest) for i in range(len(items))]
     numbers: list[complex | float] = [
-        complex(v) if isinstance(v, (complex, np.complexfloating)) else float(v)  # type: ignore[arg-type]
+        complex(v) if _is_complex(v) else float(v)  # type: ignore[call-overload, arg-type]
         for v in items]
     real = [v.real if isinstance(v, complex) else v for v in numbers]
     finite = [v for v in real if math.isfinite(v)]
@@ -114,6 +122,8 @@ def compact(value: float) -> str:
 
 def fit_decimals(value: float | np.ndarray, most: int = 4) -> int:
     """The fewest decimals (up to `most`) that print every entry exactly: 2.5 → 1, 0.81 → 2."""
+    import numpy as np
+
     array = np.asarray(value, dtype=float)
     array = array[np.isfinite(array)]
     for places in range(most + 1):

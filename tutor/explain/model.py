@@ -24,13 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Union
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from tutor.explain.claims import ClaimCheck, check_claims
 from tutor.explain.tokens import TokenText
-from tutor.maths.numerics import Beyond, Undefined
+from tutor.maths.values import Beyond, Undefined
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)

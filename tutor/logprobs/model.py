@@ -174,7 +174,7 @@ def index_of(item: dict[str, Any], default: int) -> int:
 
 def number_text(value: float) -> str:
     """A number inside a message, in the house style (`tutor.maths.common.short_number`)."""
-    from tutor.maths.common import short_number
+    from tutor.maths.values import short_number
 
     return short_number(value)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from tutor.errors import BadInput
 from tutor.maths.numerics import allow_infinity, strict
+from tutor.maths.values import short_number
 
 #: The neutral advice that ends a message about a distribution; front ends may replace it.
 HINTS = {
@@ -169,20 +170,6 @@ def sum_text(total: float) -> str:
         if float(text) != 1.0:
             return text
     return repr(total)
-
-
-def short_number(value: float) -> str:
-    """Up to 4 significant digits with the typographic minus, for numbers inside messages
-    (`tutor.explain.format.compact` is this, for explanations above the maths)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    text = f"{value:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", "−", 1) if text.startswith("-") else text
 
 
 def _first_negative(array: np.ndarray) -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.maths.common import as_distribution, as_distribution_vector, as_vector, short_number
+from tutor.maths.common import as_distribution, as_distribution_vector, as_vector
+from tutor.maths.values import short_number
 from tutor.maths.numerics import Undefined, strict
 
 #: The most draws a frequency check makes (a million uniforms take a few milliseconds).

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.maths.common import short_number
+from tutor.maths.values import short_number
 from tutor.maths.numerics import allow_infinity, strict
 
 BOS, EOS = "<s>", "</s>"

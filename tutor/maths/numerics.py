@@ -21,12 +21,15 @@ import functools
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
 from tutor.errors import BadInput
+from tutor.maths.values import Beyond, Number, Undefined, is_number
+
+__all__ = ["Beyond", "Number", "Undefined", "is_number", "NumericOverflow", "OVERFLOW_MESSAGE", "allow_infinity",
+           "strict", "require_finite", "exp_or_beyond", "safe_norm"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,35 +43,6 @@ OVERFLOW_MESSAGE = (
     "the numbers are too large for 64-bit floats (an intermediate result overflows past "
     "1.8e308); scale the inputs down"
 )
-
-
-@dataclass(frozen=True)
-class Undefined:
-    """A quantity that has no value for these inputs, and the reason in plain words."""
-
-    reason: str
-
-    def __str__(self) -> str:
-        return f"undefined ({self.reason})"
-
-
-@dataclass(frozen=True)
-class Beyond:
-    """A finite number too large for a float, known by its base-10 logarithm (and sign)."""
-
-    log10: float
-    negative: bool = False
-
-    def __str__(self) -> str:
-        return f"{'−' if self.negative else ''}10^{self.log10:.1f}"
-
-
-Number = float | Undefined | Beyond
-
-
-def is_number(value: object) -> bool:
-    """True for an ordinary (possibly infinite) number, False for `Undefined` / `Beyond`."""
-    return not isinstance(value, (Undefined, Beyond))
 
 
 @contextmanager

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.maths.common import as_distribution, as_matrix, as_vector, float_arrays, short_number
+from tutor.maths.common import as_distribution, as_matrix, as_vector, float_arrays
+from tutor.maths.values import short_number
 from tutor.maths.numerics import allow_infinity, strict
 
 

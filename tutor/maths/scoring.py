@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.maths.common import as_vector, log_softmax, short_number, softmax
+from tutor.maths.common import as_vector, log_softmax, softmax
+from tutor.maths.values import short_number
 from tutor.maths.information import LogBase, log_base
 from tutor.maths.numerics import strict
 

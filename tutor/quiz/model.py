@@ -12,8 +12,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
-
 from tutor.errors import BadInput
 from tutor.explain.model import Worked
 
@@ -49,7 +47,7 @@ class Tolerance:
     figures: int = 3
 
     def accepts(self, answer: float, key: float) -> bool:
-        if np.isinf(key) or np.isinf(answer):
+        if math.isinf(key) or math.isinf(answer):
             return bool(answer == key)
         gap = abs(answer - key)
         if self.relative is not None:

@@ -17,7 +17,6 @@ from rich.text import Text
 
 from tutor.curriculum.compute import Computed
 from tutor.curriculum.model import Block, Derivation, Erratum, Example, Formula, Lesson, Playground, Prose
-from tutor.render.worked import worked_renderable
 
 _INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
 
@@ -96,6 +95,8 @@ def computed_renderable(computed: Computed | None, last_step_only: bool = False)
         return Text("computing…", style="dim italic")
     if computed.worked is None:
         return Text(f"⚠ {computed.error}", style="red")
+    from tutor.render.worked import worked_renderable  # numpy: loaded once there is a result to draw
+
     worked = computed.worked.last_step() if last_step_only else computed.worked
     return worked_renderable(worked)
 

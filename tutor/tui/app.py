@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App
@@ -23,7 +24,6 @@ from textual.screen import Screen
 
 from tutor.curriculum.catalog import Catalog
 from tutor.curriculum.model import Slot
-from tutor.quiz.session import Session as QuizSession
 from tutor.tui.collector import IdleCollector
 from tutor.tui.find import PLACEHOLDER, FindProvider
 from tutor.tui.messages import ProgressProblem, QuizBuilt, QuizRequested
@@ -36,6 +36,9 @@ from tutor.tui.screens.quiz import QuizScreen, lesson_quiz
 from tutor.tui.session import Session
 from tutor.tui.tracking import ProgressTracking
 from tutor.tui.widgets.released import forget_drawn_styles, release_strips
+
+if TYPE_CHECKING:
+    from tutor.quiz.session import Session as QuizSession
 
 
 class TutorApp(ProgressTracking):
@@ -108,7 +111,7 @@ class TutorApp(ProgressTracking):
         self.collector.start()
         self.set_interval(1.0, self.collector.tick)
         if saved and self.quiz is None:
-            self.suggest_next()  # progress saved before this run: what to study now
+            self.call_after_refresh(self.suggest_next)  # saved progress: what to study now (after the paint)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):

@@ -28,8 +28,6 @@ from tutor.curriculum.passages import QuestionText, snippet
 from tutor.curriculum.search import Found, Index
 from tutor.explain.model import Note
 from tutor.quiz.model import Question
-from tutor.quiz.session import Item
-from tutor.quiz.session import Session as QuizSession
 from tutor.tui.screens.lesson import LessonScreen
 from tutor.tui.screens.quiz import QuizScreen
 
@@ -183,6 +181,9 @@ async def open_lesson(app: App[Any], lesson_id: str, block: int | None = None, s
 
 async def open_question(app: App[Any], question: Question) -> None:
     """A quiz of this one question, over whatever the learner was reading."""
+    from tutor.quiz.session import Item
+    from tutor.quiz.session import Session as QuizSession
+
     record = getattr(app, "record_answer", None)
     session = QuizSession([Item(question.id, question.pillar, question.lesson, question=question)], seed=0)
     await app.push_screen(QuizScreen(session, record, f"question {question.id}"))

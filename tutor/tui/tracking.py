@@ -13,6 +13,8 @@ reviews, and lessons completed by the completion rule.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import RenderableType
 from textual import work
 from textual.app import App, ScreenStackError
@@ -21,7 +23,6 @@ from textual.screen import Screen
 from tutor.curriculum.catalog import Catalog
 from tutor.errors import quote
 from tutor.progress.completion import REQUIRED_RIGHT
-from tutor.quiz.session import Attempt
 from tutor.tui.messages import LessonWorked, ProgressRead, ProgressRequested, QuizReady, ReviewRequested
 from tutor.tui.overview import Overview, ProgressReader, clock
 from tutor.tui.progress_writer import ProgressWriter
@@ -32,6 +33,9 @@ from tutor.tui.screens.quiz import QuizScreen
 from tutor.tui.screens.review import plan_review
 from tutor.tui.session import Session
 from tutor.tui.widgets.syllabus import Syllabus
+
+if TYPE_CHECKING:
+    from tutor.quiz.session import Attempt
 
 #: Seconds between recounts of the reviews due in the header (cards fall due as time passes).
 RECOUNT_EVERY = 30.0
@@ -69,10 +73,12 @@ class ProgressTracking(App[None]):
             return None
 
     def start_tracking(self) -> None:
-        """Show the indicator and read the progress once (the reviews due) in a worker."""
+        """Show the indicator and read the progress once (the reviews due) in a worker, once
+        the first screen is painted: the read parses the whole history, and a worker thread
+        still takes its turns on the interpreter, so started earlier it delays that paint."""
         self.show_indicator()
         self.set_interval(RECOUNT_EVERY, self.show_indicator)
-        self.refresh_progress()
+        self.call_after_refresh(self.refresh_progress)
 
     # -- the indicator and the reads ------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
@@ -26,18 +27,21 @@ from textual.widgets import Header, Input, Static
 
 from tutor.errors import quote
 from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Grade
-from tutor.quiz.session import Attempt
-from tutor.quiz.session import Session as QuizSession
-from tutor.render.worked import worked_renderable
 from tutor.tui.messages import ProgressRequested, QuestionDrawn
 from tutor.tui.widgets.released import ReleasedFooter, ReleasedInput
 from tutor.tui.widgets.rich_block import Drawn, RichBlock, predraw
+
+if TYPE_CHECKING:
+    # Sessions draw questions with numpy; this screen is imported with the app, before the
+    # first lesson is painted, and reaches them only in its workers.
+    from tutor.quiz.session import Attempt
+    from tutor.quiz.session import Session as QuizSession
 
 #: Questions in a quiz started from a lesson ("quiz me on this lesson").
 LESSON_COUNT = 5
 HINT_WORDS = {"?", "hint", "h"}
 
-Record = Callable[[Attempt], None]
+Record = Callable[["Attempt"], None]
 
 
 def lesson_quiz(lesson_id: str, count: int = LESSON_COUNT, seed: int | None = None) -> tuple[QuizSession | None, list[str]]:
@@ -47,6 +51,7 @@ def lesson_quiz(lesson_id: str, count: int = LESSON_COUNT, seed: int | None = No
 
     from tutor.errors import BadInput
     from tutor.quiz.bank import load_banks
+    from tutor.quiz.session import Session as QuizSession
     from tutor.quiz.session import catalogue, choose, items_for, resolve_topic
 
     loaded = load_banks()
@@ -191,6 +196,8 @@ class QuizScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="quiz-question", exit_on_error=False)
     def present(self, width: int) -> None:
         """Draw the next question's numbers (numpy, for a generator), its prompt and solution."""
+        from tutor.render.worked import worked_renderable
+
         try:
             attempt = self.session.next_question()
         except Exception as error:  # a generator's bug: one line, and the learner can leave

@@ -23,11 +23,11 @@ them); a worker that computed a result with series calls `preload()` for the imp
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -40,6 +40,12 @@ from textual.worker import get_current_worker
 
 from tutor.explain.format import compact
 from tutor.explain.model import Series, Worked
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported where a plot is computed (in workers), not with this module: the lesson
+# screen imports it, and the first lesson is painted before numpy is needed.
 
 #: Curve labels that make a series a 2-D path (see the module's docstring).
 PATH_AXES = ("x", "y")
@@ -84,6 +90,8 @@ class Trace:
 
 def thinned(xs: np.ndarray, ys: np.ndarray, limit: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """At most about `limit` points: per bucket the lowest and highest, in order (spikes kept)."""
+    import numpy as np
+
     if xs.size <= limit:
         return xs, ys
     buckets = np.array_split(np.arange(xs.size), limit // 2)
@@ -93,6 +101,8 @@ def thinned(xs: np.ndarray, ys: np.ndarray, limit: int = MAX_POINTS) -> tuple[np
 
 def trace(label: str, x: Any, y: Any, log_y: bool = False) -> Trace:
     """The drawable pieces of y(x): runs of finite points (and positive ones on a log axis)."""
+    import numpy as np
+
     xs, ys = np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float).reshape(-1)
     size = min(xs.size, ys.size)
     xs, ys = xs[:size], ys[:size]
@@ -121,19 +131,21 @@ def path_trace(series: Series) -> Trace:
 def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     """Ticks for a log axis drawn as log₁₀ y: where they go (in log₁₀) and what they read."""
     for steps in ((1.0,), (1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)):
-        values = [m * 10.0**k for k in range(int(np.floor(low)), int(np.ceil(high)) + 1) for m in steps]
-        shown = [v for v in values if low - 1e-9 <= np.log10(v) <= high + 1e-9]
+        values = [m * 10.0**k for k in range(math.floor(low), math.ceil(high) + 1) for m in steps]
+        shown = [v for v in values if low - 1e-9 <= math.log10(v) <= high + 1e-9]
         if len(shown) >= 3 or (steps[-1] == 7.0 and shown):
             break
     if len(shown) < 2:  # a range narrower than the nearest ticks: its ends
         shown = [10.0**low, 10.0**high] if high > low else [10.0**low]
     stride = max(1, len(shown) // 6)
     shown = shown[::stride]
-    return [float(np.log10(v)) for v in shown], [compact(v) for v in shown]
+    return [math.log10(v) for v in shown], [compact(v) for v in shown]
 
 
 def _draw_traces(plt: Any, traces: Sequence[Trace], series: Series, markers: Sequence[str], title: str) -> None:
     if series.log_y:  # drawn as log₁₀ y on a linear axis: plotext's own log scale fails on a redraw
+        import numpy as np
+
         traces = [Trace(t.label, tuple((xs, np.log10(ys)) for xs, ys in t.pieces)) for t in traces]
     for number, curve in enumerate(traces):
         colour, marker = PALETTE[number % len(PALETTE)], markers[number % len(markers)]
