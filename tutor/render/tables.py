@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from rich import box
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -95,15 +98,15 @@ class MatrixTable:
         row_labels, col_labels, decimals = self._args
         self.grid = _grid(self.array, row_labels, col_labels, decimals, numbered)
         self.show_header = any(self.grid.headers)
-
-    @property
-    def widths(self) -> list[int]:
-        return [max([len(header)] + [len(row[j]) for row in self.grid.cells])
-                for j, header in enumerate(self.grid.headers)]
-
-    @property
-    def label_width(self) -> int:
-        return max((len(x) for x in self.grid.labels), default=0) if self.grid.labels else 0
+        # Measured once per layout (blocks() asks for them once per column tried).
+        self.widths = [max([len(header)] + [len(row[j]) for row in self.grid.cells])
+                       for j, header in enumerate(self.grid.headers)]
+        self.label_width = max((len(x) for x in self.grid.labels), default=0) if self.grid.labels else 0
+        # The same in terminal cells (a label may hold wide characters): the fixed column widths
+        # handed to Rich, which then need not render every cell once more to measure it.
+        self.cells_wide = [max([cell_len(header)] + [cell_len(row[j]) for row in self.grid.cells])
+                           for j, header in enumerate(self.grid.headers)]
+        self.labels_wide = max((cell_len(x) for x in self.grid.labels), default=0) if self.grid.labels else 0
 
     def _block_width(self, columns: Sequence[int]) -> int:
         label = self.label_width + 3 if self.grid.labels is not None else 0
@@ -125,7 +128,12 @@ class MatrixTable:
             blocks[-1].append(j)
         return blocks
 
-    def table(self, columns: Sequence[int], title: str | None, caption: str | None) -> Table:
+    def table(self, columns: Sequence[int], title: str | None, caption: str | None,
+              width: int | None = None) -> RenderableType:
+        """The columns `columns` as a boxed table; drawn directly (`_DrawnTable`) when every
+        column fits at its widest entry in `width`, else by Rich's `Table`, which can narrow."""
+        if width is not None and self._cells_width(columns) <= width:
+            return _DrawnTable(self, list(columns), title, caption)
         # Labels and titles are Text, never markup: a token such as "[/INST]" is shown as typed.
         table = Table(title=Text(title) if title else None, caption=Text(caption) if caption else None,
                       box=box.SQUARE, show_header=self.show_header, title_style="bold", caption_style="dim",
@@ -136,13 +144,18 @@ class MatrixTable:
             table.add_column(Text(self.grid.headers[j]), justify="right", no_wrap=True)
         for i, row in enumerate(self.grid.cells):
             label = [Text(self.grid.labels[i])] if self.grid.labels is not None else []
-            table.add_row(*label, *(self._cell(i, j, row[j]) for j in columns))
+            table.add_row(*label, *(Text(row[j], style=self._style(i, j)) for j in columns))
         return table
 
-    def _cell(self, i: int, j: int, text: str) -> Text:
+    def _cells_width(self, columns: Sequence[int]) -> int:
+        """The table's width in terminal cells with every column at its widest entry."""
+        return 1 + (self.labels_wide + 3 if self.grid.labels is not None else 0) + \
+            sum(self.cells_wide[j] + 3 for j in columns)
+
+    def _style(self, i: int, j: int) -> str:
         bold = self.highlight is not None and self.highlight.ndim == 2 and i < self.highlight.shape[0] \
             and j < self.highlight.shape[1] and bool(self.highlight[i, j])
-        return Text(text, style="bold" if bold else "")
+        return "bold" if bold else ""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         blocks = self.blocks(options.max_width)
@@ -159,7 +172,7 @@ class MatrixTable:
         for n, block in enumerate(blocks):
             title = self.title if n == 0 else None
             caption = self.caption if n == len(blocks) - 1 else None
-            parts.append(self.table(block, title, caption))
+            parts.append(self.table(block, title, caption, options.max_width))
         yield Group(*parts)
 
     def single(self, columns: list[int], width: int) -> RenderResult:
@@ -169,7 +182,7 @@ class MatrixTable:
         caption_out = bool(self.caption) and len(self.caption or "") > table_width
         if title_out:
             yield Text(self.title, style="bold")
-        yield self.table(columns, None if title_out else self.title, None if caption_out else self.caption)
+        yield self.table(columns, None if title_out else self.title, None if caption_out else self.caption, width)
         if caption_out:
             yield Text(self.caption or "", style="dim")
 
@@ -182,6 +195,80 @@ class MatrixTable:
                 header = self.grid.headers[j] or str(j + 1)
                 lines.append(f"\n{name}, {header} = {cell}")
         return lines
+
+
+class _DrawnTable:
+    """Some columns of a `MatrixTable`, drawn line by line exactly as Rich's `Table` draws them
+    with the settings `MatrixTable.table` gives it (square box, a space of padding each side,
+    labels dim, headers in the theme's header style, numbers right-justified, a highlighted
+    entry bold, title and caption centred) when every column fits at its widest entry: then
+    nothing needs measuring, wrapping or cutting, and Rich's general machinery (a renderable
+    per cell, each padded and cropped) was most of the time a result took to draw.
+    `tests/test_render_tables.py` checks the two drawings are the same, escape codes included."""
+
+    def __init__(self, table: MatrixTable, columns: list[int], title: str | None, caption: str | None) -> None:
+        self.table, self.columns, self.title, self.caption = table, columns, title, caption
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        width = self.table._cells_width(self.columns)
+        return Measurement(width, width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table, grid, labelled = self.table, self.table.grid, self.table.grid.labels is not None
+        widths = ([table.labels_wide + 2] if labelled else []) + [table.cells_wide[j] + 2 for j in self.columns]
+        render_options = options.update(width=sum(widths) + len(widths) + 1, highlight=False, height=None)
+        if self.title:
+            yield from console.render(Text(self.title), render_options.update(justify="center"))
+        square = box.SQUARE.substitute(render_options, safe=console.safe_box)
+        if not table.show_header:
+            square = square.get_plain_headed_box()
+        border = console.get_style("none") + console.get_style("")
+        new_line = Segment.line()
+        get_style = console.get_style
+        rows: list[tuple[list[str], list[Style], list[Style]]] = []  # texts, their styles, the cells' styles
+        if table.show_header:
+            header = get_style("table.header") + get_style("")
+            texts = ([""] if labelled else []) + [grid.headers[j] for j in self.columns]
+            rows.append((texts, [Style.null()] * len(texts), [header] * len(texts)))
+        dim, plain = get_style("dim"), get_style("")
+        for i, cells in enumerate(grid.cells):
+            texts = ([grid.labels[i]] if labelled and grid.labels else []) + [cells[j] for j in self.columns]
+            styles = ([Style.null()] if labelled else []) + \
+                [get_style(table._style(i, j)) if table._style(i, j) else Style.null() for j in self.columns]
+            rows.append((texts, styles, ([dim] if labelled else []) + [plain] * len(self.columns)))
+        yield Segment(square.get_top(widths), border)
+        yield new_line
+        last = len(rows) - 1
+        for number, (texts, styles, cell_styles) in enumerate(rows):
+            edge = (square.head_left, square.head_right, square.head_vertical) if number == 0 else (
+                (square.foot_left, square.foot_right, square.foot_vertical) if number == last else
+                (square.mid_left, square.mid_right, square.mid_vertical))
+            yield Segment(edge[0], border)
+            for column, (text, style, cell_style, width) in enumerate(zip(texts, styles, cell_styles, widths)):
+                if column:
+                    yield Segment(edge[2], border)
+                if width == 2:  # nothing but padding (every label empty): Rich draws one blank
+                    yield Segment("  ", cell_style)
+                    continue
+                left = labelled and column == 0  # the labels column is left-justified
+                if not left:
+                    text = text.rstrip()  # as Rich justifies right: trailing spaces go first
+                room = width - 2 - cell_len(text)
+                yield Segment(" ", cell_style)
+                if text:
+                    yield Segment(text + " " * room if left else " " * room + text, cell_style + style)
+                else:
+                    yield Segment(" " * (width - 2), cell_style)
+                yield Segment(" ", cell_style)
+            yield Segment(edge[1], border)
+            yield new_line
+            if number == 0 and table.show_header:
+                yield Segment(square.get_row(widths, "head", edge=True), border)
+                yield new_line
+        yield Segment(square.get_bottom(widths), border)
+        yield new_line
+        if self.caption:
+            yield from console.render(Text(self.caption), render_options.update(justify="center"))
 
 
 def vector_summary(name: str, value: np.ndarray, decimals: int = 4, caption: str | None = None,

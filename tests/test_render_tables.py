@@ -1,0 +1,97 @@
+"""A matrix table drawn directly looks exactly as Rich's `Table` draws it.
+
+`tutor.render.tables.MatrixTable` draws a table whose columns fit by itself (`_DrawnTable`)
+instead of through `rich.table.Table`, for speed. The reference is Rich itself: the same table
+built as a Rich `Table` with the settings MatrixTable uses, rendered on the same console, must
+give the same characters and the same escape codes, for any shape, labels, highlights, titles,
+captions, widths, and for colour, no colour and ASCII-only consoles.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tutor.render.tables import MatrixTable, _DrawnTable
+
+
+def _rich_table(table: MatrixTable, columns: list[int], title: str | None, caption: str | None) -> Table:
+    """The table as Rich would draw it: what MatrixTable.table built before it drew tables itself."""
+    rich = Table(title=Text(title) if title else None, caption=Text(caption) if caption else None,
+                 box=box.SQUARE, show_header=table.show_header, title_style="bold", caption_style="dim",
+                 padding=(0, 1), expand=False)
+    if table.grid.labels is not None:
+        rich.add_column("", style="dim", no_wrap=True)
+    for j in columns:
+        rich.add_column(Text(table.grid.headers[j]), justify="right", no_wrap=True)
+    for i, row in enumerate(table.grid.cells):
+        label = [Text(table.grid.labels[i])] if table.grid.labels is not None else []
+        rich.add_row(*label, *(Text(row[j], style=table._style(i, j)) for j in columns))
+    return rich
+
+
+class _AsciiFile(io.StringIO):
+    """A terminal that takes ASCII only: Rich draws boxes with + - | then."""
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "ascii"
+
+
+def _drawn(renderable: object, width: int, kind: str) -> str:
+    out = _AsciiFile() if kind == "ascii" else io.StringIO()
+    console = Console(file=out, width=width, force_terminal=kind != "plain",
+                      color_system=None if kind == "plain" else "truecolor", legacy_windows=False)
+    console.print(renderable)
+    return out.getvalue()
+
+
+LABEL = st.text(alphabet=st.sampled_from(list("abcxyz019 ⟨⟩_-[]/猫é")), min_size=0, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.integers(1, 14), cols=st.integers(1, 12), data=st.data())
+def test_a_table_drawn_directly_is_the_one_rich_draws(rows: int, cols: int, data: st.DataObject) -> None:
+    values = np.array(data.draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=rows * cols,
+                                         max_size=rows * cols))).reshape(rows, cols)
+    row_labels = data.draw(st.none() | st.lists(LABEL, min_size=rows, max_size=rows))
+    col_labels = data.draw(st.none() | st.lists(LABEL, min_size=cols, max_size=cols))
+    highlight = data.draw(st.none() | st.just(values > 0))
+    decimals = data.draw(st.integers(0, 4))
+    title = data.draw(st.text(alphabet=st.sampled_from(list("Q K V (3×2) attn")), min_size=1, max_size=40))
+    caption = data.draw(st.none() | st.text(alphabet=st.sampled_from(list("rows sum to 1 .")), max_size=50))
+    width = data.draw(st.integers(20, 160))
+    kind = data.draw(st.sampled_from(["colour", "plain", "ascii"]))
+    table = MatrixTable(title, values, row_labels=row_labels, col_labels=col_labels, caption=caption,
+                        decimals=decimals, highlight=highlight)
+    columns = list(range(len(table.grid.headers)))
+    if table._cells_width(columns) > width:  # drawn by Rich itself then: nothing to compare
+        return
+    drawn = _drawn(_DrawnTable(table, columns, table.title, caption), width, kind)
+    assert drawn == _drawn(_rich_table(table, columns, table.title, caption), width, kind)
+
+
+@pytest.mark.parametrize("kind", ["colour", "plain", "ascii"])
+def test_a_labelled_highlighted_table_matches_rich(kind: str) -> None:
+    values = np.array([[1.0, -0.5, 0.25], [0.125, 2.0, -3.0]])
+    table = MatrixTable("W", values, row_labels=["the", "猫"], col_labels=["k1", "k2", "k3"],
+                        caption="a caption longer than the table is wide", highlight=values > 0.5)
+    drawn = _drawn(_DrawnTable(table, [0, 1, 2], table.title, table.caption), 60, kind)
+    assert drawn == _drawn(_rich_table(table, [0, 1, 2], table.title, table.caption), 60, kind)
+    assert "猫" in drawn and "k3" in drawn
+
+
+def test_a_table_too_wide_for_its_columns_is_left_to_rich() -> None:
+    table = MatrixTable("M", np.arange(40.0).reshape(4, 10) * 1e5)
+    columns = list(range(10))
+    narrow = table._cells_width(columns) - 1
+    assert not isinstance(table.table(columns, table.title, None, narrow), _DrawnTable)
+    assert isinstance(table.table(columns, table.title, None, narrow + 1), _DrawnTable)
