@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -20,6 +19,7 @@ from tutor.explain.model import Choice, Fact, Item, Matrix, Note, Scalar, Series
 from tutor.explain.tokens import TokenText
 from tutor.maths.numerics import Beyond, Undefined
 from tutor.render.note import markdown
+from tutor.render.side_by_side import SideBySide
 from tutor.render.tables import matrix_table
 from tutor.render.tokens import TokenTextRenderable
 
@@ -52,11 +52,11 @@ def items_renderables(items: Iterable[Item]) -> list[RenderableType]:
             tables.append(matrix_renderable(item))
             continue
         if tables:
-            out.append(Columns(tables, padding=(0, 3)))
+            out.append(SideBySide(tables))
             tables = []
         out.append(item_renderable(item))
     if tables:
-        out.append(Columns(tables, padding=(0, 3)))
+        out.append(SideBySide(tables))
     return out
 
 
