@@ -14,8 +14,8 @@ Pure Python + numpy: used when an explanation is built and when it is drawn.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
+from numbers import Complex, Integral, Real
 from typing import TYPE_CHECKING
 
 from tutor.maths.values import Beyond, Undefined, short_number
@@ -58,7 +58,7 @@ def needs_scientific(value: float, decimals: int) -> bool:
 def _is_complex(value: object) -> bool:
     """A Python or numpy complex number. (numpy's integer, real and complex scalars register
     with `numbers.Integral`, `Real` and `Complex`, so no numpy import is needed to tell them.)"""
-    return isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real)
+    return isinstance(value, Complex) and not isinstance(value, Real)
 
 
 def format_number(value: object, decimals: int = 4) -> str:
@@ -73,7 +73,7 @@ def format_number(value: object, decimals: int = 4) -> str:
             sign = "+" if z.imag >= 0 else MINUS
             return f"{format_number(z.real, decimals)}{sign}{format_number(abs(z.imag), decimals)}i"
         value = z.real
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    if isinstance(value, Integral) and not isinstance(value, bool):
         return fixed(float(value), 0) if abs(int(value)) < 1e16 else scientific(float(value), decimals)
     number = float(value)  # type: ignore[arg-type]
     if math.isinf(number):
