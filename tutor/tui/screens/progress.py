@@ -8,6 +8,7 @@ table's cursor chooses a pillar for `q`; the last row, "All lessons", quizzes on
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -152,7 +153,12 @@ class ProgressScreen(Screen[None]):
         table = self.table
         chosen = table.cursor_row
         with self.app.batch_update():
-            table.clear()
+            # Each column gets the width of its widest entry now, with the rows: left to the
+            # table, the widths follow at its next idle moment, and a header drawn in between
+            # stays drawn at the old width (Textual caches it until the table next changes).
+            table.clear(columns=True)
+            for index, (label, key) in enumerate(COLUMNS):
+                table.add_column(label, key=key, width=max(cell_len(label), *(row[index].cell_len for row in rows)))
             for key, cells in zip([*(row.id for row in overview.pillars), ALL], rows):
                 table.add_row(*cells, key=key)
             table.move_cursor(row=min(max(0, chosen), table.row_count - 1), animate=False)
