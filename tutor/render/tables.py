@@ -9,7 +9,7 @@ renders as fast as a short one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,15 +98,18 @@ class MatrixTable:
         row_labels, col_labels, decimals = self._args
         self.grid = _grid(self.array, row_labels, col_labels, decimals, numbered)
         self.show_header = any(self.grid.headers)
-        # Measured once per layout (blocks() asks for them once per column tried).
-        self.widths = [max([len(header)] + [len(row[j]) for row in self.grid.cells])
-                       for j, header in enumerate(self.grid.headers)]
-        self.label_width = max((len(x) for x in self.grid.labels), default=0) if self.grid.labels else 0
-        # The same in terminal cells (a label may hold wide characters): the fixed column widths
-        # handed to Rich, which then need not render every cell once more to measure it.
-        self.cells_wide = [max([cell_len(header)] + [cell_len(row[j]) for row in self.grid.cells])
-                           for j, header in enumerate(self.grid.headers)]
-        self.labels_wide = max((cell_len(x) for x in self.grid.labels), default=0) if self.grid.labels else 0
+        # Measured once per layout (blocks() asks for them once per column tried), in characters
+        # for splitting into blocks, and in terminal cells (a label may hold wide characters)
+        # for drawing.
+        self.widths, self.label_width = self._widest(len)
+        self.cells_wide, self.labels_wide = self._widest(cell_len)
+
+    def _widest(self, measure: Callable[[str], int]) -> tuple[list[int], int]:
+        """Each column's widest entry (its header included), and the widest row label."""
+        grid = self.grid
+        columns = [max([measure(header)] + [measure(row[j]) for row in grid.cells])
+                   for j, header in enumerate(grid.headers)]
+        return columns, max((measure(x) for x in grid.labels), default=0) if grid.labels else 0
 
     def _block_width(self, columns: Sequence[int]) -> int:
         label = self.label_width + 3 if self.grid.labels is not None else 0
@@ -222,19 +225,18 @@ class _DrawnTable:
         square = box.SQUARE.substitute(render_options, safe=console.safe_box)
         if not table.show_header:
             square = square.get_plain_headed_box()
-        border = console.get_style("none") + console.get_style("")
+        border = console.get_style("none")
         new_line = Segment.line()
         get_style = console.get_style
         rows: list[tuple[list[str], list[Style], list[Style]]] = []  # texts, their styles, the cells' styles
         if table.show_header:
-            header = get_style("table.header") + get_style("")
+            header = get_style("table.header")
             texts = ([""] if labelled else []) + [grid.headers[j] for j in self.columns]
             rows.append((texts, [Style.null()] * len(texts), [header] * len(texts)))
         dim, plain = get_style("dim"), get_style("")
         for i, cells in enumerate(grid.cells):
             texts = ([grid.labels[i]] if labelled and grid.labels else []) + [cells[j] for j in self.columns]
-            styles = ([Style.null()] if labelled else []) + \
-                [get_style(table._style(i, j)) if table._style(i, j) else Style.null() for j in self.columns]
+            styles = ([Style.null()] if labelled else []) + [get_style(table._style(i, j)) for j in self.columns]
             rows.append((texts, styles, ([dim] if labelled else []) + [plain] * len(self.columns)))
         yield Segment(square.get_top(widths), border)
         yield new_line
