@@ -59,11 +59,15 @@ def row_cells(row: PillarRow | Overview) -> list[Text]:
     return cells
 
 
+def widest(rows: list[list[Text]]) -> list[int]:
+    """Each column's widest entry, its header included, in terminal cells."""
+    return [max(cell_len(label), *(row[i].cell_len for row in rows)) for i, (label, _) in enumerate(COLUMNS)]
+
+
 def fit_titles(rows: list[list[Text]], width: int) -> None:
     """Shorten the first column with "…" so that the table fits `width` cells (each column has
     one cell of padding on either side)."""
-    others = sum(max(len(label), *(row[i].cell_len for row in rows)) + 2 for i, (label, _) in enumerate(COLUMNS)
-                 if i > 0)
+    others = sum(width + 2 for width in widest(rows)[1:])
     room = max(8, width - others - 2)
     for row in rows:
         if row[0].cell_len > room:
@@ -157,8 +161,8 @@ class ProgressScreen(Screen[None]):
             # table, the widths follow at its next idle moment, and a header drawn in between
             # stays drawn at the old width (Textual caches it until the table next changes).
             table.clear(columns=True)
-            for index, (label, key) in enumerate(COLUMNS):
-                table.add_column(label, key=key, width=max(cell_len(label), *(row[index].cell_len for row in rows)))
+            for (label, key), width in zip(COLUMNS, widest(rows)):
+                table.add_column(label, key=key, width=width)
             for key, cells in zip([*(row.id for row in overview.pillars), ALL], rows):
                 table.add_row(*cells, key=key)
             table.move_cursor(row=min(max(0, chosen), table.row_count - 1), animate=False)
