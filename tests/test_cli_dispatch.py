@@ -7,6 +7,7 @@ every run). What a user sees must not change: output, errors, suggestions for ty
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -24,8 +25,11 @@ def _names(command: Any) -> dict[str, Any]:
 
 def _run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["llmtutor", *args])
-    with pytest.raises(SystemExit) as stopped:
-        app_module.main()
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            app_module.main()
+    finally:
+        gc.unfreeze()  # main() freezes what exists once start-up is over (tutor.startup_gc): here, pytest's heap
     out, err = capsys.readouterr()
     code = stopped.value.code
     return (code if isinstance(code, int) else 0), out, err

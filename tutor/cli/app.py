@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.main import get_command_name
 
-from tutor import __version__
+from tutor import __version__, startup_gc
 from tutor.errors import TutorError, printable
 
 
@@ -81,6 +81,7 @@ class _FriendlyGroup(TyperGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
+        startup_gc.resume()  # start-up is over: the command's own work is collected as usual
         try:
             return super().invoke(ctx)
         except TutorError as error:
@@ -190,5 +191,10 @@ def _group_name(group: Any) -> str | None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    named_only(app, sys.argv[1:])()
+    """Console-script entry point. The garbage collector is paused until the command runs
+    (`tutor.startup_gc`)."""
+    startup_gc.pause()
+    try:
+        named_only(app, sys.argv[1:])()
+    finally:
+        startup_gc.resume()

@@ -9,17 +9,23 @@ def learn(
     lesson: str = typer.Argument(None, help="Open this lesson (number, id or prefix); default: where you left off."),
 ) -> None:
     """Open the interactive tutor (F1 inside for keys)."""
-    from tutor.cli.lessons import load_catalog_reporting, written_slot
-
-    catalog = load_catalog_reporting()
-    start = written_slot(catalog, lesson) if lesson else None
-    from tutor.tui.app import TutorApp
-    from tutor.tui.progress_recorder import open_recorder
-
     import sys
 
-    app = TutorApp(catalog, recorder=open_recorder(), start=start)
-    app.run()
+    from tutor import startup_gc
+
+    startup_gc.pause()  # the app's start-up, until the first lesson is painted (TutorApp)
+    try:
+        from tutor.cli.lessons import load_catalog_reporting, written_slot
+
+        catalog = load_catalog_reporting()
+        start = written_slot(catalog, lesson) if lesson else None
+        from tutor.tui.app import TutorApp
+        from tutor.tui.progress_recorder import open_recorder
+
+        app = TutorApp(catalog, recorder=open_recorder(), start=start)
+        app.run()
+    finally:
+        startup_gc.resume()
     if app.unsaved:
         sys.stderr.write(f"llmtutor: warning: {app.unsaved} progress update(s) could not be saved before exit\n")
 

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import Screen
 
+from tutor import startup_gc
 from tutor.curriculum.catalog import Catalog
 from tutor.curriculum.model import Slot
 from tutor.tui.collector import IdleCollector
@@ -108,10 +109,16 @@ class TutorApp(ProgressTracking):
         saved = bool(session.places) or any(s != "new" for s in session.statuses.values())
         await self.switch_mode("quiz" if self.quiz is not None else "lesson")
         self.start_tracking()
-        self.collector.start()
-        self.set_interval(1.0, self.collector.tick)
+        self.call_after_refresh(self._started)
         if saved and self.quiz is None:
             self.call_after_refresh(self.suggest_next)  # saved progress: what to study now (after the paint)
+
+    def _started(self) -> None:
+        """The first screen is painted: start-up is over (`tutor.startup_gc`); from now on the
+        collector runs on the app's schedule (`tutor.tui.collector`)."""
+        startup_gc.resume()
+        self.collector.start()
+        self.set_interval(1.0, self.collector.tick)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
