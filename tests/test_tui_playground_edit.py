@@ -201,3 +201,38 @@ async def test_nudges_recompute_and_the_newest_value_wins(catalog: Catalog, held
         await pilot.press("ctrl+r")
         await until_computed(app, view, pilot)
         assert box.value == "64" and not box.has_class("-invalid") and shows_result_of(view, {})
+
+
+async def test_a_result_as_tall_as_the_last_is_scrolled_to_in_the_frame_that_paints_it(catalog: Catalog) -> None:
+    """Enter below the screen's edge: a result of the same height is scrolled into view as it
+    is shown (one paint shows it); a taller one once the page is laid out again."""
+    from tutor.tui.widgets.lesson_view import LessonView
+
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        view = playground(app, "attention_playground")
+        lesson = app.screen.query_one(LessonView)
+        box = view.query_one("#pg-q", Input)
+        at_show: list[float] = []
+        original = view.show
+
+        async def show(*args: object, **kwargs: object) -> None:
+            await original(*args, **kwargs)  # type: ignore[arg-type]
+            at_show.append(lesson.scroll_y)
+
+        view.show = show  # type: ignore[method-assign]
+        box.focus()
+        await pilot.pause()
+        top = box.virtual_region.y + view.virtual_region.y  # the box at the top, the result below the screen
+        for text, taller in (("1, 0.5; 0.3, 0.8; 0.1, 0.9 ", False), ("1, 0.5; 0.3, 0.8; 0.1, 0.9; 2, 2", True)):
+            lesson.scroll_to(y=top, animate=False)
+            await pilot.pause()
+            before, at_show[:] = lesson.scroll_y, []
+            assert not view.result.region.overlaps(lesson.region)
+            box.value = text
+            await pilot.press("enter")
+            await until_computed(app, view, pilot)
+            assert shows_result_of(view, {"q": text}) and view.result.region.overlaps(lesson.region)
+            assert lesson.scroll_y > before
+            assert at_show == ([before] if taller else [lesson.scroll_y])

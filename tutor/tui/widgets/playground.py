@@ -186,9 +186,10 @@ class PlaygroundView(Vertical):
         self.computed = computed
         error, result = self.query_one("#pg-error", Static), self.result
         self.inputs.mark(computed.field)
+        moved = True  # the page must be laid out before the target can be scrolled to
         if computed.worked is not None:
             self._say("")
-            result.update(computed_renderable(computed), drawn)
+            moved = result.update(computed_renderable(computed), drawn)
             result.remove_class("-stale")
             self.shown_result, self.good, self.partial = True, computed, False
             target: Static | RichBlock = result
@@ -204,8 +205,10 @@ class PlaygroundView(Vertical):
                 result.update(Text(""))
             self.partial = False
             target = error
-        if scroll:
-            self.call_after_refresh(self.inputs.reveal, target)  # and the box or grid being edited
+        if scroll and not moved:
+            self.inputs.reveal(target)  # nothing moved: scrolled in the frame that paints the result
+        elif scroll:
+            self.call_after_refresh(self.inputs.reveal, target)  # once laid out; and the box or grid being edited
 
     def _say(self, problem: str) -> None:
         """The red line under the inputs ("" for none); unchanged, it is not drawn again."""

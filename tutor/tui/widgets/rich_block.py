@@ -102,8 +102,9 @@ class RichBlock(Widget):
         return self.content_region.width or self.size.width
 
     def update(self, renderable: RenderableType | Callable[[], RenderableType], drawn: Drawn | None = None,
-               keep: Callable[[Drawn], None] | None = None) -> None:
+               keep: Callable[[Drawn], None] | None = None) -> bool:
         """Show `renderable`; `drawn` is it drawn ahead of time (used if the width still fits).
+        True if the page must be laid out again (the block's height changed).
 
         When the new drawing is as tall as the old one at the width on screen (a playground run
         with new numbers, a live update), only this block is repainted: no layout of the page."""
@@ -114,6 +115,7 @@ class RichBlock(Widget):
             self._cache, self._content = (drawn.width, drawn.text), (drawn.width, drawn.content)
         same = before is not None and before == self._lines_at(self.width_now, draw=drawn is None)
         self.refresh(layout=not same)
+        return not same
 
     def _lines_at(self, width: int, draw: bool = False) -> int | None:
         """How many lines the block has at `width`: None if it is not drawn at that width yet
