@@ -9,7 +9,7 @@ import gc
 import pytest
 
 import tutor.tui.collector as collector
-from tutor.tui.collector import IDLE, SPACING, IdleCollector
+from tutor.tui.collector import DUE, IDLE, OVERDUE, PAUSE, SPACING, IdleCollector
 
 
 @pytest.fixture
@@ -81,6 +81,43 @@ def test_an_idle_collection_frees_cycles_made_while_frozen(running: IdleCollecto
     finally:
         gc.callbacks.pop()
     assert sum(found) >= 2  # the two nodes were unfrozen and collected
+
+
+def test_python_runs_a_full_collection_itself_only_when_long_overdue(clock: list[float]) -> None:
+    before = gc.get_threshold()
+    idle = IdleCollector()
+    idle.start()
+    try:
+        assert gc.get_threshold() == (*before[:2], OVERDUE)
+    finally:
+        idle.stop()
+    assert gc.get_threshold() == before
+
+
+def _young_collections(count: int) -> None:
+    """`count` generation-1 collections: each counts towards the next full one."""
+    for _ in range(count):
+        gc.collect(1)
+
+
+def test_a_due_full_collection_runs_in_a_pause_between_keys(running: IdleCollector, clock: list[float]) -> None:
+    _young_collections(DUE)
+    frozen = gc.get_freeze_count()
+    kept = [[index] for index in range(1000)]  # made since the last freeze
+    running.touch()
+    clock[0] += PAUSE / 2
+    assert not running.tick() and running.short_collections == 0  # keys are coming
+    clock[0] += PAUSE / 2
+    assert running.tick() and running.short_collections == 1 and running.collections == 0
+    assert gc.get_count()[2] == 0  # the count starts again
+    assert gc.get_freeze_count() >= frozen + len(kept)  # what it kept is frozen: not traversed again
+
+
+def test_no_full_collection_before_it_is_due(running: IdleCollector, clock: list[float]) -> None:
+    gc.collect()  # the count of young collections starts at zero
+    _young_collections(DUE - 1)
+    clock[0] += PAUSE
+    assert not running.tick() and running.short_collections == 0
 
 
 def test_stop_without_start_changes_nothing() -> None:

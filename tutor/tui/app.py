@@ -25,7 +25,7 @@ from textual.screen import Screen
 from tutor import startup_gc
 from tutor.curriculum.catalog import Catalog
 from tutor.curriculum.model import Slot
-from tutor.tui.collector import IdleCollector
+from tutor.tui.collector import PAUSE, IdleCollector
 from tutor.tui.find import PLACEHOLDER, FindProvider
 from tutor.tui.messages import ProgressProblem, QuizBuilt, QuizRequested
 from tutor.tui.progress_writer import ProgressWriter
@@ -118,7 +118,7 @@ class TutorApp(ProgressTracking):
         collector runs on the app's schedule (`tutor.tui.collector`)."""
         startup_gc.resume()
         self.collector.start()
-        self.set_interval(1.0, self.collector.tick)
+        self.set_interval(PAUSE, self.collector.tick)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
