@@ -103,6 +103,47 @@ async def test_a_playground_run_replaces_its_plot(catalog: Catalog) -> None:
         assert new.plot_text() != old_text
 
 
+async def test_a_new_result_is_shown_while_its_plots_are_still_being_drawn(
+        catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numbers do not wait for plotext: the result of a run is on screen while its plots'
+    pictures are drawn (the old plot stays until the new picture comes, then it is replaced)."""
+    import threading
+
+    import tutor.tui.widgets.playground as playground_module
+
+    slot = catalog.find("loss-landscapes")
+    app = TutorApp(catalog, MemoryRecorder(), start=slot)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        view = next(v for v in app.screen.query(PlaygroundView) if v.playground.name == "landscape_playground")
+        old_series, old_computed = path_plot(view).series, view.computed
+        old_result = block_text(view.query_one("#pg-result", RichBlock))
+        drawing, release = threading.Event(), threading.Event()
+        original = playground_module.prebuild
+
+        def held(*args: Any) -> Any:
+            drawing.set()
+            assert release.wait(10)
+            return original(*args)
+
+        monkeypatch.setattr(playground_module, "prebuild", held)
+        view.query_one("#pg-steps", Input).value = "40"
+        view.query_one("#pg-steps", Input).focus()
+        await pilot.press("enter")
+        for _ in range(200):
+            if drawing.is_set() and view.computed is not old_computed:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert drawing.is_set() and not release.is_set()  # plotext is still drawing
+        assert view.computed is not old_computed and view.computed is not None and view.computed.worked is not None
+        assert block_text(view.query_one("#pg-result", RichBlock)) != old_result  # the new numbers are shown
+        assert path_plot(view).series is old_series  # the old plot stays until its new picture
+        release.set()
+        await settle(app, pilot)
+        assert path_plot(view).series is not old_series and path_plot(view).series.x.size == 41
+
+
 async def test_capstone_plots_its_losses_live_while_it_trains(catalog: Catalog,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Lesson 25 at 120×40: after Enter, the loss plots show partial curves (a status line says

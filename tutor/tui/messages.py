@@ -60,14 +60,27 @@ class LessonComputed(Message):
 
 
 class PlaygroundComputed(Message):
-    """A playground's result (or the reason there is none) for the learner's latest inputs."""
+    """A playground's result (or the reason there is none) for the learner's latest inputs.
+    `plots_follow`: its plots' pictures are being drawn and come next (`PlaygroundPlotted`);
+    the plots shown stay until then."""
 
     def __init__(self, generation: int, computed: Computed, drawn: Drawn | None = None,
-                 pictures: Mapping[str, Picture] | None = None) -> None:
+                 plots_follow: bool = False) -> None:
         self.generation = generation
         self.computed = computed
         self.drawn = drawn
-        self.pictures = pictures or {}  # its plots, drawn ahead of time by series name
+        self.plots_follow = plots_follow
+        super().__init__()
+
+
+class PlaygroundPlotted(Message):
+    """The plots of a result already shown (`PlaygroundComputed`), drawn ahead of time by
+    series name (a plot not shown yet is drawn by its own canvas)."""
+
+    def __init__(self, generation: int, computed: Computed, pictures: Mapping[str, Picture]) -> None:
+        self.generation = generation
+        self.computed = computed
+        self.pictures = pictures
         super().__init__()
 
 

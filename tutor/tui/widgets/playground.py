@@ -12,8 +12,6 @@ text and its series the plots, until the final result arrives.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,10 +27,10 @@ from tutor.curriculum.compute import Computed, compute_playground, reports_progr
 from tutor.curriculum.model import Playground
 from tutor.explain.model import Worked
 from tutor.render.lesson import computed_renderable
-from tutor.tui.messages import PlaygroundComputed
+from tutor.tui.messages import PlaygroundComputed, PlaygroundPlotted
 from tutor.tui.widgets.guard import drawn_result, guarded
 from tutor.tui.widgets.inputs import PlaygroundInputs
-from tutor.tui.widgets.plot import Frame, Picture, PlotPanel, prebuild, preload, series_in
+from tutor.tui.widgets.plot import Frame, PlotPanel, prebuild, preload, series_in
 from tutor.tui.widgets.rich_block import Drawn, RichBlock
 
 
@@ -158,11 +156,15 @@ class PlaygroundView(Vertical):
             computed = guarded(lambda: compute_playground(self.playground, texts))
         drawn = drawn_result(computed, width)
         series = series_in(computed.worked)
+        if worker.is_cancelled:
+            return
+        # The numbers first, the plots' pictures (plotext: 10-60 ms) right after.
+        self.post_message(PlaygroundComputed(generation, computed, drawn, plots_follow=bool(series)))
         if series:
             preload()
-        pictures = prebuild(series, frames) if series and not worker.is_cancelled else {}
-        if not worker.is_cancelled:
-            self.post_message(PlaygroundComputed(generation, computed, drawn, pictures))
+            pictures = prebuild(series, frames)
+            if not worker.is_cancelled:
+                self.post_message(PlaygroundPlotted(generation, computed, pictures))
 
     async def on_playground_view_progress(self, message: Progress) -> None:
         message.stop()
@@ -178,11 +180,17 @@ class PlaygroundView(Vertical):
         if message.generation != self.generation:  # a newer run was asked for: drop this one
             message.stop()
             return
-        await self.show(message.computed, scroll=True, drawn=message.drawn, pictures=message.pictures)
+        await self.show(message.computed, scroll=True, drawn=message.drawn, plots_follow=message.plots_follow)
+
+    async def on_playground_plotted(self, message: PlaygroundPlotted) -> None:
+        message.stop()
+        if message.generation == self.generation and message.computed is self.computed:
+            await self.plots.show(series_in(message.computed.worked), message.pictures)
 
     async def show(self, computed: Computed, scroll: bool, drawn: Drawn | None = None,
-                   pictures: Mapping[str, Picture] | None = None) -> None:
-        """A result replaces the last; an error dims it, marks its input, and says why."""
+                   plots_follow: bool = False) -> None:
+        """A result replaces the last; an error dims it, marks its input, and says why.
+        `plots_follow`: the plots are left as they are until `PlaygroundPlotted` brings theirs."""
         self.computed = computed
         error, result = self.query_one("#pg-error", Static), self.result
         self.inputs.mark(computed.field)
@@ -193,7 +201,8 @@ class PlaygroundView(Vertical):
             result.remove_class("-stale")
             self.shown_result, self.good, self.partial = True, computed, False
             target: Static | RichBlock = result
-            await self.plots.show(series_in(computed.worked), pictures)
+            if not plots_follow:
+                await self.plots.show(series_in(computed.worked))
         else:
             self._say(f"⚠ {self.describe(computed)}")
             if self.partial and self.good is not None:  # the run failed midway: the last good result

@@ -236,8 +236,9 @@ def drawn_picture(series: Series, width: int, height: int, look: Look) -> Conten
 
 
 def prebuild(series: Sequence[Series], frames: Sequence[Frame]) -> dict[str, Picture]:
-    """In a worker: each series whose plot is shown now, drawn for its canvas, so a new result
-    and its plots reach the screen in one paint (a new plot is built by its canvas instead)."""
+    """In a worker: each series whose plot is shown now, drawn for its canvas, so the plots of
+    a new result are replaced in one paint, right after the result itself (a new plot is built
+    by its canvas instead)."""
     where = {frame.name: frame for frame in frames if frame.width > 0 and frame.height > 0}
     return {item.name: Picture(f.width, f.height, f.look, drawn_picture(item, f.width, f.height, f.look))
             for item in series if (f := where.get(item.name)) is not None}
