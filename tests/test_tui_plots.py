@@ -144,6 +144,44 @@ async def test_a_new_result_is_shown_while_its_plots_are_still_being_drawn(
         assert path_plot(view).series is not old_series and path_plot(view).series.x.size == 41
 
 
+async def test_a_run_overtaken_by_a_newer_one_draws_no_plots(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enter twice while the first run computes: only the newest run's plots are drawn."""
+    import threading
+
+    import tutor.tui.widgets.playground as playground_module
+
+    release, runs, drawn = threading.Event(), list[str](), list[int]()
+    compute, prebuild = playground_module.compute_playground, playground_module.prebuild
+
+    def held(block: Any, texts: Any = None, **options: Any) -> Any:
+        runs.append(dict(texts or {}).get("steps", ""))
+        if len(runs) == 1:
+            assert release.wait(10)
+        return compute(block, texts, **options)
+
+    def counted(series: Any, frames: Any) -> Any:
+        drawn.extend(item.x.size for item in series)
+        return prebuild(series, frames)
+
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("loss-landscapes"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        view = next(v for v in app.screen.query(PlaygroundView) if v.playground.name == "landscape_playground")
+        monkeypatch.setattr(playground_module, "compute_playground", held)
+        monkeypatch.setattr(playground_module, "prebuild", counted)
+        steps = view.query_one("#pg-steps", Input)
+        steps.focus()
+        for value in ("40", "30"):
+            steps.value = value
+            await pilot.press("enter")
+            await pilot.pause()
+        release.set()
+        await settle(app, pilot)
+        assert runs == ["40", "30"]
+        assert drawn and set(drawn) == {31}  # the plots of 30 steps only
+        assert path_plot(view).series.x.size == 31
+
+
 async def test_capstone_plots_its_losses_live_while_it_trains(catalog: Catalog,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Lesson 25 at 120×40: after Enter, the loss plots show partial curves (a status line says

@@ -17,6 +17,8 @@ from tutor.curriculum.model import Slot
 from tutor.tui.widgets.rich_block import Drawn
 
 if TYPE_CHECKING:
+    import threading
+
     from tutor.tui.widgets.plot import Picture
     from tutor.quiz.session import Attempt
     from tutor.quiz.session import Session as QuizSession
@@ -61,11 +63,11 @@ class LessonComputed(Message):
 
 class PlaygroundComputed(Message):
     """A playground's result (or the reason there is none) for the learner's latest inputs.
-    `plots_follow`: its plots' pictures are being drawn and come next (`PlaygroundPlotted`);
-    the plots shown stay until then."""
+    `plots_follow`: its plots' pictures come next (`PlaygroundPlotted`), drawn once this
+    event is set (the result is painted); the plots shown stay until then."""
 
     def __init__(self, generation: int, computed: Computed, drawn: Drawn | None = None,
-                 plots_follow: bool = False) -> None:
+                 plots_follow: threading.Event | None = None) -> None:
         self.generation = generation
         self.computed = computed
         self.drawn = drawn

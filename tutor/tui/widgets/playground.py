@@ -12,6 +12,8 @@ text and its series the plots, until the final result arrives.
 
 from __future__ import annotations
 
+import threading
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,6 +34,10 @@ from tutor.tui.widgets.guard import drawn_result, guarded
 from tutor.tui.widgets.inputs import PlaygroundInputs
 from tutor.tui.widgets.plot import Frame, PlotPanel, prebuild, preload, series_in
 from tutor.tui.widgets.rich_block import Drawn, RichBlock
+
+
+#: Seconds a run waits for its result to be painted before it draws its plots' pictures.
+PAINT_WAIT = 0.2
 
 
 class PlaygroundView(Vertical):
@@ -158,9 +164,16 @@ class PlaygroundView(Vertical):
         series = series_in(computed.worked)
         if worker.is_cancelled:
             return
-        # The numbers first, the plots' pictures (plotext: 10-60 ms) right after.
-        self.post_message(PlaygroundComputed(generation, computed, drawn, plots_follow=bool(series)))
-        if series:
+        # The numbers first; the plots' pictures (plotext: 10-60 ms) once the numbers are
+        # painted, so that plotext does not take turns with that paint for the interpreter.
+        painted = threading.Event() if series else None
+        self.post_message(PlaygroundComputed(generation, computed, drawn, plots_follow=painted))
+        if painted is not None:
+            waited = 0.0
+            while not painted.wait(0.01) and waited < PAINT_WAIT and self.generation == generation:
+                waited += 0.01
+            if worker.is_cancelled or self.generation != generation:
+                return  # a newer run has been asked for: its own plots will be drawn
             preload()
             pictures = prebuild(series, frames)
             if not worker.is_cancelled:
@@ -180,7 +193,9 @@ class PlaygroundView(Vertical):
         if message.generation != self.generation:  # a newer run was asked for: drop this one
             message.stop()
             return
-        await self.show(message.computed, scroll=True, drawn=message.drawn, plots_follow=message.plots_follow)
+        await self.show(message.computed, scroll=True, drawn=message.drawn, plots_follow=message.plots_follow is not None)
+        if message.plots_follow is not None:
+            self.call_after_refresh(message.plots_follow.set)  # painted: the worker may draw the plots
 
     async def on_playground_plotted(self, message: PlaygroundPlotted) -> None:
         message.stop()
