@@ -25,7 +25,7 @@ the first paint after its effect is in place:
     enter   the playground has shown the result of PlaygroundComputed (computed in a worker)
     plot    (a playground showing plots, Enter on its Run button) every plot on screen has been
             painted with its picture of the new series (plotext draws it in a worker: the
-            playground's, with the result, or the canvas's own for a new plot). The terminal is
+            playground's, after the result, or the canvas's own for a new plot). The terminal is
             made tall enough for the result and its plots, and the result scrolled to the top:
             at 100×32 a result pushes its plots off screen, and a plot off screen is not drawn.
     n       the next lesson is mounted and the screen shows it (its examples say "computing…")
@@ -207,7 +207,7 @@ async def press(pilot: Any, clock: PaintClock, key: str, optional: tuple[str, ..
 
 def plot_probe(playground: Any) -> Callable[[], bool] | None:
     """For a playground showing plots: a probe that holds once every plot on screen has been
-    painted with its picture of the newer series (drawn with the result in the playground's
+    painted with its picture of the newer series (drawn after the result in the playground's
     worker, or by the canvas's own worker; a canvas off screen is not painted). None without
     plots."""
     try:
