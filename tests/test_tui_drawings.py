@@ -55,3 +55,39 @@ async def test_n_opens_a_lesson_drawn_while_the_last_one_was_read() -> None:
             widget = view.block_widget(index)
             if id(block) in ahead:
                 assert isinstance(widget, RichBlock) and widget.text_for(width) is ahead[id(block)].text
+
+
+async def test_s_shows_a_step_drawn_ahead_and_the_one_after_is_drawn_while_it_is_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import tutor.tui.widgets.rich_block as rich_block
+    from tutor.tui.widgets.derivation import DerivationView
+
+    catalog = load_catalog()
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()  # the drawing ahead
+        derivation = next(d for d in app.screen.query_one(LessonView).derivations if not d.complete)
+        assert isinstance(derivation, DerivationView)
+        width, revealed = derivation.width_now, derivation.revealed
+        ahead = DRAWINGS.get(derivation.derivation, revealed + 1, width)
+        assert ahead is not None  # the step s shows next is drawn before s is pressed
+        drawn_on_the_key: list[int] = []
+        original = rich_block.render_text
+
+        def counting(*args: object, **kwargs: object) -> object:
+            if threading.current_thread() is threading.main_thread():  # the event loop's thread
+                drawn_on_the_key.append(1)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(rich_block, "render_text", counting)
+        await pilot.press("s")
+        assert derivation.revealed == revealed + 1 and derivation.text_for(width) is ahead.text
+        assert not drawn_on_the_key  # nothing drawn on the event loop for the key
+        monkeypatch.setattr(rich_block, "render_text", original)
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        if not derivation.complete:  # and the step after that is drawn while this one is read
+            assert DRAWINGS.get(derivation.derivation, revealed + 2, width) is not None

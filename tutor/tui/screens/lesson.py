@@ -122,6 +122,7 @@ class LessonScreen(Screen[None]):
 
     def on_step_revealed(self, message: StepRevealed) -> None:
         self._count_steps()
+        self.call_after_refresh(self.view.draw_next_steps)  # the step after, drawn while this one is read
 
     def _count_steps(self) -> None:
         """Take in steps revealed (by s at once, so the first paint after the key has it all;
@@ -143,6 +144,7 @@ class LessonScreen(Screen[None]):
         """While the learner reads, draw the lessons n and p open (a worker: `LessonView.prefetch`)."""
         if self.shown is None:
             return
+        self.view.draw_next_steps()  # what s shows next, first
         catalog, lessons = self.session.catalog, []
         for step in (+1, -1):
             slot = catalog.neighbour(self.shown, step)

@@ -26,7 +26,7 @@ from textual.widget import MountError, Widget
 from textual.worker import get_current_worker
 
 from tutor.curriculum.model import Block, Derivation, Example, Formula, Lesson, Playground, Prose
-from tutor.render.lesson import block_renderable, computed_renderable, lesson_header
+from tutor.render.lesson import block_renderable, computed_renderable, derivation_renderable, lesson_header
 from tutor.tui.messages import BlockComputed, LessonComputed
 from tutor.tui.recorder import Place
 from tutor.tui.widgets.derivation import DerivationView
@@ -216,6 +216,23 @@ class LessonView(VerticalScroll, can_focus=True):
                     preload()  # plotext's import is paid here, not on the event loop
                 self.post_message(BlockComputed(generation, index, computed, drawn))
         self.post_message(LessonComputed(generation))
+
+    def draw_next_steps(self) -> None:
+        """Draw, in a worker, the next step of every unfinished derivation mounted, at the width
+        it has: `s` then shows a drawing made ahead instead of drawing on the key."""
+        ahead = [(view.derivation, view.revealed + 1, view.width_now) for view in self.derivations
+                 if view.is_mounted and not view.complete and view.width_now > 0]
+        ahead = [item for item in ahead if DRAWINGS.get(*item) is None]
+        if ahead:
+            self._draw_steps(ahead, self.generation)
+
+    @work(thread=True, exclusive=True, group="steps-ahead", exit_on_error=False)
+    def _draw_steps(self, ahead: list[tuple[Derivation, int, int]], generation: int) -> None:
+        worker = get_current_worker()
+        for derivation, revealed, width in ahead:
+            if worker.is_cancelled or generation != self.generation:
+                return
+            DRAWINGS.draw(derivation, revealed, width, partial(derivation_renderable, derivation, revealed))
 
     @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
     def prefetch(self, lessons: list[tuple[Lesson, Callable[[], RenderableType]]]) -> None:
