@@ -219,7 +219,7 @@ class _DrawnTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         table, grid, labelled = self.table, self.table.grid, self.table.grid.labels is not None
         widths = ([table.labels_wide + 2] if labelled else []) + [table.cells_wide[j] + 2 for j in self.columns]
-        render_options = options.update(width=sum(widths) + len(widths) + 1, highlight=False, height=None)
+        render_options = options.update(width=table._cells_width(self.columns), highlight=False, height=None)
         if self.title:
             yield from console.render(Text(self.title), render_options.update(justify="center"))
         square = box.SQUARE.substitute(render_options, safe=console.safe_box)

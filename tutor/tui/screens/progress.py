@@ -67,7 +67,7 @@ def widest(rows: list[list[Text]]) -> list[int]:
 def fit_titles(rows: list[list[Text]], width: int) -> None:
     """Shorten the first column with "…" so that the table fits `width` cells (each column has
     one cell of padding on either side)."""
-    others = sum(width + 2 for width in widest(rows)[1:])
+    others = sum(column + 2 for column in widest(rows)[1:])
     room = max(8, width - others - 2)
     for row in rows:
         if row[0].cell_len > room:
