@@ -169,9 +169,7 @@ class PlaygroundView(Vertical):
         painted = threading.Event() if series else None
         self.post_message(PlaygroundComputed(generation, computed, drawn, plots_follow=painted))
         if painted is not None:
-            waited = 0.0
-            while not painted.wait(0.01) and waited < PAINT_WAIT and self.generation == generation:
-                waited += 0.01
+            painted.wait(PAINT_WAIT)  # set once the result is painted, or at once if it was dropped
             if worker.is_cancelled or self.generation != generation:
                 return  # a newer run has been asked for: its own plots will be drawn
             preload()
@@ -192,6 +190,8 @@ class PlaygroundView(Vertical):
     async def on_playground_computed(self, message: PlaygroundComputed) -> None:
         if message.generation != self.generation:  # a newer run was asked for: drop this one
             message.stop()
+            if message.plots_follow is not None:
+                message.plots_follow.set()  # its worker stops without drawing plots
             return
         await self.show(message.computed, scroll=True, drawn=message.drawn, plots_follow=message.plots_follow is not None)
         if message.plots_follow is not None:
