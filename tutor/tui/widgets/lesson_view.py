@@ -26,14 +26,14 @@ from textual.widget import MountError, Widget
 from textual.worker import get_current_worker
 
 from tutor.curriculum.model import Block, Derivation, Example, Formula, Lesson, Playground, Prose
-from tutor.render.lesson import block_renderable, computed_renderable, derivation_renderable, lesson_header
+from tutor.render.lesson import block_renderable, computed_renderable, lesson_header
 from tutor.tui.messages import BlockComputed, LessonComputed
 from tutor.tui.recorder import Place
 from tutor.tui.widgets.derivation import DerivationView
 from tutor.tui.widgets.drawings import DRAWINGS
 from tutor.tui.widgets.playground import PlaygroundView
 from tutor.tui.widgets.plot import PlotPanel, SeriesPlot, preload, series_in
-from tutor.tui.widgets.prefetch import HEADER, STATIC, computed_drawing, draw_lesson, result_width
+from tutor.tui.widgets.prefetch import HEADER, STATIC, computed_drawing, draw_derivation, draw_lesson, result_width
 from tutor.tui.widgets.released import drop_drawn_lines, forget_drawn_styles
 from tutor.tui.widgets.rich_block import RichBlock
 
@@ -232,7 +232,7 @@ class LessonView(VerticalScroll, can_focus=True):
         for derivation, revealed, width in ahead:
             if worker.is_cancelled or generation != self.generation:
                 return
-            DRAWINGS.draw(derivation, revealed, width, partial(derivation_renderable, derivation, revealed))
+            draw_derivation(derivation, revealed, width)
 
     @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
     def prefetch(self, lessons: list[tuple[Lesson, Callable[[], RenderableType]]]) -> None:

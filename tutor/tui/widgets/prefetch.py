@@ -45,6 +45,12 @@ def computed_drawing(block: Example | Playground, width: int) -> tuple[Computed,
     return computed, drawn
 
 
+def draw_derivation(derivation: Derivation, revealed: int, width: int) -> Drawn:
+    """The derivation with its first `revealed` steps, drawn at `width` (kept in `DRAWINGS`
+    under that number of steps, where `DerivationView` looks)."""
+    return DRAWINGS.draw(derivation, revealed, width, partial(derivation_renderable, derivation, revealed))
+
+
 def draw_lesson(lesson: Lesson, header: Callable[[], RenderableType], width: int,
                 stopped: Callable[[], bool]) -> bool:
     """Draw `lesson` at `width` into `DRAWINGS`; False if it was stopped before the end."""
@@ -56,7 +62,7 @@ def draw_lesson(lesson: Lesson, header: Callable[[], RenderableType], width: int
         if stopped():
             return False
         if isinstance(block, Derivation):
-            DRAWINGS.draw(block, 1, width, partial(derivation_renderable, block, 1))
+            draw_derivation(block, 1, width)
         elif isinstance(block, (Example, Playground)):
             computed_drawing(block, result_width(block, width))
         else:
