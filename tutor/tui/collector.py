@@ -8,8 +8,8 @@ each one paused the event loop (and every worker thread) for 0.2 to 0.5 s; takin
 schedule only made the few left longer (0.3-0.4 s each, about every eight lessons, the garbage
 of all eight collected at once). Those pauses were the slowest key presses.
 
-`IdleCollector` keeps Python's schedule and makes each full collection look only at what is
-new:
+`IdleCollector` keeps Python's generational collector, makes each full collection look only
+at what is new, and chooses when it runs:
 
 - at start, what exists (imports, the catalog, the history read) is frozen (`gc.freeze`,
   which costs nothing): collections do not traverse it;
