@@ -177,6 +177,21 @@ def test_draws_are_batches_of_the_right_kind() -> None:
     assert np.allclose(draws.estimates_without * 4, counts_without)
 
 
+def test_errors_with_replacement_are_those_of_batches_drawn_with_replacement() -> None:
+    """One-hot gradients: ‖ĝ_B − g‖² fixes the counts' sum of squares, Σcᵢ² = |B|²(err + 1/N), so
+    every error is that of counts summing to |B|, repeats happen, and the mean is σ²/|B|."""
+    n, batch, trials = 10, 4, 4000
+    noise = mb.gradient_noise(np.eye(n))
+    errors = mb.errors_with_replacement(noise, batch, trials, 3)
+    squares = np.round(batch**2 * (errors + 1 / n), 9)
+    assert errors.shape == (trials,) and set(np.unique(squares)) <= {4.0, 6.0, 8.0, 10.0, 16.0}
+    assert squares.max() > batch  # some batch picked an example twice
+    spread = float(np.std(errors)) / math.sqrt(trials)
+    assert abs(float(errors.mean()) - noise.sigma2 / batch) < 4 * spread
+    with pytest.raises(BadInput):
+        mb.errors_with_replacement(noise, n + 1, trials, 3)
+
+
 def test_sweep_predictions_are_the_closed_forms() -> None:
     f = sweep().figures
     table, sigma2 = f["table"], reference()[1]

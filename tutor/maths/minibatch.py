@@ -137,6 +137,21 @@ def draw_batches(noise: GradientNoise, batch: int, trials: int, seed: int) -> Ba
     return BatchDraws(batch, trials, seed, estimates_with, estimates_without, errors_with, errors_without)
 
 
+@strict
+def errors_with_replacement(noise: GradientNoise, batch: int, trials: int, seed: int) -> np.ndarray:
+    """‖ĝ_B − g‖² for `trials` batches of `batch` examples drawn with replacement: the same
+    scheme as `draw_batches`' (counts cᵢ, ĝ_B = c · G / |B|), the counts tallied from |B|
+    uniform picks per batch rather than drawn as multinomials, which is 5-20 times faster when
+    only these errors are wanted (a different random stream, so not the same batches)."""
+    n = noise.n
+    check_draws(n, batch, trials, seed)
+    picks = np.random.default_rng(seed).integers(0, n, (trials, batch))
+    counts = np.bincount((picks + n * np.arange(trials)[:, None]).ravel(), minlength=trials * n)
+    estimates = counts.reshape(trials, n) @ noise.gradients / batch
+    errors: np.ndarray = np.sum((estimates - noise.full) ** 2, axis=1)
+    return errors
+
+
 @dataclass(frozen=True)
 class TwoDraws:
     """Two draws X, Y from a bag of values: the joint table P(X = vᵢ, Y = vⱼ)."""

@@ -15,6 +15,7 @@ and the noise scale. Pure numpy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,20 +123,33 @@ def expected_excess(p: LeastSquares, lrs: np.ndarray, batches: np.ndarray, steps
     return out
 
 
+def _radius_at(p: LeastSquares, batch: int) -> Callable[[float], float]:
+    """η ↦ the spectral radius of the map P ↦ P' for batch size `batch` (the P block of
+    `moment_maps`, its η-free parts built once)."""
+    d = p.features.shape[1]
+    h, eye, b = p.hessian, np.eye(d), float(batch)
+    sides, curvature = np.kron(h, eye) + np.kron(eye, h), (1 - 1 / b) * np.kron(h, h) + p.fourth / b
+    identity = np.eye(d * d)
+
+    def radius(lr: float) -> float:
+        return float(np.max(np.abs(np.linalg.eigvals(identity - lr * sides + lr**2 * curvature))))
+
+    return radius
+
+
 def second_moment_radius(p: LeastSquares, lr: float, batch: int) -> float:
     """The spectral radius of the map P ↦ P': below 1, E[eeᵀ] settles; above, it grows."""
-    d = p.features.shape[1]
-    maps, _ = moment_maps(p, np.array([lr]), np.array([batch]))
-    return float(np.max(np.abs(np.linalg.eigvals(maps[0, : d * d, : d * d]))))
+    return _radius_at(p, batch)(lr)
 
 
 def stability_limit(p: LeastSquares, batch: int) -> float:
     """The largest η at which the expected squared error still settles (bisection on the radius).
     As |B| → ∞ it tends to 2/λ_max; a small batch lowers it (its H_B fluctuates)."""
+    radius = _radius_at(p, batch)
     lo, hi = 0.0, 2.0 / float(np.linalg.eigvalsh(p.hessian)[-1])
     for _ in range(40):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if second_moment_radius(p, mid, batch) < 1 else (lo, mid)
+        lo, hi = (mid, hi) if radius(mid) < 1 else (lo, mid)
     return lo
 
 
@@ -191,21 +205,27 @@ def simulate(p: LeastSquares, batch: int, lrs: np.ndarray, steps: int, seed: int
     w = np.tile(p.start, (lrs.size, 1))
     out = np.empty((lrs.size, steps + 1))
     out[:, 0] = excess(p, w)
-    noise, predicted = (np.empty((lrs.size, steps)), np.empty((lrs.size, steps))) if track_noise else (None, None)
+    # With track_noise, each step's weights and batch gradient are kept, and the noise is
+    # worked out for all the steps at once after the loop (the same numbers, half the time).
+    kept = (np.empty((steps, *w.shape)), np.empty((steps, *w.shape))) if track_noise else None
     live = np.ones(lrs.size, dtype=bool)
-    lengths = np.sum(p.features**2, axis=1)
     for t in range(steps):
         idx = rng.integers(0, p.n, (lrs.size, batch))
         xb, yb = p.features[idx], p.targets[idx]
         grads = np.einsum("rb,rbi->ri", np.einsum("rbi,ri->rb", xb, w) - yb, xb) / batch
-        if noise is not None and predicted is not None:
-            full = (w - p.minimiser) @ p.hessian
-            noise[:, t] = np.sum((grads - full) ** 2, axis=1)
-            residuals = w @ p.features.T - p.targets  # tr Σ(w) = mean rᵢ²‖xᵢ‖² − ‖g‖²
-            predicted[:, t] = (np.mean(residuals**2 * lengths, axis=1) - np.sum(full**2, axis=1)) / batch
+        if kept is not None:
+            kept[0][t], kept[1][t] = w, grads
         w = np.where(live[:, None], w - lrs[:, None] * grads, w)
         out[:, t + 1] = np.minimum(excess(p, w), CEILING)
         live &= out[:, t + 1] < CEILING
+    noise = predicted = None
+    if kept is not None:
+        weights, grads = kept  # steps × R × d
+        full = (weights - p.minimiser) @ p.hessian
+        noise = np.sum((grads - full) ** 2, axis=2).T
+        residuals = weights @ p.features.T - p.targets  # tr Σ(w) = mean rᵢ²‖xᵢ‖² − ‖g‖²
+        lengths = np.sum(p.features**2, axis=1)
+        predicted = ((np.mean(residuals**2 * lengths, axis=2) - np.sum(full**2, axis=2)) / batch).T
     return SgdRuns(lrs, batch, out, noise, predicted, ~live, w)
 
 
