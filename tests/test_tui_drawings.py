@@ -75,18 +75,18 @@ async def test_s_shows_a_step_drawn_ahead_and_the_one_after_is_drawn_while_it_is
         ahead = DRAWINGS.get(derivation.derivation, revealed + 1, width)
         assert ahead is not None  # the step s shows next is drawn before s is pressed
         drawn_on_the_key: list[int] = []
-        original = rich_block.render_text
+        original = rich_block.draw_lines
 
         def counting(*args: object, **kwargs: object) -> object:
             if threading.current_thread() is threading.main_thread():  # the event loop's thread
                 drawn_on_the_key.append(1)
             return original(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(rich_block, "render_text", counting)
+        monkeypatch.setattr(rich_block, "draw_lines", counting)
         await pilot.press("s")
         assert derivation.revealed == revealed + 1 and derivation.text_for(width) is ahead.text
         assert not drawn_on_the_key  # nothing drawn on the event loop for the key
-        monkeypatch.setattr(rich_block, "render_text", original)
+        monkeypatch.setattr(rich_block, "draw_lines", original)
         await settle(app, pilot)
         await app.workers.wait_for_complete()
         if not derivation.complete:  # and the step after that is drawn while this one is read

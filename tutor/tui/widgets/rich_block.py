@@ -1,9 +1,11 @@
-"""A Rich renderable drawn once per width, so Textual's layout does not re-render big tables.
+"""A Rich renderable drawn once per width, and painted from Rich's own lines.
 
 Textual measures a Rich renderable's height by rendering it, then renders it again to
 paint; for a lesson full of tables that made switching lessons take a quarter of a second.
-`RichBlock` renders to styled lines once for the current width and hands Textual plain
-`Text`, which is cheap to measure and paint. A resize renders again at the new width.
+`RichBlock` renders once for the current width into styled lines, which give its height and
+which it paints itself (`render_line`): Textual neither renders the renderable again nor
+converts the lines to its own `Content`, whose wrapping and formatting took 15-35 ms on the
+event loop for a 150-line playground result. A resize draws again at the new width.
 
 A worker can draw a block ahead of time (`predraw`, at the width the block has now, on its
 own console) and hand the result to `update`, so a big computed table costs the event loop
@@ -18,31 +20,44 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from rich.console import Console, RenderableType
+from rich.segment import Segment
 from rich.text import Text
 from textual.content import Content
+from textual.strip import Strip
 from textual.widget import Widget
 
 
+Line = tuple[Segment, ...]
+
+
 class Drawn(NamedTuple):
-    """A renderable drawn at one width: styled lines, and the same as Textual content."""
+    """A renderable drawn at one width: its lines as text (for measuring and reading) and as
+    Rich segments (for painting)."""
 
     width: int
     text: Text
-    content: Content
+    lines: tuple[Line, ...]
+
+
+def draw_lines(renderable: RenderableType, console: Console, width: int) -> tuple[Text, tuple[Line, ...]]:
+    """`renderable` as styled lines `width` cells wide: as one `Text`, and as segments per line."""
+    options = console.options.update(width=max(width, 1), highlight=False)
+    rendered = console.render_lines(renderable, options, pad=False, new_lines=False)
+    text = Text(no_wrap=True, end="")
+    lines: list[Line] = []
+    for number, line in enumerate(rendered):
+        if number:
+            text.append("\n")
+        kept = tuple(segment for segment in line if not segment.control)
+        for segment in kept:
+            text.append(segment.text, segment.style)
+        lines.append(kept)
+    return text, tuple(lines)
 
 
 def render_text(renderable: RenderableType, console: Console, width: int) -> Text:
-    """`renderable` as styled lines `width` cells wide."""
-    options = console.options.update(width=max(width, 1), highlight=False)
-    lines = console.render_lines(renderable, options, pad=False, new_lines=False)
-    text = Text(no_wrap=True, end="")
-    for number, line in enumerate(lines):
-        if number:
-            text.append("\n")
-        for segment in line:
-            if not segment.control:
-                text.append(segment.text, segment.style)
-    return text
+    """`renderable` as styled lines `width` cells wide, in one `Text`."""
+    return draw_lines(renderable, console, width)[0]
 
 
 def drawing_console() -> Console:
@@ -55,8 +70,7 @@ def drawing_console() -> Console:
 
 def predraw(renderable: RenderableType, width: int) -> Drawn:
     """Draw in a worker thread, on a console of its own."""
-    text = render_text(renderable, drawing_console(), width)
-    return Drawn(width, text, Content.from_rich_text(text))
+    return Drawn(width, *draw_lines(renderable, drawing_console(), width))
 
 
 _consoles: dict[bool, Console] = {}
@@ -85,10 +99,7 @@ class RichBlock(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._renderable = renderable
         self._keep = keep
-        self._cache: tuple[int, Text] | None = None
-        self._content: tuple[int, Content] | None = None
-        if drawn is not None:
-            self._cache, self._content = (drawn.width, drawn.text), (drawn.width, drawn.content)
+        self._drawn: Drawn | None = drawn
 
     @property
     def renderable(self) -> RenderableType:
@@ -109,10 +120,7 @@ class RichBlock(Widget):
         When the new drawing is as tall as the old one at the width on screen (a playground run
         with new numbers, a live update), only this block is repainted: no layout of the page."""
         before = self._lines_at(self.width_now) if self.is_mounted else None
-        self._renderable, self._keep = renderable, keep
-        self._cache = self._content = None
-        if drawn is not None:
-            self._cache, self._content = (drawn.width, drawn.text), (drawn.width, drawn.content)
+        self._renderable, self._keep, self._drawn = renderable, keep, drawn
         same = before is not None and before == self._lines_at(self.width_now, draw=drawn is None)
         self.refresh(layout=not same)
         return not same
@@ -120,27 +128,34 @@ class RichBlock(Widget):
     def _lines_at(self, width: int, draw: bool = False) -> int | None:
         """How many lines the block has at `width`: None if it is not drawn at that width yet
         (unless `draw`, which draws it)."""
-        if width <= 0 or (not draw and (self._cache is None or self._cache[0] != width)):
+        if width <= 0 or (not draw and (self._drawn is None or self._drawn.width != width)):
             return None
-        return self.text_for(width).plain.count("\n") + 1
+        return len(self.drawn_at(width).lines)
+
+    def drawn_at(self, width: int) -> Drawn:
+        """The renderable drawn `width` cells wide (kept for the last width)."""
+        width = max(width, 1)
+        if self._drawn is None or self._drawn.width != width:
+            self._drawn = Drawn(width, *draw_lines(self.renderable, _console(), width))
+            if self._keep is not None:
+                self._keep(self._drawn)
+        return self._drawn
 
     def text_for(self, width: int) -> Text:
-        """The renderable as styled lines `width` cells wide (cached for the last width)."""
-        width = max(width, 1)
-        if self._cache is None or self._cache[0] != width:
-            text = render_text(self.renderable, _console(), width)
-            self._cache = (width, text)
-            if self._keep is not None:
-                self._content = (width, Content.from_rich_text(text))
-                self._keep(Drawn(width, text, self._content[1]))
-        return self._cache[1]
+        """The renderable as styled lines `width` cells wide (kept for the last width)."""
+        return self.drawn_at(width).text
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return self.text_for(width).plain.count("\n") + 1
+        return len(self.drawn_at(width).lines)
+
+    def render_line(self, y: int) -> Strip:
+        """Line `y`, from the drawing at the width on screen, over the block's own style."""
+        lines, style = self.drawn_at(self.width_now).lines, self.visual_style.rich_style
+        if y >= len(lines):
+            return Strip.blank(self.size.width, style)
+        return Strip(Segment.apply_style(lines[y], style))
 
     def render(self) -> Content:
-        """Textual's own `Content`, converted once per width: repaints (scrolling) reuse it."""
-        width = self.width_now
-        if self._content is None or self._content[0] != width:
-            self._content = (width, Content.from_rich_text(self.text_for(width)))
-        return self._content[1]
+        """Textual's `Content` of the drawing, for what Textual reads rather than paints (a mouse
+        selection's text)."""
+        return Content.from_rich_text(self.text_for(self.width_now))
