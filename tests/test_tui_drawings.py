@@ -91,3 +91,40 @@ async def test_s_shows_a_step_drawn_ahead_and_the_one_after_is_drawn_while_it_is
         await app.workers.wait_for_complete()
         if not derivation.complete:  # and the step after that is drawn while this one is read
             assert DRAWINGS.get(derivation.derivation, revealed + 2, width) is not None
+
+
+async def test_blocks_paint_their_own_drawing_not_textual_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a block paints is its drawing's lines, in the block's own colour where Rich gave
+    none; and painting (here after scrolling through a lesson) converts nothing of a block to
+    Textual's Content (15-35 ms for a long result)."""
+    import textual.widget
+    from textual.geometry import Region
+    from textual.visual import Visual
+
+    converted: list[str] = []
+    original = Visual.to_strips
+
+    def spying(widget: object, *args: object, **kwargs: object) -> object:
+        converted.append(type(widget).__name__)
+        return original(widget, *args, **kwargs)  # type: ignore[arg-type]
+
+    catalog = load_catalog()
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        view = app.screen.query_one(LessonView)
+        monkeypatch.setattr(textual.widget.Visual, "to_strips", staticmethod(spying))
+        for _ in range(6):
+            await pilot.press("pagedown")
+            await pilot.pause()
+        blocks = [block for block in view.query(RichBlock) if block.region.area]  # on screen now
+        assert blocks and converted and not {type(block).__name__ for block in blocks} & set(converted)
+        for block in blocks:
+            width, height = block.size
+            painted = block.render_lines(Region(0, 0, width, height))
+            lines = block.text_for(width).plain.split("\n")
+            assert [strip.text.rstrip() for strip in painted] == [line.rstrip() for line in lines]
+            colour = block.visual_style.rich_style.color
+            plain = [segment for strip in painted for segment in strip if segment.text.strip()]
+            assert all(segment.style is not None and segment.style.color is not None for segment in plain)
+            assert colour is None or any(segment.style.color == colour for segment in plain) or len(plain) == 0
