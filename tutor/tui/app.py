@@ -28,6 +28,7 @@ from tutor.curriculum.model import Slot
 from tutor.tui.collector import PAUSE, IdleCollector
 from tutor.tui.find import PLACEHOLDER, FindProvider
 from tutor.tui.messages import ProgressProblem, QuizBuilt, QuizRequested
+from tutor.tui.painted import after_paint
 from tutor.tui.progress_writer import ProgressWriter
 from tutor.tui.overview import ProgressReader
 from tutor.tui.recorder import MemoryRecorder, Recorder
@@ -60,6 +61,9 @@ class TutorApp(ProgressTracking):
 
     def __init__(self, catalog: Catalog, recorder: Recorder | None = None, start: Slot | None = None,
                  quiz: QuizSession | None = None, quiz_title: str = "") -> None:
+        # The mode the app opens in: Textual composes its screen with the app, so the first
+        # paint shows it (switch_mode from on_mount would hold every paint for 50 ms more).
+        self.DEFAULT_MODE = "quiz" if quiz is not None else "lesson"  # type: ignore[misc]
         super().__init__()
         self.catalog = catalog
         self.recorder: Recorder = recorder or MemoryRecorder()
@@ -68,6 +72,7 @@ class TutorApp(ProgressTracking):
         self.quiz_title = quiz_title
         self.writer = ProgressWriter(self.recorder, on_warning=lambda text: self.post_message(ProgressProblem(text)))
         self.session: Session | None = None
+        self.returning = False  # the learner had saved progress when the app started
         self.unsaved = 0  # progress calls still queued when the app closed (QUIT_WAIT ran out)
         self.lessons: LessonScreen | None = None
         self.reader = ProgressReader(self.recorder, self.writer, catalog)
@@ -91,6 +96,8 @@ class TutorApp(ProgressTracking):
     def _session(self) -> Session:
         if self.session is None:  # the one round of progress reads, before the first screen
             self.session = Session.start(self.catalog, self.recorder, self.writer, self.start)
+            # A learner with saved progress (read now: opening a lesson marks it started).
+            self.returning = bool(self.session.places) or any(s != "new" for s in self.session.statuses.values())
             warnings = self.recorder.warnings
             self.writer.seen_warnings(len(warnings))
             for message in warnings:
@@ -102,16 +109,14 @@ class TutorApp(ProgressTracking):
         """The lesson shown on the lesson screen (for tests and scripts)."""
         return None if self.lessons is None else self.lessons.shown
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         for problem in self.catalog.problems:
             self.notify(str(problem), severity="warning", timeout=10)
-        session = self._session()
-        saved = bool(session.places) or any(s != "new" for s in session.statuses.values())
-        await self.switch_mode("quiz" if self.quiz is not None else "lesson")
+        self._session()
         self.start_tracking()
-        self.call_after_refresh(self._started)
-        if saved and self.quiz is None:
-            self.call_after_refresh(self.suggest_next)  # saved progress: what to study now (after the paint)
+        after_paint(self, self._started)
+        if self.returning and self.quiz is None:
+            after_paint(self, self.suggest_next)  # saved progress: what to study now (after the paint)
 
     def _started(self) -> None:
         """The first screen is painted: start-up is over (`tutor.startup_gc`); from now on the

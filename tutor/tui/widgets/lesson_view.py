@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 from tutor.curriculum.model import Block, Derivation, Example, Formula, Lesson, Playground, Prose
 from tutor.render.lesson import block_renderable, computed_renderable, lesson_header
 from tutor.tui.messages import BlockComputed, LessonComputed
+from tutor.tui.painted import after_paint
 from tutor.tui.recorder import Place
 from tutor.tui.widgets.derivation import DerivationView
 from tutor.tui.widgets.drawings import DRAWINGS
@@ -117,7 +118,7 @@ class LessonView(VerticalScroll, can_focus=True):
         await self._mounted(first)
         self._pending_scroll = place.scroll
         self.computing = True
-        self.call_after_refresh(self._after_first_paint, old, lesson, self.generation)
+        after_paint(self, self._after_first_paint, old, lesson, self.generation)
         return True
 
     def _here(self) -> bool:
