@@ -291,3 +291,15 @@ def test_playground_text_inputs_report_the_field() -> None:
                           ({"lr": "fast"}, "lr"), ({"surface": "9"}, "surface")):
         bad = compute_playground(block, inputs)
         assert bad.error is not None and bad.field == field, (inputs, bad.error)
+
+
+@pytest.mark.parametrize("hessian", [[[3.0, 1.0], [1.0, 2.0]], [[2.0, -400.0], [-400.0, 200.0]], [[-1.0, 0.5], [0.5, 1e-3]]])
+def test_newton_step_is_the_solve_of_a_well_conditioned_hessian(hessian: list[list[float]]) -> None:
+    h, g = np.array(hessian), np.array([0.3, -1.7])
+    np.testing.assert_allclose(ls.newton_step(h, g), np.linalg.solve(h, g), rtol=1e-12)
+
+
+def test_newton_step_on_a_singular_hessian_is_the_least_squares_step() -> None:
+    h, g = np.array([[0.0, 0.0], [0.0, 2.0]]), np.array([1.0, 4.0])  # the monkey saddle's origin: H = 0 there
+    np.testing.assert_allclose(ls.newton_step(h, g), [0.0, 2.0])
+    assert np.all(ls.newton_step(np.zeros((2, 2)), g) == 0.0)
