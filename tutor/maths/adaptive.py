@@ -127,34 +127,28 @@ def run(
     theta = np.tile(start_point(start), (rates.size, 1))
     m, v, lr = np.zeros_like(theta), np.zeros_like(theta), rates[:, None]
     diverged = np.zeros(rates.size, dtype=bool)
-    path: list[np.ndarray] = [theta]
-    grads: list[np.ndarray] = []
-    updates: list[np.ndarray] = []
-    m_hats: list[np.ndarray] = []
-    v_hats: list[np.ndarray] = []
+    shape = (steps, *theta.shape)
+    path = np.empty((steps + 1, *theta.shape))
+    path[0] = theta
+    grads, updates, m_hats, v_hats = np.empty(shape), np.empty(shape), np.empty(shape), np.zeros(shape)
     for t in range(1, steps + 1):
         g = problem.grad(theta)
         if kind == "sgd":
-            m_hat, v_hat, step = g, np.zeros_like(g), lr * g
+            m_hat, step = g, lr * g
         elif kind == "momentum":
             m = momentum * m + g
-            m_hat, v_hat, step = m, np.zeros_like(g), lr * m
+            m_hat, step = m, lr * m
         else:
             m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
             m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
             step = lr * m_hat / (np.sqrt(v_hat) + eps)
+            v_hats[t - 1] = v_hat
         step[diverged] = 0.0
         theta = theta - step
-        diverged |= np.max(np.abs(theta), axis=1) > DIVERGED
+        diverged |= np.abs(theta).max(axis=1) > DIVERGED
         m[diverged] = 0.0
-        path.append(theta)
-        grads.append(g)
-        updates.append(step)
-        m_hats.append(m_hat)
-        v_hats.append(v_hat)
-    stack = np.array(path)
-    return Runs(kind, rates, stack, problem.value(stack), np.array(updates), np.array(grads),
-                np.array(m_hats), np.array(v_hats), diverged)
+        path[t], grads[t - 1], updates[t - 1], m_hats[t - 1] = theta, g, step, m_hat
+    return Runs(kind, rates, path, problem.value(path), updates, grads, m_hats, v_hats, diverged)
 
 
 def best_fixed_rates(curvature: float) -> tuple[float, float, float]:
