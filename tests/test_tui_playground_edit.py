@@ -236,3 +236,27 @@ async def test_a_result_as_tall_as_the_last_is_scrolled_to_in_the_frame_that_pai
             assert shows_result_of(view, {"q": text}) and view.result.region.overlaps(lesson.region)
             assert lesson.scroll_y > before
             assert at_show == ([before] if taller else [lesson.scroll_y])
+
+
+async def test_a_result_drawn_in_the_worker_is_shown_without_rich_work_on_the_event_loop(
+        catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker draws the result; showing it builds nothing of it with Rich on the event loop
+    (the renderable is made only if the drawing does not fit the width on screen)."""
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        view = playground(app, "attention_playground")
+        made_on_the_loop: list[int] = []
+        original = playground_module.computed_renderable
+
+        def counting(*args: object, **kwargs: object) -> object:
+            if threading.current_thread() is threading.main_thread():
+                made_on_the_loop.append(1)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(playground_module, "computed_renderable", counting)
+        text = "1, 0.5; 0.3, 0.8; 0.1, 0.7"
+        view.query_one("#pg-q", Input).value = text
+        view.run_playground()
+        await until_computed(app, view, pilot)
+        assert shows_result_of(view, {"q": text}) and not made_on_the_loop

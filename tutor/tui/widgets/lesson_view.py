@@ -264,7 +264,8 @@ class LessonView(VerticalScroll, can_focus=True):
         if isinstance(widget, PlaygroundView):
             await widget.show_defaults(message.computed, message.drawn)
         elif isinstance(widget, RichBlock):
-            widget.update(computed_renderable(message.computed), message.drawn)
+            # made only if the drawing does not fit the width on screen (a few ms of Rich objects)
+            widget.update(partial(computed_renderable, message.computed), message.drawn)
             series = series_in(message.computed.worked)
             if series and self.page is not None and widget.parent is self.page and not self._gone():
                 await self.page.mount(PlotPanel(*(SeriesPlot(item) for item in series)), after=widget)

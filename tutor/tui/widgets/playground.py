@@ -13,6 +13,7 @@ text and its series the plots, until the final result arrives.
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -212,7 +213,7 @@ class PlaygroundView(Vertical):
         moved = True  # the page must be laid out before the target can be scrolled to
         if computed.worked is not None:
             self._say("")
-            moved = result.update(computed_renderable(computed), drawn)
+            moved = result.update(partial(computed_renderable, computed), drawn)  # made only if not drawn
             result.remove_class("-stale")
             self.shown_result, self.good, self.partial = True, computed, False
             target: Static | RichBlock = result
@@ -221,7 +222,7 @@ class PlaygroundView(Vertical):
         else:
             self._say(f"⚠ {self.describe(computed)}")
             if self.partial and self.good is not None:  # the run failed midway: the last good result
-                result.update(computed_renderable(self.good))
+                result.update(partial(computed_renderable, self.good))
             self.plots.set_class(self.shown_result or self.partial, "-stale")
             if self.shown_result:
                 result.add_class("-stale")
