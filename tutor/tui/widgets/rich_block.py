@@ -40,8 +40,10 @@ class Drawn(NamedTuple):
 
 
 def draw_lines(renderable: RenderableType, console: Console, width: int) -> tuple[Text, tuple[Line, ...]]:
-    """`renderable` as styled lines `width` cells wide: as one `Text`, and as segments per line."""
-    options = console.options.update(width=max(width, 1), highlight=False)
+    """`renderable` as styled lines `width` cells wide: as one `Text`, and as segments per line,
+    each padded to the full width (so Textual need not copy a line to pad it)."""
+    cells = max(width, 1)
+    options = console.options.update(width=cells, highlight=False)
     rendered = console.render_lines(renderable, options, pad=False, new_lines=False)
     text = Text(no_wrap=True, end="")
     lines: list[Line] = []
@@ -51,7 +53,8 @@ def draw_lines(renderable: RenderableType, console: Console, width: int) -> tupl
         kept = tuple(segment for segment in line if not segment.control)
         for segment in kept:
             text.append(segment.text, segment.style)
-        lines.append(kept)
+        short = cells - Segment.get_line_length(kept)
+        lines.append(kept + (Segment(" " * short),) if short > 0 else kept)  # full width: Textual pads nothing
     return text, tuple(lines)
 
 
@@ -150,10 +153,10 @@ class RichBlock(Widget):
 
     def render_line(self, y: int) -> Strip:
         """Line `y`, from the drawing at the width on screen, over the block's own style."""
-        lines, style = self.drawn_at(self.width_now).lines, self.visual_style.rich_style
-        if y >= len(lines):
+        drawn, style = self.drawn_at(self.width_now), self.visual_style.rich_style
+        if y >= len(drawn.lines):
             return Strip.blank(self.size.width, style)
-        return Strip(Segment.apply_style(lines[y], style))
+        return Strip(Segment.apply_style(drawn.lines[y], style), drawn.width)
 
     def render(self) -> Content:
         """Textual's `Content` of the drawing, for what Textual reads rather than paints (a mouse
