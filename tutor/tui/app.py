@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import events, work
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -38,6 +38,7 @@ from tutor.tui.screens.quiz import QuizScreen, lesson_quiz
 from tutor.tui.session import Session
 from tutor.tui.tracking import ProgressTracking
 from tutor.tui.widgets.released import forget_drawn_styles, release_strips
+from tutor.tui.threads import thread_work
 
 if TYPE_CHECKING:
     from tutor.quiz.session import Session as QuizSession
@@ -130,7 +131,7 @@ class TutorApp(ProgressTracking):
             self.collector.touch()
         await super().on_event(event)
 
-    @work(thread=True, exclusive=True, group="next", exit_on_error=False)
+    @thread_work(exclusive=True, group="next", exit_on_error=False)
     def suggest_next(self) -> None:
         """With saved progress, say what to study now (`llmtutor next`) as a notification."""
         from tutor.curriculum.guide import rank
@@ -146,7 +147,7 @@ class TutorApp(ProgressTracking):
     def on_quiz_requested(self, message: QuizRequested) -> None:
         self.build_quiz(message.slot)
 
-    @work(thread=True, exclusive=True, group="quiz-build", exit_on_error=False)
+    @thread_work(exclusive=True, group="quiz-build", exit_on_error=False)
     def build_quiz(self, slot: Slot) -> None:
         """Choose the questions of a lesson's quiz off the event loop (the banks are files)."""
         try:

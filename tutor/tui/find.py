@@ -30,6 +30,7 @@ from tutor.explain.model import Note
 from tutor.quiz.model import Question
 from tutor.tui.screens.lesson import LessonScreen
 from tutor.tui.screens.quiz import QuizScreen
+from tutor.tui.threads import gated
 
 #: The palette's options are the screen's width less their padding and the scroll bar.
 MARGIN = 8
@@ -82,7 +83,7 @@ class Finder:
             return
         self._ready = asyncio.Event()
         loop = asyncio.get_running_loop()
-        self.app.run_worker(partial(self._build, loop, self._ready), thread=True, group="find-index",
+        self.app.run_worker(gated(partial(self._build, loop, self._ready)), thread=True, group="find-index",
                             exit_on_error=False, description="indexing the course for ctrl+p")
 
     def _build(self, loop: asyncio.AbstractEventLoop, ready: asyncio.Event) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
-from textual import work
 from textual.app import App, ScreenStackError
 from textual.screen import Screen
 
@@ -33,6 +32,7 @@ from tutor.tui.screens.quiz import QuizScreen
 from tutor.tui.screens.review import plan_review
 from tutor.tui.session import Session
 from tutor.tui.widgets.syllabus import Syllabus
+from tutor.tui.threads import thread_work
 
 if TYPE_CHECKING:
     from tutor.quiz.session import Attempt
@@ -94,7 +94,7 @@ class ProgressTracking(App[None]):
             parts.append(f"{self.overview.due_at(clock())} due")
         self.title = " · ".join(parts)
 
-    @work(thread=True, group="progress-refresh", exit_on_error=False)
+    @thread_work(group="progress-refresh", exit_on_error=False)
     def refresh_progress(self, check: tuple[str, ...] = ()) -> None:
         """Read the progress (after the writes queued so far) and check `check`'s lessons."""
         try:
@@ -164,7 +164,7 @@ class ProgressTracking(App[None]):
     def on_review_requested(self, message: ReviewRequested) -> None:
         self.build_review()
 
-    @work(thread=True, exclusive=True, group="review-build", exit_on_error=False)
+    @thread_work(exclusive=True, group="review-build", exit_on_error=False)
     def build_review(self) -> None:
         """The questions due, most overdue first (the progress and the banks: a worker)."""
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -24,6 +23,7 @@ from tutor.tui.overview import Overview, PillarRow, ProgressReader, clock
 from tutor.tui.screens.quiz import QuizScreen, Record, lesson_quiz
 from tutor.tui.screens.review import duration, nothing_due
 from tutor.tui.widgets.released import ReleasedFooter
+from tutor.tui.threads import thread_work
 
 #: Questions in a quiz on a pillar (or on everything) started here.
 PILLAR_COUNT = 10
@@ -127,7 +127,7 @@ class ProgressScreen(Screen[None]):
     def table(self) -> DataTable[Text]:
         return self.query_one("#progress-table", DataTable)
 
-    @work(thread=True, exclusive=True, group="progress-read", exit_on_error=False)
+    @thread_work(exclusive=True, group="progress-read", exit_on_error=False)
     def load(self) -> None:
         """Read and sum up the learner's progress (the disk and the FSRS replay: a worker)."""
         try:
@@ -190,7 +190,7 @@ class ProgressScreen(Screen[None]):
         event.stop()  # Enter on a row: its quiz
         self.action_quiz()
 
-    @work(thread=True, exclusive=True, group="progress-quiz", exit_on_error=False)
+    @thread_work(exclusive=True, group="progress-quiz", exit_on_error=False)
     def build_quiz(self, topic: str, title: str) -> None:
         """Choose a pillar's questions off the event loop (the banks are files)."""
         try:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -30,6 +30,7 @@ from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Grade
 from tutor.tui.messages import ProgressRequested, QuestionDrawn
 from tutor.tui.widgets.released import ReleasedFooter, ReleasedInput
 from tutor.tui.widgets.rich_block import Drawn, RichBlock, predraw
+from tutor.tui.threads import thread_work
 
 if TYPE_CHECKING:
     # Sessions draw questions with numpy; this screen is imported with the app, before the
@@ -193,7 +194,7 @@ class QuizScreen(Screen[None]):
         self.state = "loading"
         self.present(self.query_one("#quiz-prompt", RichBlock).width_now)
 
-    @work(thread=True, exclusive=True, group="quiz-question", exit_on_error=False)
+    @thread_work(exclusive=True, group="quiz-question", exit_on_error=False)
     def present(self, width: int) -> None:
         """Draw the next question's numbers (numpy, for a generator), its prompt and solution."""
         from tutor.render.worked import worked_renderable

@@ -16,11 +16,10 @@ worked example's series are plotted below it (`PlotPanel`, mounted when its resu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from rich.console import RenderableType
-from textual import work
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import MountError, Widget
 from textual.worker import get_current_worker
@@ -37,6 +36,7 @@ from tutor.tui.widgets.plot import PlotPanel, SeriesPlot, preload, series_in
 from tutor.tui.widgets.prefetch import HEADER, STATIC, computed_drawing, draw_derivation, draw_lesson, result_width
 from tutor.tui.widgets.released import drop_drawn_lines, forget_drawn_styles
 from tutor.tui.widgets.rich_block import RichBlock
+from tutor.tui.threads import thread_work
 
 #: What one chunk of blocks mounted between two paints may weigh (see `weight`).
 CHUNK = 6
@@ -203,7 +203,7 @@ class LessonView(VerticalScroll, can_focus=True):
         widget = self._blocks.get(index)
         return widget if widget is not None and widget.is_mounted else None
 
-    @work(thread=True, exclusive=True, group="lesson-blocks", exit_on_error=False)
+    @thread_work(exclusive=True, group="lesson-blocks", exit_on_error=False)
     def compute_blocks(self, lesson: Lesson, generation: int, widths: dict[int, int]) -> None:
         """Compute (and draw, at the width each block has) every example and playground default
         of `lesson`, posting each as it is done."""
@@ -227,7 +227,7 @@ class LessonView(VerticalScroll, can_focus=True):
         if ahead:
             self._draw_steps(ahead, self.generation)
 
-    @work(thread=True, exclusive=True, group="steps-ahead", exit_on_error=False)
+    @thread_work(exclusive=True, group="steps-ahead", exit_on_error=False)
     def _draw_steps(self, ahead: list[tuple[Derivation, int, int]], generation: int) -> None:
         worker = get_current_worker()
         for derivation, revealed, width in ahead:
@@ -235,8 +235,8 @@ class LessonView(VerticalScroll, can_focus=True):
                 return
             draw_derivation(derivation, revealed, width)
 
-    @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
-    def prefetch(self, lessons: list[tuple[Lesson, Callable[[], RenderableType]]]) -> None:
+    @thread_work(exclusive=True, group="prefetch", exit_on_error=False)
+    def prefetch(self, lessons: Sequence[tuple[Lesson, Callable[[], RenderableType]]]) -> None:
         """Draw `lessons` (each with its header) ahead of time, while the learner reads
         (`tutor.tui.widgets.prefetch`); stopped by another lesson being opened."""
         worker, generation, width = get_current_worker(), self.generation, self.pane_width()

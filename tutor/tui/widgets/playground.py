@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from functools import partial
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -35,6 +35,7 @@ from tutor.tui.widgets.guard import drawn_result, guarded
 from tutor.tui.widgets.inputs import PlaygroundInputs
 from tutor.tui.widgets.plot import Frame, PlotPanel, prebuild, preload, series_in
 from tutor.tui.widgets.rich_block import Drawn, RichBlock
+from tutor.tui.threads import thread_work
 
 
 #: Seconds a run waits for its result to be painted before it draws its plots' pictures.
@@ -146,7 +147,7 @@ class PlaygroundView(Vertical):
     def plots(self) -> PlotPanel:
         return self.query_one("#pg-plots", PlotPanel)
 
-    @work(thread=True, exclusive=True, group="playground", exit_on_error=False)
+    @thread_work(exclusive=True, group="playground", exit_on_error=False)
     def compute(self, texts: dict[str, str], generation: int, width: int, frames: list[Frame]) -> None:
         """Compute and draw off the event loop; a run overtaken by a newer one posts nothing."""
         worker = get_current_worker()

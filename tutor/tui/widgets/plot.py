@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -40,6 +39,7 @@ from textual.worker import get_current_worker
 
 from tutor.explain.format import compact
 from tutor.explain.model import Series, Worked
+from tutor.tui.threads import thread_work
 
 if TYPE_CHECKING:
     import numpy as np
@@ -286,7 +286,7 @@ class PlotCanvas(Widget):
         self.painted = (self.version, None if self._shown is None else self._shown[0][0])
         return Content("") if self._shown is None else self._shown[1]
 
-    @work(thread=True, exclusive=True, group="plot", exit_on_error=False)
+    @thread_work(exclusive=True, group="plot", exit_on_error=False)
     def _build(self, key: tuple[Any, ...], series: Series, width: int, height: int, look: Look) -> None:
         content = drawn_picture(series, width, height, look)
         if not get_current_worker().is_cancelled:  # a newer picture was asked for: it will come

@@ -53,7 +53,7 @@ def draw_lines(renderable: RenderableType, console: Console, width: int) -> tupl
         kept = tuple(segment for segment in line if not segment.control)
         for segment in kept:
             text.append(segment.text, segment.style)
-        short = cells - Segment.get_line_length(kept)
+        short = cells - sum(segment.cell_length for segment in kept)
         lines.append(kept + (Segment(" " * short),) if short > 0 else kept)  # full width: Textual pads nothing
     return text, tuple(lines)
 
