@@ -116,3 +116,41 @@ async def test_the_footer_composes_again_only_when_its_keys_change() -> None:
             assert "Back to the lesson" in labels
         finally:
             ReleasedFooter.compose = original  # type: ignore[method-assign]
+
+
+async def test_after_paint_follows_a_painted_frame_even_when_a_batch_swallowed_the_last_one() -> None:
+    """A screen laid out while paints are held (a resize, or the app starting) is not painted,
+    and Textual forgets that a paint was due: `after_paint` still calls back only after a
+    frame reaches the terminal."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from tutor.tui.painted import after_paint
+
+    class Small(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("one")
+
+    app = Small()
+    painted: list[int] = []
+    original = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        if renderable is not None and not app._batch_count:
+            painted.append(1)
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        called_after: list[int] = []
+        with app.batch_update():
+            await app.mount(Static("two"))
+            await pilot.resize_terminal(70, 20)  # laid out at once (a resize), its paint held back
+            after_paint(app, lambda: called_after.append(len(painted)))
+            await pilot.pause()
+            await pilot.pause()
+            before = len(painted)
+        for _ in range(20):
+            await pilot.pause()
+        assert called_after and called_after[0] > before

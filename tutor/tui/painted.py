@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import App
 from textual.message_pump import MessagePump
+from textual.widget import Widget
 
 
 def painting_held(node: MessagePump) -> bool:
@@ -21,13 +23,19 @@ def painting_held(node: MessagePump) -> bool:
     return bool(getattr(app, "_batch_count", 0))
 
 
-def after_paint(node: MessagePump, callback: Callable[..., Any], *args: Any) -> None:
-    """Call `callback(*args)` after the next refresh at which the app paints."""
+def after_paint(node: Widget | App[Any], callback: Callable[..., Any], *args: Any) -> None:
+    """Call `callback(*args)` after the next refresh at which the app paints. A refresh that
+    came while paints were held painted nothing, and Textual forgets that it was due: once they
+    are let go, the screen is refreshed again, and the callback follows that refresh."""
 
-    def check() -> Any:
+    def check(held: bool) -> Any:
         if painting_held(node):
-            node.call_after_refresh(check)
+            node.call_after_refresh(check, True)
+            return None
+        if held:
+            node.screen.refresh()
+            node.call_after_refresh(check, False)
             return None
         return callback(*args)
 
-    node.call_after_refresh(check)
+    node.call_after_refresh(check, painting_held(node))
