@@ -114,7 +114,10 @@ async def test_quitting_flushes_queued_writes(catalog: Catalog) -> None:
     thresholds = gc.get_threshold()
     app = TutorApp(catalog, recorder, start=catalog.find("attention"))
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()  # the collector starts once the first screen is painted
+        for _ in range(100):  # the collector starts once the first screen is painted
+            if app.collector.running:
+                break
+            await pilot.pause()
         assert app.collector.running  # full collections wait for idle moments (tutor.tui.collector)
         await pilot.press("s", "s", "s", "ctrl+q")
     assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0  # the interpreter as it was
