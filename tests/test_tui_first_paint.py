@@ -41,7 +41,7 @@ class Frames:
         app._display = display  # type: ignore[method-assign]
 
 
-async def test_the_first_frame_shows_the_lesson_before_the_rest_of_its_blocks_is_mounted(
+async def test_the_first_frame_shows_the_lesson_before_the_rest_of_its_blocks_and_the_progress_read(
         monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = load_catalog()
     app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
@@ -57,8 +57,15 @@ async def test_the_first_frame_shows_the_lesson_before_the_rest_of_its_blocks_is
         calls.append(("switch", len(frames.seen)))
         return switch_mode(self, mode)
 
+    refresh_progress = TutorApp.refresh_progress
+
+    def reading(self: TutorApp, *args: Any, **kwargs: Any) -> Any:
+        calls.append(("progress read", len(frames.seen)))
+        return refresh_progress(self, *args, **kwargs)
+
     monkeypatch.setattr(LessonView, "_mount_chunk", chunk)
     monkeypatch.setattr(TutorApp, "switch_mode", switch)
+    monkeypatch.setattr(TutorApp, "refresh_progress", reading)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot)
         first = frames.seen[0]
@@ -66,6 +73,8 @@ async def test_the_first_frame_shows_the_lesson_before_the_rest_of_its_blocks_is
         assert not [call for call in calls if call[0] == "switch"]  # opened in its mode: no switch, no delay
         chunks = [painted for what, painted in calls if what == "chunk"]
         assert chunks and chunks[0] >= 1  # the rest of the blocks only after a frame was painted
+        reads = [painted for what, painted in calls if what == "progress read"]
+        assert reads and reads[0] >= 1  # and the history's read (a worker taking turns with it) too
         assert first["blocks"] and first["unmounted"]
         view = app.screen.query_one(LessonView)
         assert view.page is not None and len(view.page.children) > first["blocks"] and not view._unmounted

@@ -32,6 +32,7 @@ from tutor.tui.screens.quiz import QuizScreen
 from tutor.tui.screens.review import plan_review
 from tutor.tui.session import Session
 from tutor.tui.widgets.syllabus import Syllabus
+from tutor.tui.painted import after_paint
 from tutor.tui.threads import thread_work
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class ProgressTracking(App[None]):
         still takes its turns on the interpreter, so started earlier it delays that paint."""
         self.show_indicator()
         self.set_interval(RECOUNT_EVERY, self.show_indicator)
-        self.call_after_refresh(self.refresh_progress)
+        after_paint(self, self.refresh_progress)
 
     # -- the indicator and the reads ------------------------------------------------------
 

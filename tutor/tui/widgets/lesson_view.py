@@ -178,7 +178,7 @@ class LessonView(VerticalScroll, can_focus=True):
         if generation != self.generation:
             return
         if self._unmounted:
-            self.call_after_refresh(self._mount_chunk, generation)
+            after_paint(self, self._mount_chunk, generation)
         elif self._computed:
             self.post_message(LessonComputed(generation))
 

@@ -31,6 +31,7 @@ from tutor.curriculum.model import Playground
 from tutor.explain.model import Worked
 from tutor.render.lesson import computed_renderable
 from tutor.tui.messages import PlaygroundComputed, PlaygroundPlotted
+from tutor.tui.painted import after_paint
 from tutor.tui.widgets.guard import drawn_result, guarded
 from tutor.tui.widgets.inputs import PlaygroundInputs
 from tutor.tui.widgets.plot import Frame, PlotPanel, prebuild, preload, series_in
@@ -197,7 +198,7 @@ class PlaygroundView(Vertical):
             return
         await self.show(message.computed, scroll=True, drawn=message.drawn, plots_follow=message.plots_follow is not None)
         if message.plots_follow is not None:
-            self.call_after_refresh(message.plots_follow.set)  # painted: the worker may draw the plots
+            after_paint(self, message.plots_follow.set)  # painted: the worker may draw the plots
 
     async def on_playground_plotted(self, message: PlaygroundPlotted) -> None:
         message.stop()
