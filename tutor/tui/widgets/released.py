@@ -104,10 +104,11 @@ class ReleasedFooter(Footer):
         """What `compose` would show now: each key shown, its action, label, state and group."""
         if not self._bindings_ready:
             return ()
+        active = self.screen.active_bindings  # worked out from the focus chain on each read: once
         keys = tuple((binding.key, binding.action, binding.description, binding.group, enabled, tooltip)
-                     for _node, binding, enabled, tooltip in self.screen.active_bindings.values() if binding.show)
+                     for _node, binding, enabled, tooltip in active.values() if binding.show)
         palette = self.app.COMMAND_PALETTE_BINDING if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE else None
-        found = self.screen.active_bindings.get(palette) if palette else None
+        found = active.get(palette) if palette else None
         return keys, None if found is None else found[1:]
 
     async def recompose(self) -> None:
