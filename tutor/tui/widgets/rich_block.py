@@ -39,9 +39,9 @@ class Drawn(NamedTuple):
     lines: tuple[Line, ...]
 
 
-def draw_lines(renderable: RenderableType, console: Console, width: int) -> tuple[Text, tuple[Line, ...]]:
-    """`renderable` as styled lines `width` cells wide: as one `Text`, and as segments per line,
-    each padded to the full width (so Textual need not copy a line to pad it)."""
+def draw_lines(renderable: RenderableType, console: Console, width: int) -> Drawn:
+    """`renderable` as styled lines `width` cells wide (at least 1): as one `Text`, and as
+    segments per line, each padded to the full width (so Textual need not copy a line to pad it)."""
     cells = max(width, 1)
     options = console.options.update(width=cells, highlight=False)
     rendered = console.render_lines(renderable, options, pad=False, new_lines=False)
@@ -55,12 +55,12 @@ def draw_lines(renderable: RenderableType, console: Console, width: int) -> tupl
             text.append(segment.text, segment.style)
         short = cells - sum(segment.cell_length for segment in kept)
         lines.append(kept + (Segment(" " * short),) if short > 0 else kept)  # full width: Textual pads nothing
-    return text, tuple(lines)
+    return Drawn(cells, text, tuple(lines))
 
 
 def render_text(renderable: RenderableType, console: Console, width: int) -> Text:
     """`renderable` as styled lines `width` cells wide, in one `Text`."""
-    return draw_lines(renderable, console, width)[0]
+    return draw_lines(renderable, console, width).text
 
 
 def drawing_console() -> Console:
@@ -73,7 +73,7 @@ def drawing_console() -> Console:
 
 def predraw(renderable: RenderableType, width: int) -> Drawn:
     """Draw in a worker thread, on a console of its own."""
-    return Drawn(width, *draw_lines(renderable, drawing_console(), width))
+    return draw_lines(renderable, drawing_console(), width)
 
 
 _consoles: dict[bool, Console] = {}
@@ -139,7 +139,7 @@ class RichBlock(Widget):
         """The renderable drawn `width` cells wide (kept for the last width)."""
         width = max(width, 1)
         if self._drawn is None or self._drawn.width != width:
-            self._drawn = Drawn(width, *draw_lines(self.renderable, _console(), width))
+            self._drawn = draw_lines(self.renderable, _console(), width)
             if self._keep is not None:
                 self._keep(self._drawn)
         return self._drawn
