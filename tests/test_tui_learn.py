@@ -266,7 +266,7 @@ async def test_resumes_where_the_learner_left_off(catalog: Catalog) -> None:
     recorder.position = ("attention-as-matrix-ops", 4, None)
     app = TutorApp(catalog, recorder)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)  # the derivation is mounted with the lesson's later blocks, after a paint
         assert app.current is not None and app.current.id == "attention-as-matrix-ops"
         assert app.screen.query_one(DerivationView).revealed == 4
 

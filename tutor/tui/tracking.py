@@ -32,7 +32,6 @@ from tutor.tui.screens.quiz import QuizScreen
 from tutor.tui.screens.review import plan_review
 from tutor.tui.session import Session
 from tutor.tui.widgets.syllabus import Syllabus
-from tutor.tui.painted import after_paint
 from tutor.tui.threads import thread_work
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ class ProgressTracking(App[None]):
         still takes its turns on the interpreter, so started earlier it delays that paint."""
         self.show_indicator()
         self.set_interval(RECOUNT_EVERY, self.show_indicator)
-        after_paint(self, self.refresh_progress)
+        self.call_after_refresh(self.refresh_progress)
 
     # -- the indicator and the reads ------------------------------------------------------
 
