@@ -31,3 +31,23 @@ def test_every_scenario_prints_its_row() -> None:
         assert cells[2] != "skipped" or cells[0] == "5e", row  # only the plots may be missing
     notes = [line for line in done.stdout.splitlines() if line.startswith("- ")]
     assert all("skipped" in note for note in notes), notes  # no wrong answer, no disagreement
+
+
+def test_the_typer_floor_is_the_floor_llmtutor_has(tmp_path: Path) -> None:
+    """Row 8f's one-command Typer app passes text parameters through as llmtutor does, so it
+    imports no pydantic (Typer's coercion alone would cost about 0.8× the quiz's baseline) and
+    still parses its argument and option."""
+    import subprocess
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import inputs
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    script = tmp_path / "typer_floor.py"
+    report = "import atexit, sys\natexit.register(lambda: print(sorted(m for m in sys.modules if 'pydantic' in m)))\n"
+    script.write_text(report + inputs.TYPER_FLOOR)  # (the app ends with sys.exit)
+    done = subprocess.run([sys.executable, str(script), "la", "--count", "3"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["la 3", "[]"]
