@@ -36,3 +36,13 @@ def test_curves_share_one_scale() -> None:
     low = next(line for line in text.splitlines() if line.startswith("low"))
     high = next(line for line in text.splitlines() if line.startswith("high"))
     assert low.split()[-1] == "▁▁▁▂" and high.split()[-1] == "████"  # 1 of 8 is low, not full height
+
+
+def test_a_title_and_caption_wider_than_the_table_stay_on_one_line() -> None:
+    """Two narrow columns must not wrap the series' name ("loss per step  (501" / "points)")."""
+    text = drawn(Series("loss per step of a long run", np.arange(501.0), (("f", np.ones(501)),),
+                        caption="the loss on the training windows, one point per step"))
+    lines = text.splitlines()
+    assert "loss per step of a long run  (501 points)" in lines
+    assert "the loss on the training windows, one point per step" in lines
+    assert lines.index("loss per step of a long run  (501 points)") == 0

@@ -163,8 +163,11 @@ def series_renderable(item: Series) -> RenderableType:
     """A series in text: a sparkline per curve and a table of a few evenly spaced points."""
     x = np.asarray(item.x, dtype=float)
     picks: list[int] = sorted({int(i) for i in np.linspace(0, x.size - 1, min(SERIES_ROWS, x.size)).round()})
-    table = Table(title=Text(f"{item.name}  ({x.size:,} points)"), title_style="bold", title_justify="left",
-                  caption=Text(item.caption) if item.caption else None, caption_style="dim", expand=False)
+    # The title and caption are lines of their own, not the table's: a table of two narrow
+    # columns would wrap them to its width ("loss per step  (501" / "points)").
+    title = Text(f"{item.name}  ({x.size:,} points)", style="bold")
+    caption = [Text(item.caption, style="dim")] if item.caption else []
+    table = Table(expand=False)
     x_decimals = _decimals(x)
     table.add_column(Text(item.x_label), justify="right", no_wrap=True)  # Text: "E[r]" is not markup
     for label, _ in item.curves:
@@ -174,7 +177,7 @@ def series_renderable(item: Series) -> RenderableType:
         for _, y in item.curves]
     for row in zip(*columns):
         table.add_row(*row)
-    return Group(table, *_sparks(item))
+    return Group(title, table, *caption, *_sparks(item))
 
 
 def _sparks(item: Series) -> list[Text]:
