@@ -311,3 +311,61 @@ def test_a_lesson_without_series_mounts_no_plot_and_imports_no_plotext() -> None
     lines = [line for line in done.stdout.splitlines() if ": plots=" in line]
     assert lines == ["vectors-and-matrices: plots=0 modules=",
                      "entropy: plots=3 modules=plotext,textual_plotext"]
+
+
+def _cells(text: Any) -> tuple[str, list[Any]]:
+    """A Text's characters and the style each one ends up with (spans stacked in order)."""
+    from rich.style import Style
+
+    styles = [Style()] * len(text.plain)
+    for span in text.spans:
+        for at in range(span.start, min(span.end, len(text.plain))):
+            styles[at] = styles[at] + (Style.parse(span.style) if isinstance(span.style, str) else span.style)
+    return text.plain, styles
+
+
+def _every_course_series(catalog: Catalog) -> list[Series]:
+    from tutor.curriculum.model import Playground
+
+    found: list[Series] = []
+    for slot in catalog.slots:
+        for block in slot.lesson.blocks if slot.lesson is not None else ():
+            if isinstance(block, Playground):
+                found += series_in(compute_playground(block, {s.name: s.default for s in block.inputs}).worked)
+            elif isinstance(block, Example):
+                found += series_in(compute_example(block).worked)
+    return found
+
+
+@pytest.mark.slow
+def test_a_picture_read_from_plotexts_grid_is_its_ansi_text_decoded(catalog: Catalog,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every plot of the course (109 series), each in one of: colour on a dark and on a light
+    canvas, NO_COLOR, tiny (so paths side by side and stacked): the same characters in the same styles as Rich's
+    decoding of the ANSI text plotext writes (what textual-plotext shows)."""
+    from rich.text import Text
+
+    from tutor.tui.widgets import plot as module
+
+    series = _every_course_series(catalog)
+    assert len(series) >= 10 and any(is_path(s) for s in series) and any(s.log_y for s in series)
+    looks = [(98, 20, module.Look()), (60, 14, module.Look((250, 250, 250), (20, 20, 20))),
+             (120, 24, module.Look(no_color=True)), (6, 3, module.Look())]
+    fast = module.built_text
+    for number, item in enumerate(series):
+        for width, height, look in (looks[number % len(looks)],):
+            monkeypatch.setattr(module, "built_text", lambda plt: Text.from_ansi(plt.build(), no_wrap=True, end=""))
+            decoded = module.picture(item, width, height, look)
+            monkeypatch.setattr(module, "built_text", fast)
+            assert _cells(module.picture(item, width, height, look)) == _cells(decoded), (item.name, width, look)
+
+
+def test_a_plotext_without_the_expected_grid_is_decoded_from_its_ansi_text() -> None:
+    from tutor.tui.widgets.plot import built_text
+
+    class Other:
+        def build(self) -> str:
+            return "\x1b[38;2;230;25;75m⠉⠒\x1b[0m x\n"
+
+    text = built_text(Other())
+    assert text.plain == "⠉⠒ x\n" and str(text.spans[0].style) == "#e6194b"
