@@ -1,14 +1,16 @@
-"""Short Markdown (a `Note`'s sentences) drawn exactly as Rich's `Markdown` draws it, without
-importing markdown-it and Pygments when the text does not need them.
+"""Short Markdown (a `Note`'s sentences, a question's text) drawn exactly as Rich's `Markdown`
+draws it, without importing markdown-it and Pygments when the text does not need them.
 
 Importing `rich.markdown` costs about 55 ms, a sixth of `llmtutor calc softmax`, and most notes
-are plain sentences, sometimes with ``code`` or **bold**. For text that uses nothing else,
-`markdown` draws what Rich's `Markdown` would (paragraphs split at blank lines, lines joined by
-spaces, the theme's markdown styles stacked the same way, left-justified, measured like
-`Markdown`); anything else (lists, headings, links, emphasis with one `*` or `_`, escapes,
-entities, HTML, tables, code blocks) goes to Rich's `Markdown` itself. `tests/test_render_note.py`
-checks that the two draw the same segments for tricky cases and every text of the question banks
-(and for all 214 notes of the 25 lessons' examples when this was written, 202 of them drawn here).
+are plain sentences, sometimes with ``code`` or **bold**, and sometimes a formula set apart as
+an indented code block. For text that uses nothing else, `markdown` draws what Rich's
+`Markdown` would (paragraphs split at blank lines, lines joined by spaces, the theme's markdown
+styles stacked the same way, left-justified, measured like `Markdown`; a code block as the
+`Syntax` box Rich draws for it: monokai's colours, a cell of padding, long lines wrapped);
+anything else (lists, headings, links, emphasis with one `*` or `_`, escapes, entities, HTML,
+tables, fenced code, tabs) goes to Rich's `Markdown` itself. `tests/test_render_note.py` checks
+that the two draw the same segments for tricky cases and every text of the question banks and
+lessons.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from __future__ import annotations
 import re
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.segment import Segment
+from rich.padding import Padding
+from rich.segment import Segment, Segments
 from rich.style import Style
 from rich.text import Text
 
@@ -24,20 +27,31 @@ from rich.text import Text
 #: it must be: a false alarm only costs the import.
 _SYNTAX = re.compile(
     r"[\\\r\t\0]|&[#\w]|!\[|~~|``|\*\*\*|(?<!\*)\*(?!\*)"  # escapes, entities, images, ~~, lone *
-    r"|<(?![\s\d=])|\]\s*[(\[:]"  # HTML and autolinks; links and their definitions
+    r"|<(?![\s\d=])|\]\(|\]:"  # HTML and autolinks; inline links, and definitions (which make [a][b] a link)
     r"|(?<!\w)_|_(?!\w)"  # an underscore not inside a word may be emphasis
-    r"|^ {0,3}(?:[-+=>#]|\d+[.)])|^ {4}| {2}\n",  # block syntax at a line's start; hard breaks
+    r"|^ {0,3}(?:[-+=>#|:]|\d{1,9}[.)](?=[ \t]|$))"  # block syntax at a line's start: lists (1. or 1) then
+    r"|^ {4}| {2}\n",  # a space), headings, quotes, table rows; four spaces; hard breaks
     re.M)
 #: Inline code (one backtick each side) and strong emphasis whose first and last characters are
 #: letters or digits (so the ** on each side is flanking whatever stands next to it).
 _INLINE = re.compile(r"`([^`]+)`|\*\*([^\W_](?:[^*`]*[^\W_])?)\*\*")
 _PARAGRAPH_BREAK = re.compile(r"\n *\n")
+#: Characters Rich's `Syntax` would change in a code block (tabs, carriage returns, controls).
+_UNUSUAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 Run = tuple[str, str]  # (text, "" | "code" | "strong")
+#: What `Markdown` draws a code block with: `Syntax(code, "text", theme="monokai")`'s background
+#: and its style for plain text (Pygments' monokai; the test compares them with Rich's).
+CODE_BACKGROUND = Style(bgcolor="#272822")
+CODE_TEXT = Style(color="#f8f8f2", bgcolor="#272822", bold=False, italic=False, underline=False)
+
+
+class Code(str):
+    """An indented code block's text (its four spaces of indentation taken off each line)."""
 
 
 def markdown(text: str) -> RenderableType:
     """`text` drawn as Rich's `Markdown(text)` draws it (without Rich's parser when it can)."""
-    paragraphs = _paragraphs(text)
+    paragraphs = _blocks(text)
     if paragraphs is None:
         from rich.markdown import Markdown
 
@@ -46,11 +60,11 @@ def markdown(text: str) -> RenderableType:
 
 
 class PlainMarkdown:
-    """Paragraphs of text with ``code`` and **bold**, a blank line between them. Its styles are
-    looked up when it is drawn, as `Markdown` does; like `Markdown` it has no `__rich_measure__`,
-    so a table or panel sizes it the same way."""
+    """Paragraphs of text with ``code`` and **bold**, and code blocks, a blank line between
+    them. Its styles are looked up when it is drawn, as `Markdown` does; like `Markdown` it has
+    no `__rich_measure__`, so a table or panel sizes it the same way."""
 
-    def __init__(self, paragraphs: list[list[Run]]) -> None:
+    def __init__(self, paragraphs: list[list[Run] | Code]) -> None:
         self.paragraphs = paragraphs
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -61,17 +75,84 @@ class PlainMarkdown:
         for number, runs in enumerate(self.paragraphs):
             if number:
                 yield Segment.line()
+            if isinstance(runs, Code):
+                yield _code_box(runs, console, options)
+                continue
             text = Text(justify="left")
             for part, kind in runs:
                 text.append(part, styles[kind])
             yield text
 
 
+def _code_box(code: str, console: Console, options: ConsoleOptions) -> Padding:
+    """What `Syntax(code, "text", theme="monokai", word_wrap=True, padding=1)` draws (Rich's
+    `Markdown` draws a code block so), made the way `Syntax` makes it, without Pygments: one
+    token of plain text; each line wrapped to the width less the padding and filled out with
+    the background."""
+    text = Text(justify="left", style=CODE_BACKGROUND, tab_size=4, no_wrap=False)
+    text.append(code + "\n", CODE_TEXT)
+    width = options.update(width=max(0, options.max_width - 2), height=None, justify="left")
+    segments: list[Segment] = []
+    for line in text.split("\n", allow_blank=False):
+        for wrapped in console.render_lines(line, width, style=CODE_BACKGROUND, pad=True):
+            segments += wrapped
+            segments.append(Segment("\n"))
+    return Padding(Segments(segments), style=CODE_BACKGROUND, pad=1)
+
+
+def _blocks(text: str) -> list[list[Run] | Code] | None:
+    """The blocks of `text`: paragraphs (as runs of plain, code and strong text) and indented
+    code blocks, in order; None if `text` may hold any other Markdown."""
+    lines = text.split("\n")
+    prose = list(lines)  # the text with its code blocks blanked out
+    code_at: dict[int, Code] = {}  # line number -> the code block starting there
+    number = 0
+    while number < len(lines):
+        if not lines[number].startswith("    ") or not lines[number].strip():
+            number += 1
+            continue
+        if number and lines[number - 1].strip():
+            return None  # four spaces right after a paragraph's line continue that paragraph
+        end = number
+        while end < len(lines) and (lines[end].startswith("    ") or not lines[end].strip()):
+            end += 1
+        last = end
+        while not lines[last - 1].strip():
+            last -= 1
+        if last == end and end < len(lines):
+            return None  # a paragraph right after the block: leave that to Markdown
+        body = [line[4:] if line.startswith("    ") else "" for line in lines[number:last]]
+        if any(_UNUSUAL.search(line) for line in body) or any(not line.strip() and line for line in body):
+            return None
+        code_at[number] = Code("\n".join(body).rstrip())
+        prose[number:last] = [""] * (last - number)
+        number = end
+    paragraphs = _paragraphs("\n".join(prose)) if any(line.strip() for line in prose) else []
+    if paragraphs is None or (not paragraphs and not code_at):
+        return None
+    if not code_at:
+        return paragraphs  # type: ignore[return-value]
+    # put the code blocks back between the paragraphs they stood between
+    blocks: list[list[Run] | Code] = []
+    found = iter(paragraphs)
+    in_paragraph = False
+    for at, line in enumerate(prose):
+        if at in code_at:
+            blocks.append(code_at[at])
+            in_paragraph = False
+        elif line.strip() and not in_paragraph:
+            blocks.append(next(found))
+            in_paragraph = True
+        elif not line.strip():
+            in_paragraph = False
+    return blocks
+
+
 def _paragraphs(text: str) -> list[list[Run]] | None:
     """The paragraphs of `text` as runs of plain, code and strong text; None if `text` may hold
     any other Markdown."""
-    if not text.strip() or _SYNTAX.search(text) or ("|" in text and "\n" in text.strip()):
-        return None  # (a table needs two lines)
+    if not text.strip() or _SYNTAX.search(text):
+        return None  # (a table needs a row of dashes: one starting with - or | or : is caught)
     found = []
     for block in _PARAGRAPH_BREAK.split(text.strip("\n")):
         if block.strip():

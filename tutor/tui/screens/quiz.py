@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -27,6 +26,7 @@ from textual.widgets import Header, Input, Static
 
 from tutor.errors import quote
 from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Grade
+from tutor.render.note import markdown
 from tutor.tui.messages import ProgressRequested, QuestionDrawn
 from tutor.tui.widgets.released import ReleasedFooter, ReleasedInput
 from tutor.tui.widgets.rich_block import Drawn, RichBlock, predraw
@@ -78,7 +78,7 @@ def prompt_renderable(attempt: Attempt) -> RenderableType:
     question = attempt.question
     options = [Text(f"  {chr(ord('a') + shown)}) {question.options[index]}")
                for shown, index in enumerate(attempt.order or ())]
-    return Group(Markdown(question.prompt), *options)
+    return Group(markdown(question.prompt), *options)  # drawn as Rich's Markdown draws it
 
 
 def verdict_text(grade: Grade) -> Text:
