@@ -88,3 +88,18 @@ CALC_PROBE = command([sys.executable, "-c", (
 def test_calc_does_not_import_the_markdown_parser() -> None:
     done = CALC_PROBE.result()
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr[-2000:]
+
+
+def test_every_generated_question_text_is_drawn_as_rich_draws_it() -> None:
+    """Generated prompts and hints (three draws of every generator), held to the same rules as
+    the banks' texts."""
+    from tutor.quiz.generators import generators, instantiate
+
+    texts = [value for found in generators().values() for seed in (0, 1, 2)
+             for value in (instantiate(found, seed).prompt, instantiate(found, seed).hint) if value]
+    assert len(texts) > 100
+    for text in texts:
+        same_as_rich(text)
+        prose = re.sub(r"(?m)^    .*$", "", text)
+        if prose != text and isinstance(markdown(prose), PlainMarkdown):
+            assert isinstance(markdown(text), PlainMarkdown), text
