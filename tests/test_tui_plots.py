@@ -25,7 +25,8 @@ from tutor.tui.app import TutorApp
 from tutor.tui.recorder import MemoryRecorder
 from tutor.tui.widgets.lesson_view import LessonView
 from tutor.tui.widgets.playground import PlaygroundView
-from tutor.tui.widgets.plot import PlotPanel, SeriesPlot, is_path, series_in, trace
+from tutor.tui.widgets.plot import PlotPanel, SeriesPlot, series_in
+from tutor.tui.widgets.plot_picture import is_path, trace
 from tutor.tui.widgets.rich_block import RichBlock
 
 
@@ -345,7 +346,7 @@ def test_a_picture_read_from_plotexts_grid_is_its_ansi_text_decoded(catalog: Cat
     decoding of the ANSI text plotext writes (what textual-plotext shows)."""
     from rich.text import Text
 
-    from tutor.tui.widgets import plot as module
+    from tutor.tui.widgets import plot_picture as module
 
     series = _every_course_series(catalog)
     assert len(series) >= 10 and any(is_path(s) for s in series) and any(s.log_y for s in series)
@@ -361,7 +362,7 @@ def test_a_picture_read_from_plotexts_grid_is_its_ansi_text_decoded(catalog: Cat
 
 
 def test_a_plotext_without_the_expected_grid_is_decoded_from_its_ansi_text() -> None:
-    from tutor.tui.widgets.plot import built_text
+    from tutor.tui.widgets.plot_picture import built_text
 
     class Other:
         def build(self) -> str:
