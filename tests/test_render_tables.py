@@ -85,3 +85,67 @@ def test_a_table_too_wide_for_its_columns_is_left_to_rich() -> None:
     narrow = table._cells_width(columns) - 1
     assert not isinstance(table.table(columns, table.title, None, narrow), _DrawnTable)
     assert isinstance(table.table(columns, table.title, None, narrow + 1), _DrawnTable)
+
+
+# --- NumberTable: a series' sampled points ------------------------------------------------
+
+from tutor.render.number_table import NumberTable  # noqa: E402
+
+NUMBER = st.from_regex(r"−?[0-9]{1,5}(,[0-9]{3})?(\.[0-9]{1,4})?(e[+−][0-9]{2})?|∞|−∞|nan", fullmatch=True)
+ODD = st.text(alphabet=st.sampled_from(list("0123456789.−e ∞猫[]:x")), min_size=0, max_size=9)
+#: Half the tables: numbers only (what the fast drawing takes); half: now and then an odd cell.
+ROWS = st.booleans().flatmap(lambda odd: st.lists(
+    st.lists(st.one_of(*[NUMBER] * 9, ODD) if odd else NUMBER, min_size=3, max_size=3), min_size=0, max_size=9))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_a_number_table_is_the_table_rich_draws(data: st.DataObject) -> None:
+    """Any headers and cells (blank, padded, wide characters, markup brackets and colons, which
+    Rich's own Table reads), any width (too narrow: Rich's Table narrows it), three consoles."""
+    headers = data.draw(st.lists(LABEL | NUMBER | ODD, min_size=3, max_size=3))
+    rows = data.draw(ROWS)
+    width = data.draw(st.integers(8, 120))
+    kind = data.draw(st.sampled_from(["colour", "plain", "ascii"]))
+    table = NumberTable(headers, rows)
+    assert _drawn(table, width, kind) == _drawn(NumberTable(headers, rows).table(), width, kind)
+
+
+def test_the_number_table_property_reaches_the_fast_drawing() -> None:
+    """(The property above would mean little if its tables all went to Rich's Table.)"""
+    fast = []
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(ROWS)
+    def count(rows: list[list[str]]) -> None:
+        fast.append(NumberTable(["t", "x", "y"], rows)._widths() is not None)
+
+    count()
+    assert sum(fast) >= len(fast) // 4
+
+
+def test_every_series_table_of_the_course_is_drawn_directly_and_as_rich_draws_it() -> None:
+    """The sampled points of every series of the lessons' playgrounds (at their defaults), in
+    colour at 100 columns: drawn without Rich's Table, and the same."""
+    from rich.console import Group
+
+    from tutor.curriculum.catalog import load_catalog
+    from tutor.curriculum.compute import compute_playground
+    from tutor.curriculum.model import Playground
+    from tutor.explain.model import Series
+    from tutor.render.worked import series_renderable
+
+    tables = []
+    for slot in load_catalog().slots:
+        for block in slot.lesson.blocks if slot.lesson is not None else ():
+            if isinstance(block, Playground):
+                worked = compute_playground(block, {s.name: s.default for s in block.inputs}).worked
+                for item in worked.items() if worked is not None else ():
+                    if isinstance(item, Series):
+                        drawing = series_renderable(item)
+                        assert isinstance(drawing, Group)
+                        tables += [part for part in drawing.renderables if isinstance(part, NumberTable)]
+    assert len(tables) >= 10
+    for table in tables:
+        assert table._widths() is not None and sum(table._widths() or ()) < 100  # the fast path
+        assert _drawn(table, 100, "colour") == _drawn(table.table(), 100, "colour")

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 from rich.console import Group, RenderableType
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from tutor.explain.claims import ClaimCheck, rounded_like
@@ -20,6 +19,7 @@ from tutor.explain.tokens import TokenText
 from tutor.maths.numerics import Beyond, Undefined
 from tutor.render.note import markdown
 from tutor.render.side_by_side import SideBySide
+from tutor.render.number_table import NumberTable
 from tutor.render.tables import matrix_table
 from tutor.render.tokens import TokenTextRenderable
 
@@ -167,16 +167,11 @@ def series_renderable(item: Series) -> RenderableType:
     # columns would wrap them to its width ("loss per step  (501" / "points)").
     title = Text(f"{item.name}  ({x.size:,} points)", style="bold")
     caption = [Text(item.caption, style="dim")] if item.caption else []
-    table = Table(expand=False)
     x_decimals = _decimals(x)
-    table.add_column(Text(item.x_label), justify="right", no_wrap=True)  # Text: "E[r]" is not markup
-    for label, _ in item.curves:
-        table.add_column(Text(label or item.y_label), justify="right", no_wrap=True)
     columns = [format_column([float(x[i]) for i in picks], x_decimals)] + [
         format_column([float(y[i]) for i in picks], _decimals(np.asarray(y, dtype=float)))
         for _, y in item.curves]
-    for row in zip(*columns):
-        table.add_row(*row)
+    table = NumberTable([item.x_label, *(label or item.y_label for label, _ in item.curves)], list(zip(*columns)))
     return Group(title, table, *caption, *_sparks(item))
 
 
