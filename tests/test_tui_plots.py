@@ -341,9 +341,9 @@ def _every_course_series(catalog: Catalog) -> list[Series]:
 @pytest.mark.slow
 def test_a_picture_read_from_plotexts_grid_is_its_ansi_text_decoded(catalog: Catalog,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every plot of the course (109 series), each in one of: colour on a dark and on a light
-    canvas, NO_COLOR, tiny (so paths side by side and stacked): the same characters in the same styles as Rich's
-    decoding of the ANSI text plotext writes (what textual-plotext shows)."""
+    """Every plot of the course, each in one of: colour on a dark and on a light canvas,
+    NO_COLOR, tiny (so paths side by side and stacked): the same characters in the same styles
+    as Rich's decoding of the ANSI text plotext writes (what textual-plotext shows)."""
     from rich.text import Text
 
     from tutor.tui.widgets import plot_picture as module
@@ -354,11 +354,11 @@ def test_a_picture_read_from_plotexts_grid_is_its_ansi_text_decoded(catalog: Cat
              (120, 24, module.Look(no_color=True)), (6, 3, module.Look())]
     fast = module.built_text
     for number, item in enumerate(series):
-        for width, height, look in (looks[number % len(looks)],):
-            monkeypatch.setattr(module, "built_text", lambda plt: Text.from_ansi(plt.build(), no_wrap=True, end=""))
-            decoded = module.picture(item, width, height, look)
-            monkeypatch.setattr(module, "built_text", fast)
-            assert _cells(module.picture(item, width, height, look)) == _cells(decoded), (item.name, width, look)
+        width, height, look = looks[number % len(looks)]
+        monkeypatch.setattr(module, "built_text", lambda plt: Text.from_ansi(plt.build(), no_wrap=True, end=""))
+        decoded = module.picture(item, width, height, look)
+        monkeypatch.setattr(module, "built_text", fast)
+        assert _cells(module.picture(item, width, height, look)) == _cells(decoded), (item.name, width, look)
 
 
 def test_a_plotext_without_the_expected_grid_is_decoded_from_its_ansi_text() -> None:

@@ -9,8 +9,8 @@ styles stacked the same way, left-justified, measured like `Markdown`; a code bl
 `Syntax` box Rich draws for it: monokai's colours, a cell of padding, long lines wrapped);
 anything else (lists, headings, links, emphasis with one `*` or `_`, escapes, entities, HTML,
 tables, fenced code, tabs) goes to Rich's `Markdown` itself. `tests/test_render_note.py` checks
-that the two draw the same segments for tricky cases and every text of the question banks and
-lessons.
+that the two draw the same segments for tricky cases, every text of the question banks, and
+three draws of every question generator's prompt and hint.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n *\n")
 _UNUSUAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 Run = tuple[str, str]  # (text, "" | "code" | "strong")
 #: What `Markdown` draws a code block with: `Syntax(code, "text", theme="monokai")`'s background
-#: and its style for plain text (Pygments' monokai; the test compares them with Rich's).
+#: and its style for plain text (Pygments' monokai; the tests compare every box with Rich's).
 CODE_BACKGROUND = Style(bgcolor="#272822")
 CODE_TEXT = Style(color="#f8f8f2", bgcolor="#272822", bold=False, italic=False, underline=False)
 

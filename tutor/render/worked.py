@@ -18,8 +18,8 @@ from tutor.explain.model import Choice, Fact, Item, Matrix, Note, Scalar, Series
 from tutor.explain.tokens import TokenText
 from tutor.maths.numerics import Beyond, Undefined
 from tutor.render.note import markdown
-from tutor.render.side_by_side import SideBySide
 from tutor.render.number_table import NumberTable
+from tutor.render.side_by_side import SideBySide
 from tutor.render.tables import matrix_table
 from tutor.render.tokens import TokenTextRenderable
 
