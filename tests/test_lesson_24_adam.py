@@ -332,3 +332,34 @@ def test_playground_hostile_inputs(kwargs: dict, field: str) -> None:  # type: i
 def test_the_largest_playground_run_stays_finite() -> None:
     w = V.adam_playground(curvature=1e6, start=np.array([1e6, -1e6]), lr=1e3, beta2=0.5, steps=400)
     assert np.all(np.isfinite(w.figures["path"])) and np.all(np.isfinite(w.figures["loss"]))
+
+
+def _summary_numbers(w: Worked) -> list[object]:
+    from tutor.explain.model import Scalar
+
+    return [(item.name, item.value) for item in w.steps[-1].items if isinstance(item, Scalar)]
+
+
+def test_the_baselines_are_raced_once_per_valley_and_give_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SGD's and heavy ball's steps do not depend on Adam's settings: changing only those reuses
+    them, and what is reused is what racing them again gives (and what plain loops give)."""
+    V._baselines.cache_clear()
+    kinds: list[str] = []
+    real_run = adaptive.run
+
+    def counted(problem: adaptive.Valley, kind: adaptive.Kind, *args: object, **kwargs: object) -> adaptive.Runs:
+        kinds.append(kind)
+        return real_run(problem, kind, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(adaptive, "run", counted)
+    first = V.adam_playground(curvature=50.0, lr=0.05)
+    again = V.adam_playground(curvature=50.0, lr=0.2, beta1=0.5, beta2=0.99)
+    assert kinds == ["adam", "sgd", "momentum", "adam"]
+    V._baselines.cache_clear()
+    fresh = V.adam_playground(curvature=50.0, lr=0.2, beta1=0.5, beta2=0.99)
+    assert _summary_numbers(again)[2:4] == _summary_numbers(fresh)[2:4] == _summary_numbers(first)[2:4]
+    sgd_lr, _, _ = adaptive.best_fixed_rates(50.0)
+    assert _summary_numbers(first)[2][1] == float(py_steps_to(py_run("sgd", sgd_lr, curv=50.0, steps=500)[2]))
+    V.adam_playground(curvature=50.0, steps=300)  # the valley or the run's length: raced again
+    V.adam_playground(angle=10.0, curvature=50.0)
+    assert kinds[7:] == ["adam", "sgd", "momentum", "adam", "sgd", "momentum"]

@@ -7,6 +7,8 @@ Every run is `tutor.maths.adaptive`; the first half of the lesson is `adam_lesso
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from tutor.explain.format import compact
@@ -140,18 +142,30 @@ def _step_table(r: adaptive.Runs, i: int, shown: list[int]) -> Matrix:
                   col_labels=(f"{'xy'[i]} before", "g", "m̂", "v̂", "step"))
 
 
-def _summary(problem: adaptive.Valley, r: adaptive.Runs, start: np.ndarray, steps: int, lr: float) -> list[Item]:
+@functools.lru_cache(maxsize=16)
+def _baselines(curvature: float, angle: float, start: tuple[float, ...], steps: int) -> tuple[
+        float, float, float, int | None, int | None]:
+    """SGD's and heavy ball's best fixed settings for the valley, and the steps each needs to
+    stay below `TOL` (None: never). They do not depend on Adam's settings, which are what a
+    learner changes most, so a run that only changes those does not race them again."""
+    problem = adaptive.valley(curvature, angle)
     sgd_lr, hb_lr, hb_mu = adaptive.best_fixed_rates(problem.curvature)
-    sgd = adaptive.run(problem, "sgd", [sgd_lr], steps, start)
-    heavy = adaptive.run(problem, "momentum", [hb_lr], steps, start, momentum=hb_mu)
+    sgd = adaptive.run(problem, "sgd", [sgd_lr], steps, np.array(start))
+    heavy = adaptive.run(problem, "momentum", [hb_lr], steps, np.array(start), momentum=hb_mu)
+    return sgd_lr, hb_lr, hb_mu, sgd.steps_to(TOL)[0], heavy.steps_to(TOL)[0]
+
+
+def _summary(problem: adaptive.Valley, r: adaptive.Runs, start: np.ndarray, steps: int, lr: float) -> list[Item]:
+    sgd_lr, hb_lr, hb_mu, sgd_steps, heavy_steps = _baselines(
+        problem.curvature, problem.angle, tuple(float(v) for v in start), steps)
     reached = r.steps_to(TOL)[0]
     return [
         Matrix("θ after the last step", r.path[-1, 0], col_labels=("x", "y")),
         Scalar("f(θ) at the end", float(r.loss[-1, 0]), caption=f"started at {compact(float(r.loss[0, 0]))}"),
         Scalar("Adam: steps until f stays below 10⁻⁶", _reached(reached), decimals=0),
-        Scalar(f"SGD at its best fixed η = {compact(sgd_lr)}: steps", _reached(sgd.steps_to(TOL)[0]), decimals=0),
+        Scalar(f"SGD at its best fixed η = {compact(sgd_lr)}: steps", _reached(sgd_steps), decimals=0),
         Scalar(f"heavy ball at Polyak's η = {compact(hb_lr)}, μ = {compact(hb_mu)}: steps",
-               _reached(heavy.steps_to(TOL)[0]), decimals=0),
+               _reached(heavy_steps), decimals=0),
         Scalar("largest |step| ÷ η", float(np.max(np.abs(r.update[:, 0]))) / lr),
         Verdict("Adam got below 10⁻⁶ and stayed there", reached is not None),
         Note("SGD's and heavy ball's rates use both curvatures, which real training never knows; they "
