@@ -70,26 +70,20 @@ print(math.exp(-total / count))
 #: The floor of a Typer command as llmtutor runs its commands: one argument and one option,
 #: numpy imported, and text parameters passed through as given. Typer 0.29 would otherwise coerce
 #: every value through a pydantic TypeAdapter when the command runs, and importing pydantic alone
-#: costs about 0.8× this baseline; llmtutor skips that for its text parameters, the same way
-#: (tutor/cli/app.py, `_given_text`), so this is the floor the quiz is measured against.
+#: costs about 0.8× this baseline; llmtutor skips that for its text parameters with
+#: `_given_text` (tutor/cli/app.py), which `typer_floor()` copies in verbatim, so this is the
+#: floor the quiz is measured against.
 TYPER_FLOOR = '''\
+from typing import Any
+
 import numpy  # noqa: F401
 import typer
 from typer.core import TyperArgument, TyperOption
 
+GIVEN_TEXT
 
-def given_text(original):
-    def process_value(self, ctx, value):
-        annotation = getattr(getattr(self, "type_descriptor", None), "annotation", None)
-        unset = value is None and not self.required
-        if (annotation is str and (unset or isinstance(value, str))) or (annotation is bool and unset):
-            return value if self.callback is None else self.callback(ctx, self, value)
-        return original(self, ctx, value)
-    return process_value
-
-
-TyperOption.process_value = given_text(TyperOption.process_value)
-TyperArgument.process_value = given_text(TyperArgument.process_value)
+TyperOption.process_value = _given_text(TyperOption.process_value)
+TyperArgument.process_value = _given_text(TyperArgument.process_value)
 app = typer.Typer()
 
 
@@ -100,6 +94,17 @@ def main(topic: str = typer.Argument(None), count: str = typer.Option("10")) -> 
 
 app()
 '''
+
+
+def typer_floor() -> str:
+    """`TYPER_FLOOR` with llmtutor's own `_given_text` in it (read from its source, so the
+    floor cannot drift from what llmtutor does; the floor's process does not import llmtutor)."""
+    import inspect
+
+    from tutor.cli.app import _given_text
+
+    return TYPER_FLOOR.replace("GIVEN_TEXT", inspect.getsource(_given_text))
+
 
 AWK_PROGRAM = "{s+=$1} END {print exp(-s/NR)}"
 

@@ -242,7 +242,7 @@ def quiz(bench: Bench) -> list[Row]:
 
     baseline = Program([sys.executable, "-c", "import numpy, typer"])
     mine, theirs, notes = pair(bench, Program(command, stdin=answers, env=home), baseline, check)
-    floor = bench.script("typer_floor.py", inputs.TYPER_FLOOR)
+    floor = bench.script("typer_floor.py", inputs.typer_floor())
     lowest, theirs_too, _ = pair(bench, Program([sys.executable, floor, "la", "--count", "3"]), baseline)
     row = ratio_row("8f", "for scale: a one-command Typer app (an argument, an option) importing numpy: Typer's floor "
                     "vs the same baseline", lowest, theirs_too, 1.5)

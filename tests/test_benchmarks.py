@@ -46,7 +46,7 @@ def test_the_typer_floor_is_the_floor_llmtutor_has(tmp_path: Path) -> None:
         sys.path.remove(str(ROOT / "benchmarks"))
     script = tmp_path / "typer_floor.py"
     report = "import atexit, sys\natexit.register(lambda: print(sorted(m for m in sys.modules if 'pydantic' in m)))\n"
-    script.write_text(report + inputs.TYPER_FLOOR)  # (the app ends with sys.exit)
+    script.write_text(report + inputs.typer_floor())  # (the app ends with sys.exit)
     done = subprocess.run([sys.executable, str(script), "la", "--count", "3"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
