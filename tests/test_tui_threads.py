@@ -49,15 +49,49 @@ assert "numpy" not in sys.modules
 started, attempting, errors = threading.Event(), threading.Event(), []
 
 
+def waiting_for_numpys_lock():
+    # Python's import machinery records which module lock each thread is blocked on (3.11: a
+    # lock per thread; 3.12 and later: a list of them).
+    from importlib import _bootstrap
+
+    for held in list(getattr(_bootstrap, "_blocking_on", {}).values()):
+        for lock in held if isinstance(held, list) else [held]:
+            if getattr(lock, "name", None) == "numpy":
+                return True
+    return False
+
+
+class Holding:
+    # numpy's own loader, held before it runs numpy/__init__.py (under numpy's module lock,
+    # not Python's global import lock, under which finders run) until the other thread has
+    # begun its import: without the gate, until that thread, holding the locks of
+    # numpy._core.multiarray and numpy._core, is blocked on numpy's, which makes the cycle
+    # certain however slow the machine; through the gate it waits for the gate instead, so the
+    # hold ends after a moment.
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        started.set()
+        attempting.wait(20)
+        deadline = time.monotonic() + (20 if sys.argv[1] == "plain" else 0.2)
+        while not waiting_for_numpys_lock() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        self.loader.exec_module(module)
+
+
 class Slow:
-    # Holds the thread running `import numpy`, once it has numpy's import lock, until the other
-    # thread has begun its import (and so waits for that lock, or for the gate).
     def find_spec(self, name, path=None, target=None):
-        if name == "numpy" and threading.current_thread().name == "plain":
-            started.set()
-            attempting.wait(20)
-            time.sleep(0.2)
-        return None
+        if name != "numpy" or threading.current_thread().name != "plain":
+            return None
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path, target)
+        spec.loader = Holding(spec.loader)
+        return spec
 
 
 sys.meta_path.insert(0, Slow())
