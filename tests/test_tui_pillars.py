@@ -21,7 +21,7 @@ from tutor.render.worked import worked_renderable
 from tutor.tui.app import TutorApp
 from tutor.tui.recorder import MemoryRecorder
 from tutor.tui.widgets.playground import PlaygroundView
-from tutor.tui.widgets.rich_block import RichBlock, render_text
+from tutor.tui.widgets.rich_block import RichBlock, draw_lines
 
 CATALOG = load_catalog()
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
@@ -85,5 +85,5 @@ async def test_a_lesson_of_each_pillar_opens_and_its_playground_recomputes(pilla
         assert block_text(app.screen.query_one("#pg-error", Static)).strip() == ""
         result = view.query_one("#pg-result", RichBlock)
         width = result.content_region.width or 80
-        drawn = render_text(worked_renderable(expected), Console(file=io.StringIO(), width=width), width).plain
+        drawn = draw_lines(worked_renderable(expected), Console(file=io.StringIO(), width=width), width).text.plain
         assert block_text(result, width) == drawn + "\n", (name, value)

@@ -23,7 +23,7 @@ from tutor.tui.recorder import MemoryRecorder
 from tutor.tui.widgets.grid import GridEditor, NotAGrid, join_cells, split_cells
 from tutor.tui.widgets.nudge import ScalarInput, nudged
 from tutor.tui.widgets.playground import PlaygroundView
-from tutor.tui.widgets.rich_block import RichBlock, render_text
+from tutor.tui.widgets.rich_block import RichBlock, draw_lines
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ async def until_computed(app: TutorApp, view: PlaygroundView, pilot: Pilot[None]
 def expected_text(block: Playground, texts: dict[str, str], width: int) -> str:
     computed = compute_playground(block, texts)
     assert computed.worked is not None, computed.error
-    return render_text(worked_renderable(computed.worked), Console(file=io.StringIO(), width=width), width).plain + "\n"
+    return draw_lines(worked_renderable(computed.worked), Console(file=io.StringIO(), width=width), width).text.plain + "\n"
 
 
 def shows_result_of(view: PlaygroundView, texts: dict[str, str]) -> bool:

@@ -58,11 +58,6 @@ def draw_lines(renderable: RenderableType, console: Console, width: int) -> Draw
     return Drawn(cells, text, tuple(lines))
 
 
-def render_text(renderable: RenderableType, console: Console, width: int) -> Text:
-    """`renderable` as styled lines `width` cells wide, in one `Text`."""
-    return draw_lines(renderable, console, width).text
-
-
 def drawing_console() -> Console:
     """A console of its own, set up like Textual's, that knows NO_COLOR (Textual's own console
     does not: the app takes the colour out of what is drawn later, but a renderable that draws
