@@ -122,8 +122,7 @@ def critical_points(s: Surface, grid: int = 9, iterations: int = 100) -> list[Cr
     """Newton's method on ∇f = 0 from a grid of starts in the surface's box; the points where
     the gradient vanishes, each once, sorted by value then position. Newton converges to maxima
     and saddles as readily as to minima, which is why it finds them all here."""
-    found: list[np.ndarray] = []
-    kept = np.empty((0, 2))  # `found` as rows, to compare a new point with all of them at once
+    found = np.empty((0, 2))  # one row per point, to compare a new point with all of them at once
     for x0 in np.linspace(-s.box, s.box, grid):
         for y0 in np.linspace(-s.box, s.box, grid):
             p = np.array([x0, y0])
@@ -134,9 +133,8 @@ def critical_points(s: Surface, grid: int = 9, iterations: int = 100) -> list[Cr
                     break
             close = float(np.abs(p).max()) <= s.box and float(np.linalg.norm(s.gradient(p))) < 1e-12
             # np.allclose(p, q, atol=1e-6) against every q found so far
-            if close and not np.any(np.all(np.abs(p - kept) <= 1e-6 + 1e-5 * np.abs(kept), axis=1)):
-                found.append(np.where(np.abs(p) < 1e-9, 0.0, p))  # Newton's last digits, and −0.0
-                kept = np.vstack([kept, found[-1]])
+            if close and not np.any(np.all(np.abs(p - found) <= 1e-6 + 1e-5 * np.abs(found), axis=1)):
+                found = np.vstack([found, np.where(np.abs(p) < 1e-9, 0.0, p)])  # Newton's last digits, and −0.0
     points = [CriticalPoint(p, s.value(p), np.linalg.eigvalsh(s.hessian(p)), "") for p in found]
     points = [CriticalPoint(c.point, c.value, c.eigenvalues, classify(c.eigenvalues)) for c in points]
     return sorted(points, key=lambda c: (round(c.value, 9), round(float(c.point[0]), 9), round(float(c.point[1]), 9)))
