@@ -130,10 +130,10 @@ def _blocks(text: str) -> list[list[Run] | Code] | None:
     paragraphs = _paragraphs("\n".join(prose)) if any(line.strip() for line in prose) else []
     if paragraphs is None or (not paragraphs and not code_at):
         return None
-    if not code_at:
-        return paragraphs  # type: ignore[return-value]
-    # put the code blocks back between the paragraphs they stood between
     blocks: list[list[Run] | Code] = []
+    if not code_at:
+        return blocks + paragraphs
+    # put the code blocks back between the paragraphs they stood between
     found = iter(paragraphs)
     in_paragraph = False
     for at, line in enumerate(prose):
