@@ -8,10 +8,11 @@ from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
-from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+
+from tutor.render.tables import Row, boxed_rows
 
 
 class NumberTable:
@@ -59,28 +60,7 @@ class NumberTable:
             yield self.table()
             return
         heavy = box.HEAVY_HEAD.substitute(options, safe=console.safe_box)
-        border, header, plain = console.get_style("none"), console.get_style("table.header"), console.get_style("")
-        new_line = Segment.line()
-        yield Segment(heavy.get_top(widths), border)
-        yield new_line
-        rows = [self.headers, *self.rows]
-        last = len(rows) - 1
-        for number, texts in enumerate(rows):
-            edge = (heavy.head_left, heavy.head_right, heavy.head_vertical) if number == 0 else (
-                (heavy.foot_left, heavy.foot_right, heavy.foot_vertical) if number == last else
-                (heavy.mid_left, heavy.mid_right, heavy.mid_vertical))
-            style = header if number == 0 else plain
-            yield Segment(edge[0], border)
-            for column, (text, width) in enumerate(zip(texts, widths)):
-                if column:
-                    yield Segment(edge[2], border)
-                yield Segment(" ", style)
-                yield Segment(" " * (width - 2 - cell_len(text)) + text, style + Style.null())
-                yield Segment(" ", style)
-            yield Segment(edge[1], border)
-            yield new_line
-            if number == 0:
-                yield Segment(heavy.get_row(widths, "head", edge=True), border)
-                yield new_line
-        yield Segment(heavy.get_bottom(widths), border)
-        yield new_line
+        header, plain = console.get_style("table.header"), console.get_style("")
+        rows: list[Row] = [(texts, [Style.null()] * len(texts), [header if number == 0 else plain] * len(texts))
+                           for number, texts in enumerate([self.headers, *self.rows])]
+        yield from boxed_rows(heavy, widths, rows, console.get_style("none"), True, [False] * len(widths))

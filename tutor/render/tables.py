@@ -9,7 +9,7 @@ renders as fast as a short one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,6 +200,50 @@ class MatrixTable:
         return lines
 
 
+#: A row of a table drawn line by line: its cells' texts, their own styles, the cells' styles.
+Row = tuple[Sequence[str], Sequence[Style], Sequence[Style]]
+
+
+def boxed_rows(frame: box.Box, widths: Sequence[int], rows: Sequence[Row], border: Style, header: bool,
+               left: Sequence[bool]) -> Iterator[Segment]:
+    """The lines Rich's `Table` draws for `rows` in box `frame`, once its columns' widths
+    (padding included) are known and every cell fits: the top edge, each row between its
+    edges (the first one the header's, followed by the header's rule when `header`), the bottom
+    edge. A column is right-justified (trailing spaces go first, as Rich justifies) unless
+    `left` says so; a column of width 2 (only padding) is drawn blank, as Rich draws it."""
+    new_line = Segment.line()
+    yield Segment(frame.get_top(widths), border)
+    yield new_line
+    last = len(rows) - 1
+    for number, (texts, styles, cell_styles) in enumerate(rows):
+        edge = (frame.head_left, frame.head_right, frame.head_vertical) if number == 0 else (
+            (frame.foot_left, frame.foot_right, frame.foot_vertical) if number == last else
+            (frame.mid_left, frame.mid_right, frame.mid_vertical))
+        yield Segment(edge[0], border)
+        for column, (text, style, cell_style, width) in enumerate(zip(texts, styles, cell_styles, widths)):
+            if column:
+                yield Segment(edge[2], border)
+            if width == 2:  # nothing but padding (every label empty): Rich draws one blank
+                yield Segment("  ", cell_style)
+                continue
+            if not left[column]:
+                text = text.rstrip()
+            room = width - 2 - cell_len(text)
+            yield Segment(" ", cell_style)
+            if text:
+                yield Segment(text + " " * room if left[column] else " " * room + text, cell_style + style)
+            else:
+                yield Segment(" " * (width - 2), cell_style)
+            yield Segment(" ", cell_style)
+        yield Segment(edge[1], border)
+        yield new_line
+        if number == 0 and header:
+            yield Segment(frame.get_row(widths, "head", edge=True), border)
+            yield new_line
+    yield Segment(frame.get_bottom(widths), border)
+    yield new_line
+
+
 class _DrawnTable:
     """Some columns of a `MatrixTable`, drawn line by line exactly as Rich's `Table` draws them
     with the settings `MatrixTable.table` gives it (square box, a space of padding each side,
@@ -225,10 +269,8 @@ class _DrawnTable:
         square = box.SQUARE.substitute(render_options, safe=console.safe_box)
         if not table.show_header:
             square = square.get_plain_headed_box()
-        border = console.get_style("none")
-        new_line = Segment.line()
         get_style = console.get_style
-        rows: list[tuple[list[str], list[Style], list[Style]]] = []  # texts, their styles, the cells' styles
+        rows: list[Row] = []
         if table.show_header:
             header = get_style("table.header")
             texts = ([""] if labelled else []) + [grid.headers[j] for j in self.columns]
@@ -238,37 +280,8 @@ class _DrawnTable:
             texts = ([grid.labels[i]] if labelled and grid.labels else []) + [cells[j] for j in self.columns]
             styles = ([Style.null()] if labelled else []) + [get_style(table._style(i, j)) for j in self.columns]
             rows.append((texts, styles, ([dim] if labelled else []) + [plain] * len(self.columns)))
-        yield Segment(square.get_top(widths), border)
-        yield new_line
-        last = len(rows) - 1
-        for number, (texts, styles, cell_styles) in enumerate(rows):
-            edge = (square.head_left, square.head_right, square.head_vertical) if number == 0 else (
-                (square.foot_left, square.foot_right, square.foot_vertical) if number == last else
-                (square.mid_left, square.mid_right, square.mid_vertical))
-            yield Segment(edge[0], border)
-            for column, (text, style, cell_style, width) in enumerate(zip(texts, styles, cell_styles, widths)):
-                if column:
-                    yield Segment(edge[2], border)
-                if width == 2:  # nothing but padding (every label empty): Rich draws one blank
-                    yield Segment("  ", cell_style)
-                    continue
-                left = labelled and column == 0  # the labels column is left-justified
-                if not left:
-                    text = text.rstrip()  # as Rich justifies right: trailing spaces go first
-                room = width - 2 - cell_len(text)
-                yield Segment(" ", cell_style)
-                if text:
-                    yield Segment(text + " " * room if left else " " * room + text, cell_style + style)
-                else:
-                    yield Segment(" " * (width - 2), cell_style)
-                yield Segment(" ", cell_style)
-            yield Segment(edge[1], border)
-            yield new_line
-            if number == 0 and table.show_header:
-                yield Segment(square.get_row(widths, "head", edge=True), border)
-                yield new_line
-        yield Segment(square.get_bottom(widths), border)
-        yield new_line
+        left = [labelled and column == 0 for column in range(len(widths))]  # the labels column is left-justified
+        yield from boxed_rows(square, widths, rows, get_style("none"), table.show_header, left)
         if self.caption:
             yield from console.render(Text(self.caption), render_options.update(justify="center"))
 
