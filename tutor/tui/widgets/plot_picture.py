@@ -100,8 +100,6 @@ def path_trace(series: Series) -> Trace:
     return trace("path", curves["x"], curves["y"])
 
 
-
-
 def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     """Ticks for a log axis drawn as log₁₀ y: where they go (in log₁₀) and what they read."""
     for steps in ((1.0,), (1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)):
