@@ -196,6 +196,7 @@ def emit(as_json: bool, worked: Worked) -> None:
         print_json(worked_to_json(worked))
         return
     from tutor.cli.calc._common import console
+    from tutor.render.plain import write
     from tutor.render.worked import worked_renderable
 
-    console().print(worked_renderable(worked))
+    write(console(), worked_renderable(worked))
