@@ -14,6 +14,9 @@ from rich.text import Text
 
 from tutor.render.tables import Row, boxed_rows
 
+#: A width no table reaches: to measure a table's natural width (Rich clamps to the width given).
+UNBOUNDED = 1_000_000
+
 
 class NumberTable:
     """Columns of numbers under a header, each right-justified and never wrapped: drawn as
@@ -22,7 +25,14 @@ class NumberTable:
     entry and no cell needs Rich's markup or emoji codes read; otherwise by that `Table`
     itself. A series' few sampled points are such a table, and Rich's general machinery (a
     renderable per cell, each measured, padded and cropped) was most of the time its result
-    took to draw. `tests/test_render_tables.py` checks the two drawings are the same."""
+    took to draw. `tests/test_render_tables.py` checks the two drawings are the same.
+
+    Too wide for the space, the table is never cut: Rich's `Table` would shrink every column
+    and show ``3.4…`` for 3.4059 (the capstone's losses in an 80-column terminal). Instead the
+    columns are dealt out to tables one under another, each repeating the first column (the
+    step, the x) with as many of the next columns as fit. Only when the first column and one
+    other do not fit side by side does Rich's `Table` draw it, folding long numbers onto a
+    second line rather than hiding their digits."""
 
     def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         self.headers, self.rows = list(headers), [list(row) for row in rows]
@@ -32,16 +42,51 @@ class NumberTable:
         """The same table as Rich's `Table` (built on first use: to measure it, or to draw it
         when the fast drawing does not apply)."""
         if self._table is None:
-            table = Table(expand=False)
-            for header in self.headers:
-                table.add_column(Text(header), justify="right", no_wrap=True)  # Text: "E[r]" is not markup
-            for row in self.rows:
-                table.add_row(*row)
-            self._table = table
+            self._table = self._rich_table(no_wrap=True)
         return self._table
 
+    def _rich_table(self, no_wrap: bool) -> Table:
+        table = Table(expand=False)
+        for header in self.headers:  # Text: "E[r]" is not markup
+            table.add_column(Text(header), justify="right", no_wrap=no_wrap, overflow="ellipsis" if no_wrap else "fold")
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement.get(console, options, self.table())
+        widths = self._widths()
+        if widths is None:
+            return Measurement.get(console, options, self.table())
+        whole = sum(widths) + len(widths) + 1
+        narrowest = max([widths[0] + widths[j] + 3 for j in range(1, len(widths))] or [whole])
+        return Measurement(narrowest, whole).clamp(max_width=options.max_width)
+
+    def groups(self, max_width: int) -> list[list[int]] | None:
+        """The columns of each table drawn, one under another, to fit `max_width` cells: all of
+        them when they fit; else the first column with as many of the next as fit, again and
+        again. None if the fast drawing does not apply, or if the first column and one other
+        do not fit."""
+        widths = self._widths()
+        if widths is None:
+            return None
+
+        def fits(columns: list[int]) -> bool:
+            return sum(widths[c] for c in columns) + len(columns) + 1 <= max_width
+
+        every = list(range(len(widths)))
+        if fits(every):
+            return [every]
+        groups: list[list[int]] = []
+        current = [0]
+        for column in every[1:]:
+            if fits(current + [column]):
+                current.append(column)
+            elif len(current) > 1 and fits([0, column]):
+                groups.append(current)
+                current = [0, column]
+            else:
+                return None
+        return groups + [current] if len(current) > 1 else None
 
     def _widths(self) -> list[int] | None:
         """Each column's width with its padding, or None when the fast drawing does not apply."""
@@ -55,12 +100,18 @@ class NumberTable:
         return [max(cell_len(text) for text in column) + 2 for column in columns]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        widths = self._widths()
-        if widths is None or sum(widths) + len(widths) + 1 > options.max_width:
-            yield self.table()
+        widths, groups = self._widths(), self.groups(options.max_width)
+        if widths is None or groups is None:  # Rich's Table: as it is if it fits, else folding numbers
+            natural = (sum(widths) + len(widths) + 1 if widths is not None else
+                       Measurement.get(console, options.update_width(UNBOUNDED), self.table()).maximum)
+            fits = natural <= options.max_width
+            yield self.table() if fits else self._rich_table(no_wrap=False)
             return
         heavy = box.HEAVY_HEAD.substitute(options, safe=console.safe_box)
         header, plain = console.get_style("table.header"), console.get_style("")
-        rows: list[Row] = [(texts, [Style.null()] * len(texts), [header if number == 0 else plain] * len(texts))
-                           for number, texts in enumerate([self.headers, *self.rows])]
-        yield from boxed_rows(heavy, widths, rows, console.get_style("none"), True, [False] * len(widths))
+        for columns in groups:
+            rows: list[Row] = [([texts[c] for c in columns], [Style.null()] * len(columns),
+                                [header if number == 0 else plain] * len(columns))
+                               for number, texts in enumerate([self.headers, *self.rows])]
+            yield from boxed_rows(heavy, [widths[c] for c in columns], rows, console.get_style("none"), True,
+                                  [False] * len(columns))
