@@ -71,8 +71,8 @@ def _fitting(text: Text, options: ConsoleOptions) -> list[str] | None:
         return None
     lines = plain.split("\n")
     widths = [cell_len(line) for line in lines]
-    if max(widths) > width:
-        return None
+    if max(widths) > width or max(map(len, lines)) > width:
+        return None  # (Rich strips trailing spaces past the width in characters, not cells)
     if justify == "left":  # Rich pads a left-justified line out to the width
         return [line + " " * (width - cells) for line, cells in zip(lines, widths)]
     return lines
