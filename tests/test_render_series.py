@@ -11,10 +11,10 @@ from tutor.explain.model import Series
 from tutor.render.worked import series_renderable
 
 
-def drawn(series: Series) -> str:
+def drawn(series: Series, width: int = 80) -> str:
     from rich.console import Console
 
-    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console = Console(file=io.StringIO(), width=width, color_system=None)
     console.print(series_renderable(series))
     return console.file.getvalue()  # type: ignore[attr-defined]
 
@@ -46,3 +46,20 @@ def test_a_title_and_caption_wider_than_the_table_stay_on_one_line() -> None:
     assert "loss per step of a long run  (501 points)" in lines
     assert "the loss on the training windows, one point per step" in lines
     assert lines.index("loss per step of a long run  (501 points)") == 0
+
+
+def test_a_sparkline_is_thinned_to_its_space_not_wrapped_under_its_label() -> None:
+    """In an 80-column terminal's lesson pane (about 46 cells) a 60-point curve after a 14-cell
+    label wrapped onto a second line; it is thinned to fit instead, ends kept, on the same
+    scale. With room to spare it keeps its 60 points."""
+    steps = np.arange(600.0)
+    series = Series("loss", steps, (("training", 3 - steps / 300), ("unigram counts", np.full(600, 2.0))),
+                    log_y=True)
+    for width in (46, 60, 80):
+        lines = [line for line in drawn(series, width).splitlines() if line.startswith(("training", "unigram"))]
+        assert len(lines) == 2 and all(len(line) <= width for line in lines), (width, lines)
+        curve = lines[0].split()[1]
+        assert curve[0] == "█" and curve[-1] == "▁" and len(curve) == width - 15 - len("  (log scale)")
+        assert lines[0].endswith("(log scale)") and lines[1].endswith("(log scale)")
+    wide = [line for line in drawn(series, 200).splitlines() if line.startswith("training")]
+    assert len(wide[0].split()[1]) == 60

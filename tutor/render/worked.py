@@ -20,10 +20,10 @@ from tutor.maths.numerics import Beyond, Undefined
 from tutor.render.note import markdown
 from tutor.render.number_table import NumberTable
 from tutor.render.side_by_side import SideBySide
+from tutor.render.sparks import curves
 from tutor.render.tables import matrix_table
 from tutor.render.tokens import TokenTextRenderable
 
-SPARKS = "▁▂▃▄▅▆▇█"
 SERIES_ROWS = 8
 NOISE_LIMIT = 4_096  # arrays up to this size are drawn whole, so rounding debris is cleaned
 
@@ -141,18 +141,6 @@ def choice_renderable(item: Choice) -> RenderableType:
     return Group(*lines)
 
 
-def sparkline(values: np.ndarray, bounds: tuple[float, float] | None = None) -> str:
-    """A curve in one line of block characters (finite values only; gaps as spaces), scaled to
-    `bounds` (low, high) when given, so that curves drawn one under the other share an axis."""
-    v = np.asarray(values, dtype=float)
-    finite = v[np.isfinite(v)]
-    if finite.size == 0:
-        return " " * v.size
-    low, high = bounds if bounds is not None else (float(finite.min()), float(finite.max()))
-    span = high - low or 1.0
-    return "".join(SPARKS[int(round((x - low) / span * 7))] if np.isfinite(x) else " " for x in v)
-
-
 def _decimals(values: np.ndarray) -> int:
     """0 for whole numbers (steps, counts: no ".0000"), else 4."""
     finite = values[np.isfinite(values)]
@@ -172,29 +160,7 @@ def series_renderable(item: Series) -> RenderableType:
         format_column([float(y[i]) for i in picks], _decimals(np.asarray(y, dtype=float)))
         for _, y in item.curves]
     table = NumberTable([item.x_label, *(label or item.y_label for label, _ in item.curves)], list(zip(*columns)))
-    return Group(title, table, *caption, *_sparks(item))
-
-
-def _sparks(item: Series) -> list[Text]:
-    """One sparkline per curve, on one shared scale (log10 for a log-scale series), labels aligned."""
-    curves = [(label or item.y_label, _thin(np.asarray(y, dtype=float), 60)) for label, y in item.curves]
-    if item.log_y:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            curves = [(label, np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)) for label, y in curves]
-    finite = np.concatenate([y[np.isfinite(y)] for _, y in curves] or [np.zeros(0)])
-    bounds = (float(finite.min()), float(finite.max())) if finite.size else None
-    width = min(max(len(label) for label, _ in curves), 24)
-    scale = "  (log scale)" if item.log_y else ""
-    return [Text.assemble((f"{label[:width]:<{width}} ", "dim"), sparkline(y, bounds), (scale, "dim"))
-            for label, y in curves]
-
-
-def _thin(values: np.ndarray, width: int) -> np.ndarray:
-    v: np.ndarray = np.asarray(values, dtype=float)
-    if v.size <= width:
-        return v
-    picked: np.ndarray = v[np.linspace(0, v.size - 1, width).round().astype(int)]
-    return picked
+    return Group(title, table, *caption, *curves(item))
 
 
 def claim_renderable(check: ClaimCheck) -> RenderableType:
