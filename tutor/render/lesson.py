@@ -120,8 +120,8 @@ def derivation_renderable(block: Derivation, revealed: int | None = None) -> Ren
 
 def playground_inputs_table(block: Playground) -> Table:
     table = Table(title=f"Playground · {block.title}", title_justify="left", title_style="bold green", expand=False)
-    for column in ("input", "type", "default"):
-        table.add_column(column, style="dim" if column == "type" else "")
+    for column in ("input", "type", "default"):  # folded, never cut to "probabiliti…"
+        table.add_column(column, style="dim" if column == "type" else "", overflow="fold")
     for spec in block.inputs:
         table.add_row(spec.label, spec.type, spec.default)
     return table

@@ -163,7 +163,7 @@ class MatrixTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         blocks = self.blocks(options.max_width)
         if len(blocks) == 1 and self._block_width(blocks[0]) <= options.max_width:
-            yield from self.single(blocks[0], options.max_width)
+            yield from self.framed(blocks[0], self.title, self.caption, options.max_width)
             return
         if not self.show_header:  # blocks need column numbers to say which columns they hold
             self._layout(numbered=True)
@@ -171,23 +171,21 @@ class MatrixTable:
         if any(self._block_width(block) > options.max_width for block in blocks):
             yield self.stacked()
             return
-        parts = []
-        for n, block in enumerate(blocks):
-            title = self.title if n == 0 else None
-            caption = self.caption if n == len(blocks) - 1 else None
-            parts.append(self.table(block, title, caption, options.max_width))
+        parts: list[RenderableType] = []
+        for n, block in enumerate(blocks):  # the title over the first block, the caption under the last
+            parts += self.framed(block, self.title if n == 0 else "", self.caption if n == len(blocks) - 1 else None,
+                                 options.max_width)
         yield Group(*parts)
 
-    def single(self, columns: list[int], width: int) -> RenderResult:
-        """One block; a title or caption wider than the table stays on one line outside it."""
+    def framed(self, columns: list[int], title: str, caption: str | None, width: int) -> list[RenderableType]:
+        """A block of columns with a title and caption; one wider than the block stays on a line
+        of its own outside it (inside, Rich's table would cut a long word to "renormali…")."""
         table_width = self._block_width(columns)
-        title_out = len(self.title) > table_width and len(self.title) <= width
-        caption_out = bool(self.caption) and len(self.caption or "") > table_width
-        if title_out:
-            yield Text(self.title, style="bold")
-        yield self.table(columns, None if title_out else self.title, None if caption_out else self.caption, width)
-        if caption_out:
-            yield Text(self.caption or "", style="dim")
+        title_out = len(title) > table_width and len(title) <= width
+        caption_out = bool(caption) and len(caption or "") > table_width
+        return [*([Text(title, style="bold")] if title_out else []),
+                self.table(columns, None if title_out else (title or None), None if caption_out else caption, width),
+                *([Text(caption or "", style="dim")] if caption_out else [])]
 
     def stacked(self) -> Text:
         """Too narrow for even one column: one ``row, column = value`` line per entry."""
