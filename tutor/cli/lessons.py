@@ -106,7 +106,7 @@ def show(
     assert slot.lesson is not None
     titles = {s.id: s.title for s in catalog.slots}
     parts = lesson_renderables(slot.lesson, catalog.pillar(slot.pillar).title, compute_lesson(slot.lesson), titles)
-    text = plain_text(parts, console)
+    text = drawn_text(parts, console)
     if not catalog.problems:  # (a warning must be printed again next time)
         cache.write("show", key, text.encode("utf-8"), keep=64)
     _emit(text)
@@ -129,12 +129,18 @@ def written_slot(catalog: Catalog, query: str) -> Slot:
     return slot
 
 
-def plain_text(parts: Sequence[Any], console: Any) -> str:
-    """`parts` drawn by `console`, without trailing spaces."""
-    with console.capture() as capture:
-        for part in parts:
-            console.print(part)
-    return "\n".join(line.rstrip() for line in capture.get().split("\n"))
+def drawn_text(parts: Sequence[Any], console: Any) -> str:
+    """`parts` drawn by `console`, without trailing spaces (without colour: `tutor.render.plain`)."""
+    if console.color_system is None:
+        from tutor.render.plain import plain_text
+
+        drawn = "".join(plain_text(console, part) for part in parts)
+    else:
+        with console.capture() as capture:
+            for part in parts:
+                console.print(part)
+        drawn = capture.get()
+    return "\n".join(line.rstrip() for line in drawn.split("\n"))
 
 
 def _emit(text: str) -> None:
