@@ -260,3 +260,63 @@ async def test_a_result_drawn_in_the_worker_is_shown_without_rich_work_on_the_ev
         view.run_playground()
         await until_computed(app, view, pilot)
         assert shows_result_of(view, {"q": text}) and not made_on_the_loop
+
+
+async def test_an_enter_that_moves_nothing_scrolls_nothing(catalog: Catalog) -> None:
+    """Once the box and the result are both in view, another Enter scrolls the page not at all
+    (it used to scroll to the result and back to the box, and each scroll made Textual lay out
+    and repaint the whole page)."""
+    from tutor.tui.widgets.lesson_view import LessonView
+
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        view = playground(app, "attention_playground")
+        lesson = app.screen.query_one(LessonView)
+        box = view.query_one("#pg-q", Input)
+        box.focus()
+        await pilot.press("end", "space", "enter")
+        await until_computed(app, view, pilot)
+        scrolls: list[float | None] = []
+        original = lesson.scroll_to
+
+        def scroll_to(x: float | None = None, y: float | None = None, **kwargs: object) -> None:
+            scrolls.append(y)
+            original(x, y, **kwargs)  # type: ignore[arg-type]
+
+        lesson.scroll_to = scroll_to  # type: ignore[method-assign]
+        where = lesson.scroll_y
+        for _ in range(2):
+            await pilot.press("space", "enter")
+            await until_computed(app, view, pilot)
+        assert view.result.region.overlaps(lesson.region) and box.region.overlaps(lesson.region)
+        assert scrolls == [] and lesson.scroll_y == where
+
+
+async def test_enter_shows_the_result_even_far_below_the_box_and_typing_brings_the_box_back(
+        catalog: Catalog) -> None:
+    """Adam's playground at 100×32: seven inputs with notes between them put the result more
+    than a screen below the first box. Enter shows the result (the learner asked for it); a key
+    typed into the box brings the box back; a nudge keeps the box in view."""
+    from tutor.tui.widgets.lesson_view import LessonView
+
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("adam"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        view = playground(app, "adam_playground")
+        lesson = app.screen.query_one(LessonView)
+        box = view.query_one("#pg-curvature", Input)
+        box.focus()
+        await pilot.pause()
+        assert view.result.region.y - box.region.y > lesson.region.height  # the case in question
+        await pilot.press("end", "enter")
+        await until_computed(app, view, pilot)
+        await pilot.pause()
+        assert view.result.region.intersection(lesson.region).height >= 10
+        await pilot.press("0")
+        await pilot.pause()
+        assert box.region.overlaps(lesson.region) and box.value.endswith("0")
+        await pilot.press("backspace", "plus")  # a nudge runs at once, and keeps its box in view
+        await until_computed(app, view, pilot)
+        await pilot.pause()
+        assert box.region.overlaps(lesson.region)

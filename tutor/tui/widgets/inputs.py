@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Region
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
@@ -25,6 +26,9 @@ from tutor.curriculum.model import Playground, PlaygroundInput
 from tutor.tui.widgets.grid import GRID_TYPES, GridEditor
 from tutor.tui.widgets.nudge import ScalarInput
 from tutor.tui.widgets.released import ReleasedInput
+
+#: After Enter, how many of the result's lines must fit under the box for both to stay in view.
+SEEN_ROWS = 3
 
 #: Seconds without another grid edit before the playground recomputes.
 EDIT_PAUSE = 0.3
@@ -79,6 +83,11 @@ class PlaygroundInputs(Vertical):
         grid = self.grid((event.input.id or "").removeprefix("pg-"))
         if grid is not None:
             grid.load(event.value)
+        page = _page(event.input)
+        if event.input.has_focus and page is not None:  # typing into a box scrolled away (to show a result)
+            where = _in_page(event.input, page, margin=False)
+            if where is not None and not page.scrollable_content_region.at_offset(page.scroll_offset).contains_region(where):
+                event.input.scroll_visible(animate=False)
 
     @on(GridEditor.Changed)
     def _edited(self, event: GridEditor.Changed) -> None:
@@ -108,14 +117,29 @@ class PlaygroundInputs(Vertical):
             self._pause.stop()
             self._pause = None
 
-    def reveal(self, target: Widget) -> None:
+    def reveal(self, target: Widget, result_first: bool = False) -> None:
         """Scroll `target` (the result, or the line saying what is wrong) into view, keeping the
         box or grid being edited in view too: at the top, the target's first lines under it,
-        when both do not fit (a nudge's effect is seen without losing the box)."""
-        target.scroll_visible(animate=False, immediate=True)
+        when both do not fit (a nudge's effect is seen without losing the box). After Enter or
+        Run (`result_first`), when not even `SEEN_ROWS` of the target's lines fit under the box
+        (a box far above, many inputs and notes between), the target alone is shown: the
+        learner asked to see the result, and typing brings the box back (`_typed`).
+
+        One scroll, to the least distance that shows both (Textual crops a region taller than
+        the window to its top), and none when they are in view already: scrolling to the target
+        and then back to the box moved the page twice on every Enter, and each scroll made
+        Textual lay out and paint the whole page again (10-14 ms) even when it ended where it
+        began."""
+        page = _page(target)
+        region = _in_page(target, page) if page is not None else None
+        if page is None or not region:
+            target.scroll_visible(animate=False, immediate=True)
+            return
         focused = self.app.focused
-        if focused is not None and self in focused.ancestors:
-            focused.scroll_visible(animate=False, immediate=True)
+        box = _in_page(focused, page) if focused is not None and self in focused.ancestors else None
+        if box and (not result_first or region.y + SEEN_ROWS <= box.y + page.scrollable_content_region.height):
+            region = region.union(box)
+        page.scroll_to_region(region, animate=False, immediate=True)
 
     def action_reset(self) -> None:
         """Every box (and grid) back to the lesson's default, and compute."""
@@ -133,3 +157,24 @@ class PlaygroundInputs(Vertical):
             box.set_class(field is not None and box.id == f"pg-{field}", "-invalid")
         for grid in self.query(GridEditor):
             grid.set_class(field is not None and grid.field == field, "-invalid")
+
+
+def _page(widget: Widget) -> Widget | None:
+    """The nearest ancestor of `widget` that scrolls (the lesson page), if any."""
+    return next((w for w in widget.ancestors if isinstance(w, Widget) and w.allow_vertical_scroll), None)
+
+
+def _in_page(widget: Widget, page: Widget, margin: bool = True) -> Region | None:
+    """Where `widget` (with its margin) is in `page`'s scrolled content, as Textual's
+    `scroll_to_widget` works it out (from the layout, not from the screen, which may not have
+    caught up with a scroll yet); None if `widget` is not in `page`."""
+    region = widget.virtual_region_with_margin if margin else widget.virtual_region
+    node: Widget = widget
+    while node.parent is not page:
+        container = node.parent
+        if not isinstance(container, Widget):
+            return None
+        region = region.translate(container.styles.margin.top_left).translate(
+            container.styles.border.spacing.top_left).translate(container.virtual_region_with_margin.offset)
+        node = container
+    return region

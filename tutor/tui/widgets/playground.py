@@ -79,6 +79,7 @@ class PlaygroundView(Vertical):
         self.partial = False  # a partial result's status line stands where the result goes
         self._run: Worker[None] | None = None  # the run under way (or the last one)
         self._queued = False  # a newer run waits for it
+        self._result_first = False  # the last run was asked for by Enter or Run, not by a nudge
 
     def compose(self) -> ComposeResult:
         yield Label(f"Playground · {self.playground.title}  (edit, Enter to run, Esc to leave)",
@@ -107,8 +108,15 @@ class PlaygroundView(Vertical):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#pg-run")
+    def _run_asked(self) -> None:
+        """Enter or Run: the result is what the learner asked to see (`PlaygroundInputs.reveal`)."""
+        self._result_first = True
+        self.run_playground()
+
     @on(PlaygroundInputs.RunRequested)
     def _recompute(self) -> None:
+        """A nudge, a paused grid edit, a reset: the box being edited stays in view."""
+        self._result_first = False
         self.run_playground()
 
     @property
@@ -232,10 +240,11 @@ class PlaygroundView(Vertical):
                 result.update(Text(""))
             self.partial = False
             target = error
+        reveal = partial(self.inputs.reveal, target, result_first=self._result_first)
         if scroll and not moved:
-            self.inputs.reveal(target)  # nothing moved: scrolled in the frame that paints the result
+            reveal()  # nothing moved: scrolled in the frame that paints the result
         elif scroll:
-            self.call_after_refresh(self.inputs.reveal, target)  # once laid out; and the box or grid being edited
+            self.call_after_refresh(reveal)  # once laid out; and the box or grid being edited
 
     def _say(self, problem: str) -> None:
         """The red line under the inputs ("" for none); unchanged, it is not drawn again."""
