@@ -32,7 +32,8 @@ the first paint after its effect is in place:
 
 and `computed` (not a key): from `n` to the first paint after every example of the new lesson
 is computed and drawn (numpy, in a worker). If a probe holds and no paint follows within 0.1 s,
-the screen was already up to date and the last paint counts.
+the screen was already up to date: the last paint counts, or, if none came after the key
+(nothing on screen changed: a result below the window), the moment the probe first held.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class PaintClock:
         self.on_hit = on_hit
         self.probes: dict[str, Callable[[], bool]] = {}
         self.hits: dict[str, float] = {}
-        self.last_paint = 0.0
+        self.last_paint = self.armed = 0.0
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
@@ -90,12 +91,13 @@ class PaintClock:
         app._display = display
 
     def arm(self, **probes: Callable[[], bool]) -> None:
-        self.probes, self.hits = probes, {}
+        self.probes, self.hits, self.armed = probes, {}, time.perf_counter()
 
     async def wait(self, optional: tuple[str, ...] = (), grace: float = 3.0, timeout: float = 120) -> dict[str, float]:
         """Until every armed probe has its paint (an `optional` one gets `grace` seconds more
         after the others, then is left out). A probe that holds with no paint following within
-        0.1 s had nothing left to draw: the screen was up to date at the last paint."""
+        0.1 s had nothing left to draw: the screen was up to date at the last paint (or, with no
+        paint since `arm`, when the probe was first seen to hold)."""
         started = time.perf_counter()
         holding: dict[str, float] = {}
         required = set(self.probes) - set(optional)
@@ -108,7 +110,9 @@ class PaintClock:
                     continue
                 holding.setdefault(name, now)
                 if now - holding[name] > 0.1 and self.last_paint < holding[name]:
-                    self.hits[name] = self.last_paint
+                    # nothing on screen changed: done when the effect was in place (not at a
+                    # paint from before the key, which would time it as taking no time at all)
+                    self.hits[name] = self.last_paint if self.last_paint >= self.armed else holding[name]
             if required <= set(self.hits):
                 done_at = done_at or now
                 if set(self.hits) >= set(self.probes) or now - done_at > grace:
