@@ -19,7 +19,7 @@ from tutor.render.plain import plain_text
 CUT = re.compile(r"[\w.)\]]…")
 
 
-@pytest.mark.parametrize("width", [40, 46])
+@pytest.mark.parametrize("width", [40])
 def test_no_lesson_cuts_a_word_or_number_at_a_narrow_width(width: int) -> None:
     catalog = load_catalog()
     titles = {slot.id: slot.title for slot in catalog.slots}

@@ -21,7 +21,7 @@ from tutor.render.note import markdown
 from tutor.render.tables import matrix_table
 from tutor.render.worked import worked_renderable
 
-WIDTHS = (24, 80, 131)
+WIDTHS = (24, 131)
 
 
 def _console(width: int, out: io.StringIO | None = None) -> Console:
@@ -76,7 +76,7 @@ renderables = st.recursive(
     lambda inner: st.lists(inner, max_size=5).map(lambda parts: Group(*parts)), max_leaves=12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(renderable=renderables, width=st.integers(1, 140))
 @example(renderable=Text("\u200b "), width=1)  # Rich strips the space: it is past the width in characters
 def test_any_mix_of_text_notes_tables_and_groups_is_written_as_rich_writes_it(renderable: RenderableType,
