@@ -1,14 +1,13 @@
 """What `Console.print` writes when there is no colour to write (a pipe, a file), found quickly.
 
-Without a colour system Rich writes only the characters of what it draws, and for the parts
-of an explanation that are lines of text (a `Text`, a `Group` of them, a `PlainMarkdown`
-note) those characters are the text itself, as Rich wraps it: no styles. Rich still works through its
-whole pipeline for each (wrapping, justifying, spans to styled segments), about a quarter of a
+Without a colour system Rich writes only the characters of what it draws. For the parts of an
+explanation that are lines of text (a `Text`, a `Group` of them, a `PlainMarkdown` note) those
+characters are the text itself, wrapped as Rich wraps it; yet Rich works through its whole
+pipeline for each (wrapping, justifying, spans to styled segments), about a quarter of a
 millisecond per part, and a piped quiz prints a hundred such parts. `plain_text` takes a line
-that fits as it is, and has Rich only wrap the text of one that does not, for those parts and lets Rich draw the rest
-(tables, panels) exactly as `Console.render` would, then crops and joins
-the lines as `Console.print` does. `tests/test_render_plain.py` compares the two, part for
-part, character for character.
+that fits as it is and has Rich only wrap one that does not; it lets Rich draw everything else
+(tables, panels) as `Console.render` would, then crops and joins the lines as `Console.print`
+does. `tests/test_render_plain.py` compares the two, character for character.
 """
 
 from __future__ import annotations

@@ -86,7 +86,8 @@ class PlaygroundInputs(Vertical):
         page = _page(event.input)
         if event.input.has_focus and page is not None:  # typing into a box scrolled away (to show a result)
             where = _in_page(event.input, page, margin=False)
-            if where is not None and not page.scrollable_content_region.at_offset(page.scroll_offset).contains_region(where):
+            window = page.scrollable_content_region.at_offset(page.scroll_offset)
+            if where is not None and not window.contains_region(where):
                 event.input.scroll_visible(animate=False)
 
     @on(GridEditor.Changed)
