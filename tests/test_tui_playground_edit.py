@@ -293,11 +293,11 @@ async def test_an_enter_that_moves_nothing_scrolls_nothing(catalog: Catalog) -> 
         assert scrolls == [] and lesson.scroll_y == where
 
 
-async def test_enter_shows_the_result_even_far_below_the_box_and_typing_brings_the_box_back(
-        catalog: Catalog) -> None:
+async def test_enter_and_nudges_show_the_result_even_far_below_the_box(catalog: Catalog) -> None:
     """Adam's playground at 100×32: seven inputs with notes between them put the result more
     than a screen below the first box. Enter shows the result (the learner asked for it); a key
-    typed into the box brings the box back; a nudge keeps the box in view."""
+    typed into the box brings the box back; a held nudge shows the result changing, without
+    bringing the box back at each step; a box near the result keeps both in view."""
     from tutor.tui.widgets.lesson_view import LessonView
 
     app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("adam"))
@@ -309,14 +309,27 @@ async def test_enter_shows_the_result_even_far_below_the_box_and_typing_brings_t
         box.focus()
         await pilot.pause()
         assert view.result.region.y - box.region.y > lesson.region.height  # the case in question
+
+        def result_rows() -> int:
+            return view.result.region.intersection(lesson.region).height
+
         await pilot.press("end", "enter")
         await until_computed(app, view, pilot)
         await pilot.pause()
-        assert view.result.region.intersection(lesson.region).height >= 10
+        assert result_rows() >= 10 and not box.region.overlaps(lesson.region)
         await pilot.press("0")
         await pilot.pause()
         assert box.region.overlaps(lesson.region) and box.value.endswith("0")
-        await pilot.press("backspace", "plus")  # a nudge runs at once, and keeps its box in view
+        await pilot.press("backspace")
+        for _ in range(3):  # holding +: each step is computed and shown, the page stays on the result
+            await pilot.press("plus")
+            await until_computed(app, view, pilot)
+            await pilot.pause()
+            assert result_rows() >= 10 and not box.region.overlaps(lesson.region)
+        assert shows_result_of(view, {"curvature": box.value}) and box.value != "100"
+        near = view.query_one("#pg-steps", Input)  # the last box: the result starts just below it
+        near.focus()
+        await pilot.press("end", "plus")
         await until_computed(app, view, pilot)
         await pilot.pause()
-        assert box.region.overlaps(lesson.region)
+        assert near.region.overlaps(lesson.region) and result_rows() >= 3

@@ -50,7 +50,13 @@ class PlaygroundInputs(Vertical):
     BINDINGS = [Binding("ctrl+r", "reset", "Reset inputs", tooltip="every input back to the lesson's value, and run")]
 
     class RunRequested(Message):
-        """The inputs changed (a grid edit after a pause, a nudge, a reset): compute them."""
+        """The inputs changed (a grid edit after a pause, a nudge, a reset): compute them.
+        `show_result`: asked for at once (a nudge, a reset, Enter in a grid), so the result is
+        what the learner wants to see; a grid edit after a pause keeps the grid in view."""
+
+        def __init__(self, show_result: bool) -> None:
+            self.show_result = show_result
+            super().__init__()
 
     def __init__(self, playground: Playground, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -84,7 +90,8 @@ class PlaygroundInputs(Vertical):
         if grid is not None:
             grid.load(event.value)
         page = _page(event.input)
-        if event.input.has_focus and page is not None:  # typing into a box scrolled away (to show a result)
+        typed = not (isinstance(event.input, ScalarInput) and event.input.nudged_to == event.value)
+        if typed and event.input.has_focus and page is not None:  # a box scrolled away (to show a result)
             where = _in_page(event.input, page, margin=False)
             window = page.scrollable_content_region.at_offset(page.scroll_offset)
             if where is not None and not window.contains_region(where):
@@ -104,13 +111,13 @@ class PlaygroundInputs(Vertical):
     def _ask(self, now: bool) -> None:
         self.stop_waiting()
         if now:
-            self.post_message(self.RunRequested())
+            self.post_message(self.RunRequested(show_result=True))
         else:
             self._pause = self.set_timer(EDIT_PAUSE, self._paused)
 
     def _paused(self) -> None:
         self._pause = None
-        self.post_message(self.RunRequested())
+        self.post_message(self.RunRequested(show_result=False))
 
     def stop_waiting(self) -> None:
         """A run is starting anyway: the pending one is not needed."""
@@ -121,10 +128,11 @@ class PlaygroundInputs(Vertical):
     def reveal(self, target: Widget, result_first: bool = False) -> None:
         """Scroll `target` (the result, or the line saying what is wrong) into view, keeping the
         box or grid being edited in view too: at the top, the target's first lines under it,
-        when both do not fit (a nudge's effect is seen without losing the box). After Enter or
-        Run (`result_first`), when not even `SEEN_ROWS` of the target's lines fit under the box
-        (a box far above, many inputs and notes between), the target alone is shown: the
-        learner asked to see the result, and typing brings the box back (`_typed`).
+        when both do not fit. After Enter, Run, a nudge or a reset (`result_first`), when not
+        even `SEEN_ROWS` of the target's lines fit under the box (a box far above, many inputs
+        and notes between), the target alone is shown: it is what the learner asked to see (a
+        nudge's effect, as the key is held), and typing brings the box back (`_typed`). A grid
+        edit after a pause keeps the grid in view.
 
         One scroll, to the least distance that shows both (Textual crops a region taller than
         the window to its top), and none when they are in view already: scrolling to the target

@@ -109,6 +109,7 @@ class ScalarInput(ReleasedInput):
     def __init__(self, kind: str, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.kind = kind
+        self.nudged_to: str | None = None  # the text the last nudge wrote (a change to it is not typing)
 
     def _after_the_value(self) -> bool:
         """The cursor is after the whole text, or the whole text is selected."""
@@ -121,6 +122,7 @@ class ScalarInput(ReleasedInput):
         new = nudged(self.value, self.kind, direction)
         if new is None:
             return False
+        self.nudged_to = new
         self.value = new
         self.cursor_position = len(new)
         self.post_message(self.Nudged(self))

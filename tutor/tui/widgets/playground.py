@@ -79,7 +79,7 @@ class PlaygroundView(Vertical):
         self.partial = False  # a partial result's status line stands where the result goes
         self._run: Worker[None] | None = None  # the run under way (or the last one)
         self._queued = False  # a newer run waits for it
-        self._result_first = False  # the last run was asked for by Enter or Run, not by a nudge
+        self._result_first = False  # the last run was asked for to see its result (not a paused grid edit)
 
     def compose(self) -> ComposeResult:
         yield Label(f"Playground · {self.playground.title}  (edit, Enter to run, Esc to leave)",
@@ -114,9 +114,9 @@ class PlaygroundView(Vertical):
         self.run_playground()
 
     @on(PlaygroundInputs.RunRequested)
-    def _recompute(self) -> None:
-        """A nudge, a paused grid edit, a reset: the box being edited stays in view."""
-        self._result_first = False
+    def _recompute(self, event: PlaygroundInputs.RunRequested) -> None:
+        """A nudge, a reset (the result first), or a grid edit after a pause (the grid first)."""
+        self._result_first = event.show_result
         self.run_playground()
 
     @property
