@@ -305,7 +305,12 @@ async def test_playground_recomputes_in_a_worker_and_shows_the_result(catalog: C
         result = app.screen.query_one("#pg-result", RichBlock)
         text = block_text(result)
         assert f"{expected[0, 0]:.4f}" in text and f"{expected[2, 1]:.4f}" in text
-        assert result.region.height and app.screen.query_one(LessonView).region.overlaps(result.region)
+        lesson = app.screen.query_one(LessonView)
+        for _ in range(150):  # scrolled to once laid out, a frame or two later on a loaded machine
+            if result.region.height and lesson.region.overlaps(result.region):
+                break
+            await pilot.pause(0.02)
+        assert result.region.height and lesson.region.overlaps(result.region)
 
 
 async def test_bad_input_marks_its_box_and_dims_the_old_result(catalog: Catalog) -> None:
