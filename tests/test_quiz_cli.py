@@ -132,7 +132,7 @@ def test_ctrl_c_saves_what_was_answered_and_exits_130(tmp_home: Path) -> None:
 
 
 def test_a_caught_interrupt_from_exec_does_not_kill_python_m_tutor_at_exit(tmp_path: Path) -> None:
-    """The Ctrl-C test above failed one time in six: a SIGINT landing while a dataclass
+    """The Ctrl-C test above failed one time in six to ten: a SIGINT landing while a dataclass
     method was being compiled (`exec` of a string) marks the KeyboardInterrupt unhandled in
     CPython 3.11 although llmtutor catches it, and `python -m` then kills itself with SIGINT at
     exit (status -2, after printing the score). Here a sitecustomize makes that mark

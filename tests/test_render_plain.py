@@ -45,6 +45,8 @@ _PIECES = st.sampled_from(list("ab cd  猫·é\n\t—x") + ["ωω", "\u200b", "e
 
 def _strings(max_size: int) -> st.SearchStrategy[str]:
     return st.lists(_PIECES, max_size=max_size).map("".join)
+
+
 _JUSTIFY = st.sampled_from([None, "default", "left", "right", "center", "full"])
 _OVERFLOW = st.sampled_from([None, "fold", "crop", "ellipsis"])
 

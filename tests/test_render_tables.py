@@ -127,7 +127,7 @@ def test_a_number_table_is_the_table_rich_draws_and_never_cuts_a_number(data: st
         assert sorted({c for group in groups for c in group}) == everything
         assert drawn == "".join(_drawn(_columns(headers, rows, group).table(), width, kind) for group in groups)
         plain = _drawn(table, width, "plain")
-        assert all(len(line) <= width for line in plain.splitlines())
+        assert all(cell_len(line) <= width for line in plain.splitlines())
         for text in [*headers, *(cell for row in rows for cell in row)]:
             assert text.strip() in plain
     given = "\n".join(headers) + "\n" + "\n".join(cell for row in rows for cell in row)
