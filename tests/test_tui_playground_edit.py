@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -272,19 +274,27 @@ async def test_a_result_drawn_in_the_worker_is_shown_without_rich_work_on_the_ev
         assert shows_result_of(view, {"q": text}) and not made_on_the_loop
 
 
+@asynccontextmanager
+async def focused_box(catalog: Catalog, lesson_id: str, name: str,
+                      box_id: str) -> AsyncIterator[tuple[TutorApp, Pilot[None], PlaygroundView, Any, Input]]:
+    """A lesson open at 100×32 with a box of its playground `name` focused: the app, the pilot,
+    the playground, the scrolling lesson page and the box."""
+    from tutor.tui.widgets.lesson_view import LessonView
+
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find(lesson_id))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        view = playground(app, name)
+        box = view.query_one(box_id, Input)
+        box.focus()
+        yield app, pilot, view, app.screen.query_one(LessonView), box
+
+
 async def test_an_enter_that_moves_nothing_scrolls_nothing(catalog: Catalog) -> None:
     """Once the box and the result are both in view, another Enter scrolls the page not at all
     (it used to scroll to the result and back to the box, and each scroll made Textual lay out
     and repaint the whole page)."""
-    from tutor.tui.widgets.lesson_view import LessonView
-
-    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("attention"))
-    async with app.run_test(size=(100, 32)) as pilot:
-        await settle(app, pilot)
-        view = playground(app, "attention_playground")
-        lesson = app.screen.query_one(LessonView)
-        box = view.query_one("#pg-q", Input)
-        box.focus()
+    async with focused_box(catalog, "attention", "attention_playground", "#pg-q") as (app, pilot, view, lesson, box):
         await pilot.press("end", "space", "enter")
         await until_computed(app, view, pilot)
         scrolls: list[float | None] = []
@@ -308,15 +318,7 @@ async def test_enter_and_nudges_show_the_result_even_far_below_the_box(catalog: 
     than a screen below the first box. Enter shows the result (the learner asked for it); a key
     typed into the box brings the box back; a held nudge shows the result changing, without
     bringing the box back at each step; a box near the result keeps both in view."""
-    from tutor.tui.widgets.lesson_view import LessonView
-
-    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("adam"))
-    async with app.run_test(size=(100, 32)) as pilot:
-        await settle(app, pilot)
-        view = playground(app, "adam_playground")
-        lesson = app.screen.query_one(LessonView)
-        box = view.query_one("#pg-curvature", Input)
-        box.focus()
+    async with focused_box(catalog, "adam", "adam_playground", "#pg-curvature") as (app, pilot, view, lesson, box):
         await pilot.pause()
         assert view.result.region.y - box.region.y > lesson.region.height  # the case in question
 
