@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from tutor.render.tables import Row, boxed_rows
+from tutor.render.tables import Row, boxed_rows, packed
 
 #: A width no table reaches: to measure a table's natural width (Rich clamps to the width given).
 UNBOUNDED = 1_000_000
@@ -67,26 +67,7 @@ class NumberTable:
         again. None if the fast drawing does not apply, or if the first column and one other
         do not fit."""
         widths = self._widths()
-        if widths is None:
-            return None
-
-        def fits(columns: list[int]) -> bool:
-            return sum(widths[c] for c in columns) + len(columns) + 1 <= max_width
-
-        every = list(range(len(widths)))
-        if fits(every):
-            return [every]
-        groups: list[list[int]] = []
-        current = [0]
-        for column in every[1:]:
-            if fits(current + [column]):
-                current.append(column)
-            elif len(current) > 1 and fits([0, column]):
-                groups.append(current)
-                current = [0, column]
-            else:
-                return None
-        return groups + [current] if len(current) > 1 else None
+        return None if widths is None else _groups(widths, max_width)
 
     def _widths(self) -> list[int] | None:
         """Each column's width with its padding, or None when the fast drawing does not apply."""
@@ -100,12 +81,14 @@ class NumberTable:
         return [max(cell_len(text) for text in column) + 2 for column in columns]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        widths, groups = self._widths(), self.groups(options.max_width)
-        if widths is None or groups is None:  # Rich's Table: as it is if it fits, else folding numbers
-            natural = (sum(widths) + len(widths) + 1 if widths is not None else
-                       Measurement.get(console, options.update_width(UNBOUNDED), self.table()).maximum)
-            fits = natural <= options.max_width
-            yield self.table() if fits else self._rich_table(no_wrap=False)
+        widths = self._widths()
+        if widths is None:  # Rich's Table: as it is if it fits, else folding numbers
+            natural = Measurement.get(console, options.update_width(UNBOUNDED), self.table()).maximum
+            yield self.table() if natural <= options.max_width else self._rich_table(no_wrap=False)
+            return
+        groups = _groups(widths, options.max_width)
+        if groups is None:  # not even two columns fit: Rich's Table, folding numbers
+            yield self._rich_table(no_wrap=False)
             return
         heavy = box.HEAVY_HEAD.substitute(options, safe=console.safe_box)
         header, plain = console.get_style("table.header"), console.get_style("")
@@ -115,3 +98,12 @@ class NumberTable:
                                for number, texts in enumerate([self.headers, *self.rows])]
             yield from boxed_rows(heavy, [widths[c] for c in columns], rows, console.get_style("none"), True,
                                   [False] * len(columns))
+
+
+def _groups(widths: list[int], max_width: int) -> list[list[int]] | None:
+    """`NumberTable.groups` for columns `widths` wide (padding included)."""
+    def fits(columns: list[int]) -> bool:
+        return sum(widths[c] for c in columns) + len(columns) + 1 <= max_width
+
+    groups = [[0, *rest] for rest in packed(range(1, len(widths)), lambda rest: fits([0, *rest]))]
+    return groups if all(fits(group) for group in groups) else None

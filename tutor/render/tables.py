@@ -9,7 +9,7 @@ renders as fast as a short one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,12 +124,7 @@ class MatrixTable:
 
     def blocks(self, width: int) -> list[list[int]]:
         """Column indices grouped so that each block fits `width` cells."""
-        blocks: list[list[int]] = [[]]
-        for j in range(len(self.widths)):
-            if blocks[-1] and self._block_width([*blocks[-1], j]) > width:
-                blocks.append([])
-            blocks[-1].append(j)
-        return blocks
+        return packed(range(len(self.widths)), lambda block: self._block_width(block) <= width)
 
     def table(self, columns: Sequence[int], title: str | None, caption: str | None,
               width: int | None = None) -> RenderableType:
@@ -196,6 +191,17 @@ class MatrixTable:
                 header = self.grid.headers[j] or str(j + 1)
                 lines.append(f"\n{name}, {header} = {cell}")
         return lines
+
+
+def packed(columns: Iterable[int], fits: Callable[[list[int]], bool]) -> list[list[int]]:
+    """`columns` in order, in consecutive groups made greedily: a group takes the next column
+    while `fits` holds for it (a column that fits nowhere stands alone in its group)."""
+    groups: list[list[int]] = [[]]
+    for column in columns:
+        if groups[-1] and not fits([*groups[-1], column]):
+            groups.append([])
+        groups[-1].append(column)
+    return groups
 
 
 #: A row of a table drawn line by line: its cells' texts, their own styles, the cells' styles.
