@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -102,11 +101,12 @@ def show(
     slot = written_slot(catalog, lesson)
     from tutor.curriculum.compute import compute_lesson
     from tutor.render.lesson import lesson_renderables
+    from tutor.render.plain import drawn
 
     assert slot.lesson is not None
     titles = {s.id: s.title for s in catalog.slots}
     parts = lesson_renderables(slot.lesson, catalog.pillar(slot.pillar).title, compute_lesson(slot.lesson), titles)
-    text = drawn_text(parts, console)
+    text = drawn(console, *parts)
     if not catalog.problems:  # (a warning must be printed again next time)
         cache.write("show", key, text.encode("utf-8"), keep=64)
     _emit(text)
@@ -127,20 +127,6 @@ def written_slot(catalog: Catalog, query: str) -> Slot:
         written = ", ".join(str(s.number) for s in catalog.slots if s.written) or "none"
         raise BadInput(f"lesson {slot.number} ({slot.title}) is not written yet; written so far: {written}")
     return slot
-
-
-def drawn_text(parts: Sequence[Any], console: Any) -> str:
-    """`parts` drawn by `console`, without trailing spaces (without colour: `tutor.render.plain`)."""
-    if console.color_system is None:
-        from tutor.render.plain import plain_text
-
-        drawn = "".join(plain_text(console, part) for part in parts)
-    else:
-        with console.capture() as capture:
-            for part in parts:
-                console.print(part)
-        drawn = capture.get()
-    return "\n".join(line.rstrip() for line in drawn.split("\n"))
 
 
 def _emit(text: str) -> None:

@@ -18,7 +18,7 @@ from rich.text import Text
 from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Question
 from tutor.quiz.session import Attempt, Session, record
 from tutor.render.note import markdown
-from tutor.render.plain import plain_text
+from tutor.render.plain import drawn
 from tutor.render.worked import worked_renderable
 
 HINT_WORDS = {"?", "hint", "h"}
@@ -35,14 +35,7 @@ class PlainQuiz:
 
     def say(self, renderable: Any) -> None:
         """Print one renderable, without the trailing spaces Rich pads lines with."""
-        if self.console.color_system is None:  # a pipe or a file: the characters only, found quickly
-            drawn = plain_text(self.console, renderable)
-        else:
-            with self.console.capture() as capture:
-                self.console.print(renderable)
-            drawn = capture.get()
-        text = "\n".join(line.rstrip() for line in drawn.split("\n"))
-        self.console.file.write(text)
+        self.console.file.write(drawn(self.console, renderable))
         self.console.file.flush()
 
     def run(self) -> bool:

@@ -22,11 +22,30 @@ from tutor.render.note import PlainMarkdown
 
 def write(console: Console, renderable: RenderableType) -> None:
     """`console.print(renderable)`, taking the quick way when the console writes no colour."""
-    if console.color_system is not None or console.record or console.soft_wrap:
+    if not _quick(console):
         console.print(renderable)
         return
     console.file.write(plain_text(console, renderable))
     console.file.flush()
+
+
+def drawn(console: Console, *parts: RenderableType) -> str:
+    """What `console.print` writes for each of `parts` in turn, without the trailing spaces
+    Rich pads lines with (the quick way when the console writes no colour)."""
+    if _quick(console):
+        text = "".join(plain_text(console, part) for part in parts)
+    else:
+        with console.capture() as capture:
+            for part in parts:
+                console.print(part)
+        text = capture.get()
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def _quick(console: Console) -> bool:
+    """Whether `plain_text` gives what `console.print` would: no colour, nothing recorded, and
+    lines cropped to the width (not soft-wrapped)."""
+    return console.color_system is None and not console.record and not console.soft_wrap
 
 
 def plain_text(console: Console, renderable: RenderableType) -> str:
