@@ -89,9 +89,9 @@ class PlaygroundInputs(Vertical):
         grid = self.grid((event.input.id or "").removeprefix("pg-"))
         if grid is not None:
             grid.load(event.value)
-        page = _page(event.input)
-        typed = not (isinstance(event.input, ScalarInput) and event.input.nudged_to == event.value)
-        if typed and event.input.has_focus and page is not None:  # a box scrolled away (to show a result)
+        nudged = isinstance(event.input, ScalarInput) and event.input.nudged_to == event.value
+        page = _page(event.input) if event.input.has_focus and not nudged else None
+        if page is not None:  # typed into a box that may be scrolled away (to show a result)
             where = _in_page(event.input, page, margin=False)
             window = page.scrollable_content_region.at_offset(page.scroll_offset)
             if where is not None and not window.contains_region(where):
