@@ -80,6 +80,27 @@ def test_a_labelled_highlighted_table_matches_rich(kind: str) -> None:
     assert "猫" in drawn and "k3" in drawn
 
 
+@pytest.mark.parametrize("kind", ["colour", "plain"])
+def test_a_highlight_in_a_table_cut_to_its_corners_marks_the_entry_it_belongs_to(kind: str) -> None:
+    """A 14×11 matrix is shown as its corners: grid row 3 is the ⋮ row and grid row 4 shows
+    array row 11. A highlighted entry that is not shown marks nothing (it bolded a blank cell
+    of the ⋮ row, where the direct drawing and Rich's differed: a property-test failure in
+    CI); a shown one is bold where it is shown, not at its index in the grid."""
+    values = np.arange(154.0).reshape(14, 11)
+    hidden = np.zeros((14, 11), dtype=bool)
+    hidden[3, 3] = True
+    corner = np.zeros((14, 11), dtype=bool)
+    corner[13, 10] = True
+    for highlight, bold in ((hidden, []), (corner, ["153"])):
+        table = MatrixTable("M", values, decimals=0, highlight=highlight)
+        columns = list(range(len(table.grid.headers)))
+        marked = [table.grid.cells[i][j] for i in range(len(table.grid.cells)) for j in columns
+                  if table._style(i, j) == "bold"]
+        assert marked == bold
+        drawn = _drawn(_DrawnTable(table, columns, table.title, None), 60, kind)
+        assert drawn == _drawn(_rich_table(table, columns, table.title, None), 60, kind)
+
+
 def test_a_table_too_wide_for_its_columns_is_left_to_rich() -> None:
     table = MatrixTable("M", np.arange(40.0).reshape(4, 10) * 1e5)
     columns = list(range(10))

@@ -53,6 +53,8 @@ class _Grid:
     headers: list[str]
     labels: list[str] | None
     cells: list[list[str]]
+    rows: list[int | None]  # the array row each grid row shows (None: the ⋮ row)
+    cols: list[int | None]  # the array column each grid column shows (None: the ⋯ column)
 
 
 def _grid(array: np.ndarray, row_labels: Sequence[str] | None, col_labels: Sequence[str] | None,
@@ -78,7 +80,7 @@ def _grid(array: np.ndarray, row_labels: Sequence[str] | None, col_labels: Seque
     labels = None
     if row_labels is not None:
         labels = ["⋮" if r is None else row_labels[r] for r in rows]
-    return _Grid(headers, labels, cells)
+    return _Grid(headers, labels, cells, rows, cols)
 
 
 class MatrixTable:
@@ -151,8 +153,12 @@ class MatrixTable:
             sum(self.cells_wide[j] + 3 for j in columns)
 
     def _style(self, i: int, j: int) -> str:
-        bold = self.highlight is not None and self.highlight.ndim == 2 and i < self.highlight.shape[0] \
-            and j < self.highlight.shape[1] and bool(self.highlight[i, j])
+        """The style of grid cell (i, j): bold where `highlight` marks the entry it shows (a
+        table cut to its corners shows other rows and columns than the grid's positions; the
+        ⋮ and ⋯ cells show none)."""
+        r, c = self.grid.rows[i], self.grid.cols[j]
+        bold = self.highlight is not None and self.highlight.ndim == 2 and r is not None and c is not None \
+            and r < self.highlight.shape[0] and c < self.highlight.shape[1] and bool(self.highlight[r, c])
         return "bold" if bold else ""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
