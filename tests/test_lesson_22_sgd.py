@@ -112,6 +112,51 @@ def test_simulated_noise_prediction_is_lesson_13s_trace() -> None:
         assert runs.predicted[0, 0] == pytest.approx(trace / batch)
 
 
+def sgd_drawn_step_by_step(p: sb.LeastSquares, batch: int, lrs: np.ndarray, steps: int, seed: int) -> np.ndarray:
+    """`simulate`'s excess losses as first written: one batch drawn per step."""
+    rng = np.random.default_rng(seed)
+    w = np.tile(p.start, (lrs.size, 1))
+    out = [sb.excess(p, w)]
+    live = np.ones(lrs.size, dtype=bool)
+    for _ in range(steps):
+        idx = rng.integers(0, p.n, (lrs.size, batch))
+        xb, yb = p.features[idx], p.targets[idx]
+        grads = np.einsum("rb,rbi->ri", np.einsum("rbi,ri->rb", xb, w) - yb, xb) / batch
+        w = np.where(live[:, None], w - lrs[:, None] * grads, w)
+        out.append(np.minimum(sb.excess(p, w), sb.CEILING))
+        live &= out[-1] < sb.CEILING
+    return np.array(out).T
+
+
+@pytest.mark.parametrize("block", [sb.BATCH_BLOCK, 24])
+def test_batches_drawn_in_blocks_are_the_same_run(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`simulate` draws its batches a block of steps at a time: the same stream, so the same run
+    to the last bit (24 examples a block cuts these runs into blocks of 3, 8 and 1 steps)."""
+    monkeypatch.setattr(sb, "BATCH_BLOCK", block)
+    p = problem()
+    for batch, lrs, steps, seed in ((8, [0.1], 100, 0), (1, [0.5, 0.6, 3.0], 150, 3), (256, [1.9], 20, 1)):
+        rates = np.array(lrs)
+        runs = sb.simulate(p, batch, rates, steps, seed, track_noise=True)
+        np.testing.assert_array_equal(runs.excess, sgd_drawn_step_by_step(p, batch, rates, steps, seed))
+
+
+def test_fresh_batch_errors_are_those_of_their_picks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The playground's 2,000 fresh batches: each error is ‖c · G/|B| − g‖² for the counts c of
+    its picks, whole or gathered a few batches at a time."""
+    from tutor.maths import minibatch as mb
+
+    p = problem()
+    noise = mb.gradient_noise(sb.example_gradients(p, p.start))
+    for block in (mb.PICKED_BLOCK, 50):
+        monkeypatch.setattr(mb, "PICKED_BLOCK", block)
+        for batch in (1, 8, 256):
+            errors = mb.errors_with_replacement(noise, batch, 300, 4)
+            picks = np.random.default_rng(4).integers(0, p.n, (300, batch))
+            counts = np.array([np.bincount(row, minlength=p.n) for row in picks])
+            expected = np.sum((counts @ noise.gradients / batch - noise.full) ** 2, axis=1)
+            np.testing.assert_allclose(errors, expected, rtol=1e-12, atol=1e-15)
+
+
 # --- the exact moments ----------------------------------------------------------------------------
 
 @pytest.mark.slow

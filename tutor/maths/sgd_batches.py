@@ -28,6 +28,8 @@ from tutor.maths.numerics import strict
 CEILING = 1e12
 MAX_LR = 10.0
 MAX_STEPS = 2_000
+#: Examples drawn per block of SGD steps in `simulate` (bounds its memory, about 16 bytes each).
+BATCH_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -209,9 +211,14 @@ def simulate(p: LeastSquares, batch: int, lrs: np.ndarray, steps: int, seed: int
     # worked out for all the steps at once after the loop (the same numbers, half the time).
     kept = (np.empty((steps, *w.shape)), np.empty((steps, *w.shape))) if track_noise else None
     live = np.ones(lrs.size, dtype=bool)
+    # The batches are drawn a block of steps at a time (the same stream as one draw per step)
+    # and gathered in one indexing: the loop itself is the update alone.
+    block = max(1, min(steps, BATCH_BLOCK // (lrs.size * batch)))
     for t in range(steps):
-        idx = rng.integers(0, p.n, (lrs.size, batch))
-        xb, yb = p.features[idx], p.targets[idx]
+        if t % block == 0:
+            idx = rng.integers(0, p.n, (min(block, steps - t), lrs.size, batch))
+            xs, ys = p.features[idx], p.targets[idx]
+        xb, yb = xs[t % block], ys[t % block]
         grads = np.einsum("rb,rbi->ri", np.einsum("rbi,ri->rb", xb, w) - yb, xb) / batch
         if kept is not None:
             kept[0][t], kept[1][t] = w, grads
