@@ -63,3 +63,15 @@ def test_a_sparkline_is_thinned_to_its_space_not_wrapped_under_its_label() -> No
         assert lines[0].endswith("(log scale)") and lines[1].endswith("(log scale)")
     wide = [line for line in drawn(series, 200).splitlines() if line.startswith("training")]
     assert len(wide[0].split()[1]) == 60
+
+
+def test_sparklines_start_in_one_column_whatever_their_labels_characters() -> None:
+    """Labels are padded in terminal cells, not characters: "ĝ" written as g and a combining
+    circumflex is two characters in one cell, and a CJK character is one character in two."""
+    from rich.cells import cell_len
+
+    labels = ("‖g\u0302_B − g‖²", "tr Σ/|B|", "損失")
+    series = Series("noise", np.arange(5.0), tuple((label, np.arange(5.0) + i) for i, label in enumerate(labels)))
+    lines = [line for line in drawn(series).splitlines() if line.startswith(labels)]
+    starts = {cell_len(line[: min(line.find(c) for c in "▁▂▃▄▅▆▇█" if c in line)]) for line in lines}
+    assert len(lines) == 3 and len(starts) == 1, lines

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
@@ -66,6 +66,6 @@ def curves(item: Series) -> list[Sparkline]:
             lines = [(label, np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)) for label, y in lines]
     finite = np.concatenate([y[np.isfinite(y)] for _, y in lines] or [np.zeros(0)])
     bounds = (float(finite.min()), float(finite.max())) if finite.size else None
-    width = min(max(len(label) for label, _ in lines), LABEL_WIDTH)
+    width = min(max(cell_len(label) for label, _ in lines), LABEL_WIDTH)  # cells: "ĝ" may be two characters
     scale = "  (log scale)" if item.log_y else ""
-    return [Sparkline(f"{label[:width]:<{width}}", y, bounds, scale) for label, y in lines]
+    return [Sparkline(set_cell_size(label, width), y, bounds, scale) for label, y in lines]
