@@ -15,10 +15,10 @@ from typing import IO, Any
 from rich.console import Console
 from rich.text import Text
 
-from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Question
+from tutor.quiz.model import AnswerFormatError
 from tutor.quiz.session import Attempt, Session, record
-from tutor.render.note import markdown
 from tutor.render.plain import drawn
+from tutor.render.quiz import answer_form, heading, hint_text, prompt_renderable, summary_text, unreadable_text, verdict_text
 from tutor.render.worked import worked_renderable
 
 HINT_WORDS = {"?", "hint", "h"}
@@ -48,14 +48,10 @@ class PlainQuiz:
         return True
 
     def show(self, attempt: Attempt, number: int) -> None:
-        question = attempt.question
-        kind = "generated" if question.generated else "hand-written"
-        self.say(Text(f"\nQuestion {number}/{self.session.total} · {question.id}  ({question.type}, {kind})",
-                                style="bold"))
-        self.say(markdown(question.prompt))  # Rich's Markdown, imported only if the prompt needs it
-        for shown, index in enumerate(attempt.order or ()):
-            self.say(Text(f"  {chr(ord('a') + shown)}) {question.options[index]}"))
-        self.say(Text(f"({ANSWER_FORMS[question.type]}; ? for a hint)", style="dim"))
+        self.say(Text(""))
+        self.say(heading(attempt, number, self.session.total))
+        self.say(prompt_renderable(attempt))
+        self.say(answer_form(attempt))
 
     def ask(self, attempt: Attempt) -> bool:
         """Read answers until one can be graded; False at end of input."""
@@ -67,25 +63,17 @@ class PlainQuiz:
                 return False
             text = line.strip()
             if text.lower() in HINT_WORDS:
-                self.say(Text(f"Hint: {self.session.hint()}", style="yellow"))
+                self.say(hint_text(self.session.hint()))
                 continue
             try:
                 result = self.session.answer(text)
             except AnswerFormatError as error:
-                self.say(Text(f"Could not read that ({error.message}). Try again.", style="red"))
+                self.say(unreadable_text(error.message))
                 continue
-            self.feedback(attempt.question, result.correct, result.expected, result.understood, result.misconception)
+            self.say(verdict_text(result))
+            self.say(worked_renderable(attempt.question.solution))
             self.save(attempt)
             return True
-
-    def feedback(self, question: Question, correct: bool, expected: str, understood: str, why: str | None) -> None:
-        if correct:
-            self.say(Text(f"✓ Right: {understood}", style="bold green"))
-        else:
-            self.say(Text(f"✗ Not quite: you answered {understood}; the answer is {expected}.", style="bold red"))
-            if why:
-                self.say(Text(f"  The likely slip: {why}", style="yellow"))
-        self.say(worked_renderable(question.solution))
 
     def save(self, attempt: Attempt) -> None:
         record(attempt)
@@ -97,15 +85,8 @@ class PlainQuiz:
                 sys.stderr.write(f"llmtutor: warning: {message}\n")
 
     def summary(self) -> None:
-        graded = self.session.graded
-        self.say(Text(f"\nScore: {self.session.score}/{len(graded)}", style="bold"))
-        if len(graded) < self.session.total:
-            self.say(Text(f"(stopped after {len(graded)} of {self.session.total} questions; "
-                                    "the answers given are saved)", style="dim"))
-        missed = [a for a in graded if a.grade is not None and not a.grade.correct]
-        for attempt in missed:
-            assert attempt.grade is not None
-            self.say(Text(f"  missed {attempt.question.id}: the answer is {attempt.grade.expected}"))
+        self.say(Text(""))
+        self.say(summary_text(self.session))
 
 
 def report(session: Session, topic: str, finished: bool) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,8 +25,8 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from tutor.errors import quote
-from tutor.quiz.model import ANSWER_FORMS, AnswerFormatError, Grade
-from tutor.render.note import markdown
+from tutor.quiz.model import AnswerFormatError, Grade
+from tutor.render.quiz import answer_form, heading, hint_text, prompt_renderable, summary_text, unreadable_text, verdict_text
 from tutor.tui.messages import ProgressRequested, QuestionDrawn
 from tutor.tui.widgets.released import ReleasedFooter, ReleasedInput
 from tutor.tui.widgets.rich_block import Drawn, RichBlock, predraw
@@ -65,43 +65,6 @@ def lesson_quiz(lesson_id: str, count: int = LESSON_COUNT, seed: int | None = No
     seed = secrets.randbelow(2**31) if seed is None else seed
     chosen = choose(pool, count, np.random.default_rng(seed))
     return (QuizSession(chosen, seed) if chosen else None), problems
-
-
-def heading(attempt: Attempt, number: int, total: int) -> Text:
-    question = attempt.question
-    kind = "generated" if question.generated else "hand-written"
-    return Text(f"Question {number}/{total} · {question.id}  ({question.type}, {kind})", style="bold")
-
-
-def prompt_renderable(attempt: Attempt) -> RenderableType:
-    """The prompt (Markdown) and the options, lettered in the order this attempt shows them."""
-    question = attempt.question
-    options = [Text(f"  {chr(ord('a') + shown)}) {question.options[index]}")
-               for shown, index in enumerate(attempt.order or ())]
-    return Group(markdown(question.prompt), *options)  # drawn as Rich's Markdown draws it
-
-
-def verdict_text(grade: Grade) -> Text:
-    """✓ or ✗, what we understood, the expected answer, and the likely slip if one is known."""
-    if grade.correct:
-        return Text(f"✓ Right: {grade.understood}", style="bold green")
-    text = Text(f"✗ Not quite: you answered {grade.understood}; the answer is {grade.expected}.", style="bold red")
-    if grade.misconception:
-        text.append(f"\n  The likely slip: {grade.misconception}", style="yellow")
-    return text
-
-
-def summary_text(session: QuizSession) -> Text:
-    """`Score: X/N` and what was missed, as the plain quiz ends."""
-    graded = session.graded
-    text = Text(f"Score: {session.score}/{len(graded)}", style="bold")
-    if len(graded) < session.total:
-        text.append(f"\n(stopped after {len(graded)} of {session.total} questions; the answers given are saved)",
-                    style="dim")
-    for attempt in graded:
-        if attempt.grade is not None and not attempt.grade.correct:
-            text.append(f"\n  missed {attempt.question.id}: the answer is {attempt.grade.expected}")
-    return text
 
 
 def predrawn(renderable: RenderableType, width: int) -> Drawn | None:
@@ -221,8 +184,7 @@ class QuizScreen(Screen[None]):
             self.query_one("#quiz-title", Static).update(heading(attempt, self.number, self.session.total))
             self.query_one("#quiz-prompt", RichBlock).update(*message.prompt)
             self.query_one("#quiz-solution", RichBlock).update(*message.solution)
-            forms = Text(f"({ANSWER_FORMS.get(attempt.question.type, 'an answer')}; ? for a hint)", style="dim")
-            self.query_one("#quiz-forms", Static).update(forms)
+            self.query_one("#quiz-forms", Static).update(answer_form(attempt))
             for name in ("#quiz-hint", "#quiz-error", "#quiz-verdict", "#quiz-solution", "#quiz-more"):
                 self.query_one(name).display = False
             box = self.answer_box
@@ -256,7 +218,7 @@ class QuizScreen(Screen[None]):
         try:
             result = self.session.answer(text)
         except AnswerFormatError as error:  # its message names the accepted forms already
-            self._show_line("#quiz-error", Text(f"Could not read that ({error.message}). Try again.", style="red"))
+            self._show_line("#quiz-error", unreadable_text(error.message))
             return
         except Exception as error:  # a grading bug must not end the quiz: not counted either
             detail = quote(str(error), 80) or type(error).__name__
@@ -290,7 +252,7 @@ class QuizScreen(Screen[None]):
             hint = self.attempt.question.hint  # already answered: nothing to mark
         else:
             return
-        self._show_line("#quiz-hint", Text(f"Hint: {hint}", style="yellow"))
+        self._show_line("#quiz-hint", hint_text(hint))
 
     def action_next_question(self) -> None:
         if self.state != "graded":
