@@ -138,17 +138,30 @@ class PlaygroundInputs(Vertical):
         the window to its top), and none when they are in view already: scrolling to the target
         and then back to the box moved the page twice on every Enter, and each scroll made
         Textual lay out and paint the whole page again (10-14 ms) even when it ended where it
-        began."""
+        began.
+
+        A scroll Textual still has to make (focusing a box, or `_typed`, moments before) was
+        worked out from where the page was then and lands after the next frame, undoing this
+        one: the result stayed below the window after a quick Tab and Enter. So once that frame
+        is drawn, if the page is no longer where this left it, it is scrolled here again."""
+        page = self._scroll_to_show(target, result_first)
+        if page is not None:
+            left_at = page.scroll_offset
+            self.call_after_refresh(lambda: page.scroll_offset != left_at and self._scroll_to_show(target, result_first))
+
+    def _scroll_to_show(self, target: Widget, result_first: bool) -> Widget | None:
+        """`reveal`'s scroll, made now; the page scrolled (None: the target is not in one)."""
         page = _page(target)
         region = _in_page(target, page) if page is not None else None
         if page is None or not region:
             target.scroll_visible(animate=False, immediate=True)
-            return
+            return None
         focused = self.app.focused
         box = _in_page(focused, page) if focused is not None and self in focused.ancestors else None
         if box and (not result_first or region.y + SEEN_ROWS <= box.y + page.scrollable_content_region.height):
             region = region.union(box)
         page.scroll_to_region(region, animate=False, immediate=True)
+        return page
 
     def action_reset(self) -> None:
         """Every box (and grid) back to the lesson's default, and compute."""
