@@ -128,3 +128,28 @@ async def test_blocks_paint_their_own_drawing_not_textual_content(monkeypatch: p
             plain = [segment for strip in painted for segment in strip if segment.text.strip()]
             assert all(segment.style is not None and segment.style.color is not None for segment in plain)
             assert colour is None or any(segment.style.color == colour for segment in plain) or len(plain) == 0
+
+
+def test_a_drawings_text_is_its_lines_without_the_padding() -> None:
+    """A drawing paints lines padded to its width; its `Text` (read for a mouse selection and
+    by the tests) is what Rich drew, unpadded, with Rich's styles, made when first read."""
+    import io
+
+    from rich.console import Console, Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from tutor.tui.widgets import rich_block
+
+    table = Table("n", "value")
+    table.add_row("1", Text("0.5000", style="bold green"))
+    renderable = Group(Text("a short line"), Text("a line long enough to wrap at twenty cells", style="red"), table)
+    drawn = rich_block.draw_lines(renderable, rich_block.drawing_console(), 20)
+    assert all(sum(s.cell_length for s in line) == 20 for line in drawn.lines)
+    console = Console(file=io.StringIO(), width=20, color_system=None)
+    console.print(renderable)
+    expected = [line.rstrip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
+    assert [line.rstrip() for line in drawn.text.plain.split("\n")] == expected
+    assert drawn.text.plain.split("\n")[0] == "a short line"  # no padding
+    assert any(str(span.style) == "bold green" for span in drawn.text.spans)
+    assert drawn.text is drawn.text
