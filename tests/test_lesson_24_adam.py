@@ -363,3 +363,21 @@ def test_the_baselines_are_raced_once_per_valley_and_give_the_same_numbers(monke
     V.adam_playground(curvature=50.0, steps=300)  # the valley or the run's length: raced again
     V.adam_playground(angle=10.0, curvature=50.0)
     assert kinds[7:] == ["adam", "sgd", "momentum", "adam", "sgd", "momentum"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_diverging_row_is_frozen_and_the_others_run_as_alone(kind: str) -> None:
+    """Rows of rates run together: a row that passes `DIVERGED` stops where it passed it and
+    is flagged, and every other row is the run it would be alone, to the last bit. (Adam's
+    steps are at most about η each, so it cannot get that far: its rows are only compared.)"""
+    problem = adaptive.valley(100.0, 30.0)
+    rates = [0.001, 0.019, 800.0]
+    together = adaptive.run(problem, kind, rates, 200)
+    assert list(together.diverged) == [False, False, kind != "adam"]
+    for row, lr in enumerate(rates):
+        alone = adaptive.run(problem, kind, [lr], 200)
+        np.testing.assert_array_equal(together.path[:, row], alone.path[:, 0])
+    if kind != "adam":
+        frozen = together.path[:, 2]
+        passed = int(np.argmax(np.abs(frozen).max(axis=1) > adaptive.DIVERGED))
+        assert passed > 0 and np.all(frozen[passed:] == frozen[passed])
