@@ -228,6 +228,10 @@ async def test_help_is_generated_from_every_binding(catalog: Catalog) -> None:
             assert rows, (binding.description, key)
             assert not binding.tooltip or any(binding.tooltip.split()[0] in row for row in rows), rows
         assert [row.section for row in app.screen.rows][-1] == TutorApp.BINDING_GROUP_TITLE
+        python_names = {kind.__name__ for kind in (*widgets, type(lesson_screen), TutorApp)}
+        assert not python_names & {row.section for row in app.screen.rows}  # titles, not "PlaygroundView"
+        headings = [line.strip() for line in shown.splitlines() if line.strip().startswith("In a ")]
+        assert len(headings) == len(set(headings)), headings  # each group once
         await pilot.press("escape")
         assert app.screen is lesson_screen
 

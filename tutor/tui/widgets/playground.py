@@ -59,6 +59,7 @@ class PlaygroundView(Vertical):
     PlaygroundView Button { margin: 1 0 0 0; }
     """
 
+    BINDING_GROUP_TITLE = "In a playground"  # (F1 shows a group without one by its class name)
     BINDINGS = [Binding("escape", "leave", "Back to the lesson", tooltip="leave the inputs; the lesson keys work again")]
 
     class Progress(Message):
