@@ -159,6 +159,13 @@ async def test_a_vector_grid_adds_entries_not_rows(catalog: Catalog) -> None:
         assert a.value == "0.9, 0, 1.0, 0.0, 0.3"
         await until_computed(app, view, pilot)
         assert shows_result_of(view, {"a": a.value, "b": b.value})
+        a.value = "nan, 1e309, 2, 3"  # two bad cells: why, for the first, on lines of their own
+        await pilot.pause()
+        reason = grid.reason()
+        assert reason is not None and reason.endswith("(and 1 more)")
+        lines = grid.render().plain.splitlines()[len(grid.cells):]
+        assert " ".join(lines) == reason and all(len(line) <= grid.content_region.width for line in lines)
+        assert len(lines) > 1 and grid.size.height == len(grid.cells) + len(lines)  # at 80 columns it was cut
         a.value = "1, 2" * 2500  # too big for the grid: it says so in one line; the box keeps it
         await pilot.pause()
         assert grid.problem is not None and "too many" in grid.render().plain

@@ -352,6 +352,19 @@ class GridEditor(Widget, can_focus=True):
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         return f"⚠ {where}: {why}{more}"
 
+    def reason_lines(self, width: int) -> list[str]:
+        """`reason` wrapped at word breaks to `width` cells (it was cut at the grid's edge)."""
+        reason = self.reason()
+        if reason is None:
+            return []
+        lines: list[str] = []
+        for word in reason.split(" "):
+            if lines and display_width(lines[-1]) + 1 + display_width(word) <= max(width, 1):
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        return lines
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
         if self.problem is not None:
             return min(display_width(self.problem), container.width)
@@ -359,7 +372,7 @@ class GridEditor(Widget, can_focus=True):
         return min(max(grid, display_width(self.reason() or "")), container.width)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return 1 if self.problem is not None else len(self.cells) + (1 if self.problems else 0)
+        return 1 if self.problem is not None else len(self.cells) + len(self.reason_lines(width))
 
     def _style(self, r: int, c: int) -> Style:
         """Marked if not a number (unless being typed into); reversed under the cursor."""
@@ -386,8 +399,9 @@ class GridEditor(Widget, can_focus=True):
                 shown = self._shown(r, c)
                 text.append(" " + shown + " " * (widths[c] - display_width(shown)) + " ", self._style(r, c))
             text.append("›" if last < len(widths) else "", note)
-        if (reason := self.reason()) is not None:
-            text.append("\n" + reason, self.get_component_rich_style("grid--reason", partial=True))
+        reason = self.reason_lines(self.content_region.width or display_width(self.reason() or ""))
+        if reason:
+            text.append("\n" + "\n".join(reason), self.get_component_rich_style("grid--reason", partial=True))
         return text
 
 
