@@ -89,6 +89,17 @@ def display_width(text: str) -> int:
     return len(text) + sum(_extra_cells(c) for c in _NON_ASCII.findall(text))
 
 
+def wrap_words(text: str, width: int) -> list[str]:
+    """`text` broken at spaces into lines of at most `width` cells (a longer word, its own line)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and display_width(lines[-1]) + 1 + display_width(word) <= max(width, 1):
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
 def quote(text: str, limit: int = 40) -> str:
     """What the learner typed, safe to echo in a one-line message: escaped and shortened."""
     shown = printable(text.strip())

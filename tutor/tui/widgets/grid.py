@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from tutor import parse
-from tutor.errors import BadInput, display_width, quote
+from tutor.errors import BadInput, display_width, quote, wrap_words
 from tutor.tui.widgets.nudge import NUDGE, nudged
 
 GRID_TYPES = ("matrix", "vector")
@@ -354,16 +354,7 @@ class GridEditor(Widget, can_focus=True):
 
     def reason_lines(self, width: int) -> list[str]:
         """`reason` wrapped at word breaks to `width` cells (it was cut at the grid's edge)."""
-        reason = self.reason()
-        if reason is None:
-            return []
-        lines: list[str] = []
-        for word in reason.split(" "):
-            if lines and display_width(lines[-1]) + 1 + display_width(word) <= max(width, 1):
-                lines[-1] += " " + word
-            else:
-                lines.append(word)
-        return lines
+        return [] if (reason := self.reason()) is None else wrap_words(reason, width)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         if self.problem is not None:
