@@ -25,6 +25,7 @@ def test_lessons_lists_every_slot_with_status() -> None:
     assert all(pillar.title in result.stdout for pillar in catalog.pillars)
     assert ("coming soon" in result.stdout) == any(not slot.written for slot in catalog.slots)
     assert result.stderr == ""
+    assert not [line for line in result.stdout.splitlines() if line.endswith(" ")]  # piped: no padding
 
 
 def test_lessons_json_is_machine_readable() -> None:

@@ -41,6 +41,7 @@ def test_bare_progress_shows_the_summary(tmp_home: Path) -> None:
                  "3/4 right", "1/25", "4 answers, 75% right", "1h 05m", "The chain rule, step 3"):
         assert text in out, text
     assert "█" in out and result.stderr == ""
+    assert not [line for line in out.splitlines() if line.endswith(" ")]  # piped: no padding to the width
 
 
 def test_progress_on_a_first_run_shows_empty_bars_and_writes_nothing(tmp_home: Path) -> None:

@@ -151,6 +151,14 @@ def test_a_caught_interrupt_from_exec_does_not_kill_python_m_tutor_at_exit(tmp_p
     assert done.returncode == 0 and "Usage" in done.stdout
 
 
+def test_list_names_every_question_of_the_topic_in_a_table() -> None:
+    result = runner.invoke(app, ["quiz", "calculus", "--list"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(runner.invoke(app, ["quiz", "calculus", "--list", "--json"]).stdout)
+    assert all(row["id"] in result.stdout for row in rows) and f"{len(rows)} question(s)" in result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.endswith(" ")]  # piped: no padding
+
+
 def test_list_json_names_every_question_of_the_topic() -> None:
     result = runner.invoke(app, ["quiz", "calculus", "--list", "--json"])
     assert result.exit_code == 0, result.stderr

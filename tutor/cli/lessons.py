@@ -60,6 +60,8 @@ def _print_table(catalog: Catalog, slots: tuple[Slot, ...], statuses: dict[str, 
     from rich.table import Table
     from rich.text import Text
 
+    from tutor.render.plain import drawn
+
     table = Table(box=None, expand=False, padding=(0, 1), show_edge=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("id", no_wrap=True, style="cyan")
@@ -75,7 +77,8 @@ def _print_table(catalog: Catalog, slots: tuple[Slot, ...], statuses: dict[str, 
             style = "" if slot.written else "dim"
             table.add_row(str(slot.number), slot.id, slot.title, Text(status, style=_STATUS_STYLE[status]), style=style)
         table.add_row("", "", "", "")
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    sys.stdout.write(drawn(console, table))  # (without the spaces Rich pads lines with)
 
 
 def show(

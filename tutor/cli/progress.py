@@ -92,9 +92,11 @@ def _render_summary(summary: Any, titles: dict[str, str]) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from tutor.errors import quote
     from tutor.progress.files import text_of
+    from tutor.render.plain import drawn
 
     table = Table(title="Your progress", title_justify="left", box=None, pad_edge=False)
     for name, justify in (("Pillar", "left"), ("Lessons", "right"), ("Quiz", "right"),
@@ -116,13 +118,8 @@ def _render_summary(summary: Any, titles: dict[str, str]) -> None:
         where = titles.get(summary.resume.lesson_id) or escape(quote(text_of(summary.resume.lesson_id)))
         step = "" if summary.resume.step is None else f", step {summary.resume.step}"
         totals.add_row("Resume", f"{where}{step}  (llmtutor learn)")
-    console = Console(highlight=False)
-    console.print(table)
-    console.print()
-    if summary.answers:
-        console.print(_due_table(summary))
-        console.print()
-    console.print(totals)
+    parts = [table, Text(""), *((_due_table(summary), Text("")) if summary.answers else ()), totals]
+    sys.stdout.write(drawn(Console(highlight=False), *parts))  # (without the spaces Rich pads lines with)
 
 
 def _due_table(summary: Any) -> Any:

@@ -120,6 +120,8 @@ def _print_list(topic: Topic | None, items: list[Item], as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from tutor.render.plain import drawn
+
     from tutor.plan import load_plan
 
     number = {lesson.id: lesson.number for lesson in load_plan().lessons}
@@ -129,7 +131,7 @@ def _print_list(topic: Topic | None, items: list[Item], as_json: bool) -> None:
         table.add_column(column, no_wrap=True, overflow="fold")
     for row in rows:
         table.add_row(str(number.get(row["lesson"], "")), Text(row["id"]), row["type"])
-    Console(highlight=False).print(table)
+    sys.stdout.write(drawn(Console(highlight=False), table))  # (without the spaces Rich pads lines with)
     sys.stdout.write(f"{len(rows)} question(s)\n")
 
 
