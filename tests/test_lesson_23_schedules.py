@@ -235,6 +235,7 @@ def test_noise_floor_playground_edge_cases() -> None:
     (0.0, 1.0, 100, 0, "eta"), (0.1, -1.0, 100, 0, "sigma"), (0.1, float("inf"), 100, 0, "sigma"),
     (0.1, 1e200, 100, 0, "sigma"), (0.1, 1.0, 5, 0, "steps"), (0.1, 1.0, 10**6, 0, "steps"),
     (0.1, 1.0, 100, -1, "seed"), (0.1, 1.0, 100, 2**70, "seed"),
+    (0.1, 1.0, -1, 0, "steps"), (0.1, 1.0, 10**29, 0, "steps"),  # numpy's ValueError before the check
 ])
 def test_noise_floor_playground_hostile_inputs(eta: float, sigma: float, steps: int, seed: int,
                                                field: str) -> None:

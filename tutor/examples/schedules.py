@@ -21,7 +21,7 @@ from tutor.explain.model import Item, Matrix, Note, Scalar, Series, Step, Verdic
 from tutor.maths.numerics import Undefined
 from tutor.maths.optimization import lr_schedule
 from tutor.maths.schedules import (
-    check_noise_inputs, cosine_rate, floor_variance, inverse_sqrt_warmup, quadratic_moments,
+    check_noise_inputs, check_simulation, cosine_rate, floor_variance, inverse_sqrt_warmup, quadratic_moments,
     simulate_quadratic, warmup_cosine,
 )
 
@@ -278,8 +278,9 @@ def noise_floor_playground(eta: float, sigma: float, steps: int, seed: int) -> W
     check_noise_inputs(float(eta), LAM, float(sigma))
     eta, sigma = float(eta), float(sigma)
     runs, start = 1000, int(steps) // 2
+    check_simulation(int(steps), runs, int(seed))  # before the schedule is made: −1 or 10²⁹ steps
     etas = np.full(int(steps), eta)
-    sim = simulate_quadratic(etas, LAM, sigma, THETA0, runs, int(seed))  # BadInput: steps, seed
+    sim = simulate_quadratic(etas, LAM, sigma, THETA0, runs, int(seed))
     exact = quadratic_moments(etas, LAM, sigma, THETA0)
     formula = floor_variance(eta, LAM, sigma)
     measured = float(sim.floor(start)[0]) if sigma > 0 else 0.0  # identical runs: rounding debris only
