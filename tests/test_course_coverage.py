@@ -160,3 +160,31 @@ def test_the_prerequisite_graph_names_real_earlier_lessons_so_it_has_no_cycle() 
     assert [(n, p) for n, p in edges if p not in number] == []
     assert [(n, p) for n, p in edges if number[p] >= n] == []
     assert all(slot.lesson.prerequisites for slot in CATALOG.slots if slot.lesson and slot.number > 1)
+
+
+#: A column of a formula block: text after three or more spaces (an annotation, a second formula).
+_COLUMN = re.compile(r"(?<=\S) {3,}(?=\S)")
+
+
+def _cells_to(line: str, index: int) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(line[:index])  # m̂ is two characters in one cell, ℝ one, a CJK character two
+
+
+@pytest.mark.parametrize("slot", [s for s in CATALOG.slots if s.lesson], ids=lambda s: str(s.number))
+def test_columns_of_a_formula_line_up_in_the_terminal(slot: Slot) -> None:
+    """A formula block is drawn as written, so its columns must line up in terminal cells, not
+    in characters: lesson 25's "(Adam)" stood two cells right of "(backpropagation)", and ten
+    blocks of the course had a column one or two cells off its neighbours'. Columns within
+    three lines of each other are either aligned or at least three cells apart."""
+    assert slot.lesson is not None
+    off = []
+    for block in slot.lesson.blocks:
+        if not isinstance(block, Formula):
+            continue
+        starts = [(row, _cells_to(line, match.end())) for row, line in enumerate(block.lines)
+                  for match in _COLUMN.finditer(line)]
+        off += [f"line {block.line}: rows {a + 1} and {b + 1} at cells {x} and {y}"
+                for a, x in starts for b, y in starts if a < b <= a + 3 and 0 < abs(x - y) <= 2]
+    assert not off, "\n".join(off)
