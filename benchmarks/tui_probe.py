@@ -339,10 +339,6 @@ def main() -> None:
     parser.add_argument("--first", type=int, default=1, help="the lesson to start at")
     parser.add_argument("--lessons", type=int, default=25, help="how many lessons to walk through")
     args = parser.parse_args()
-    if args.mode == "keys":  # as `llmtutor learn` runs (its entry point does this before numpy loads)
-        from tutor import blas_threads
-
-        blas_threads.one_thread()
     if args.mode == "paint":
         result: dict[str, Any] = {"seconds": paint(args.which)}
     else:

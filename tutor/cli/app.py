@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.main import get_command_name
 
-from tutor import __version__, blas_threads, startup_gc
+from tutor import __version__, startup_gc
 from tutor.errors import TutorError, printable
 
 
@@ -194,7 +194,6 @@ def main() -> None:
     """Console-script entry point. The garbage collector is paused until the command runs
     (`tutor.startup_gc`)."""
     startup_gc.pause()
-    blas_threads.one_thread()  # before any command imports numpy
     try:
         named_only(app, sys.argv[1:])()
     finally:
