@@ -147,7 +147,8 @@ class PlaygroundInputs(Vertical):
         page = self._scroll_to_show(target, result_first)
         if page is not None:
             left_at = page.scroll_offset
-            self.call_after_refresh(lambda: page.scroll_offset != left_at and self._scroll_to_show(target, result_first))
+            self.call_after_refresh(lambda: target.is_attached and page.scroll_offset != left_at
+                                    and self._scroll_to_show(target, result_first))  # (not if the lesson is gone)
 
     def _scroll_to_show(self, target: Widget, result_first: bool) -> Widget | None:
         """`reveal`'s scroll, made now; the page scrolled (None: the target is not in one)."""
