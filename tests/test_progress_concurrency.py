@@ -77,6 +77,11 @@ def logged_answers(home: Path) -> set[str]:
 
 
 def check_file(home: Path, answers: set[str], spent: dict[str, float]) -> None:
+    if not (home / "progress.json").exists():  # killed after its first answer, before any time:
+        assert not spent, "time acknowledged, yet no progress.json"  # answers live in the history
+        missing = answers - logged_answers(home)
+        assert not missing, f"{len(missing)} acknowledged answers lost"
+        return
     raw = (home / "progress.json").read_bytes()
     decoded = decode(raw)  # parses and validates, or raises
     assert decoded.version == 3 and not decoded.inline_answers
