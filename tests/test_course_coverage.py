@@ -188,3 +188,20 @@ def test_columns_of_a_formula_line_up_in_the_terminal(slot: Slot) -> None:
         off += [f"line {block.line}: rows {a + 1} and {b + 1} at cells {x} and {y}"
                 for a, x in starts for b, y in starts if a < b <= a + 3 and 0 < abs(x - y) <= 2]
     assert not off, "\n".join(off)
+
+
+#: The widest formula line drawn whole in an 80-column terminal: the lesson pane leaves the
+#: formula's box 76 cells, and its border and padding take 4 of them.
+FORMULA_CELLS = 72
+
+
+@pytest.mark.parametrize("slot", [s for s in CATALOG.slots if s.lesson], ids=lambda s: str(s.number))
+def test_every_formula_line_fits_an_80_column_terminal(slot: Slot) -> None:
+    """A wider line is wrapped inside its box, and the wrapped end lands under the first column
+    (lesson 2's "ℝ^(n×d_out)" on a line of its own, at 80×24 in `learn`)."""
+    from rich.cells import cell_len
+
+    assert slot.lesson is not None
+    wide = [f"line {block.line}: {cell_len(line)} cells: {line}" for block in slot.lesson.blocks
+            if isinstance(block, Formula) for line in block.lines if cell_len(line) > FORMULA_CELLS]
+    assert not wide, "\n".join(wide)
