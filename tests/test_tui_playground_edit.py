@@ -324,7 +324,8 @@ async def test_enter_and_nudges_show_the_result_even_far_below_the_box(catalog: 
     """Adam's playground at 100×32: seven inputs with notes between them put the result more
     than a screen below the first box. Enter shows the result (the learner asked for it); a key
     typed into the box brings the box back; a held nudge shows the result changing, without
-    bringing the box back at each step; a box near the result keeps both in view."""
+    bringing the box back at each step; a box near the result keeps both in view. While the box
+    is out of view, a line on screen above the result says what it holds ("↑ curvature: 300")."""
     async with focused_box(catalog, "adam", "adam_playground", "#pg-curvature") as (app, pilot, view, lesson, box):
         await pilot.pause()
         assert view.result.region.y - box.region.y > lesson.region.height  # the case in question
@@ -332,22 +333,32 @@ async def test_enter_and_nudges_show_the_result_even_far_below_the_box(catalog: 
         def result_rows() -> int:
             return view.result.region.intersection(lesson.region).height
 
+        where = view.query_one("#pg-where", Static)
+        label = next(spec.label for spec in view.playground.inputs if spec.name == "curvature")
+
+        def says_the_box() -> bool:  # the line above the result holds what the hidden box holds
+            return where.display and str(where.render()) == f"↑ {label}: {box.value}" and where.region.overlaps(lesson.region)
+
         await pilot.press("end", "enter")
         await until_computed(app, view, pilot)
         assert await eventually(pilot, lambda: result_rows() >= 10 and not box.region.overlaps(lesson.region))
+        assert await eventually(pilot, says_the_box)
         await pilot.press("0")
         assert await eventually(pilot, lambda: box.region.overlaps(lesson.region)) and box.value.endswith("0")
+        assert await eventually(pilot, lambda: not where.display)  # the box is back: no need
         await pilot.press("backspace")
         for _ in range(3):  # holding +: each step is computed and shown, the page stays on the result
             await pilot.press("plus")
             await until_computed(app, view, pilot)
             assert await eventually(pilot, lambda: result_rows() >= 10 and not box.region.overlaps(lesson.region))
+            assert await eventually(pilot, says_the_box)  # the nudged value, beside its result
         assert shows_result_of(view, {"curvature": box.value}) and box.value != "100"
         near = view.query_one("#pg-steps", Input)  # the last box: the result starts just below it
         near.focus()
         await pilot.press("end", "plus")
         await until_computed(app, view, pilot)
         assert await eventually(pilot, lambda: near.region.overlaps(lesson.region) and result_rows() >= 3)
+        assert await eventually(pilot, lambda: not where.display)
 
 
 async def test_a_scroll_still_pending_does_not_hide_the_result(catalog: Catalog) -> None:

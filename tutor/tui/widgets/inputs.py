@@ -125,7 +125,7 @@ class PlaygroundInputs(Vertical):
             self._pause.stop()
             self._pause = None
 
-    def reveal(self, target: Widget, result_first: bool = False) -> None:
+    def reveal(self, target: Widget, result_first: bool = False, lead: Widget | None = None) -> None:
         """Scroll `target` (the result, or the line saying what is wrong) into view, keeping the
         box or grid being edited in view too: at the top, the target's first lines under it,
         when both do not fit. After Enter, Run, a nudge or a reset (`result_first`), when not
@@ -144,16 +144,20 @@ class PlaygroundInputs(Vertical):
         worked out from where the page was then and lands after the next frame, undoing this
         one: the result stayed below the window after a quick Tab and Enter. So once that frame
         is drawn, if the page is no longer where this left it, it is scrolled here again."""
-        page = self._scroll_to_show(target, result_first)
+        page = self._scroll_to_show(target, result_first, lead)
         if page is not None:
             left_at = page.scroll_offset
             self.call_after_refresh(lambda: target.is_attached and page.scroll_offset != left_at
-                                    and self._scroll_to_show(target, result_first))  # (not if the lesson is gone)
+                                    and self._scroll_to_show(target, result_first, lead))  # (not if the lesson is gone)
 
-    def _scroll_to_show(self, target: Widget, result_first: bool) -> Widget | None:
-        """`reveal`'s scroll, made now; the page scrolled (None: the target is not in one)."""
+    def _scroll_to_show(self, target: Widget, result_first: bool, lead: Widget | None) -> Widget | None:
+        """`reveal`'s scroll, made now (with `lead`, a line shown just above the target, if it
+        is displayed); the page scrolled (None: the target is not in one)."""
         page = _page(target)
         region = _in_page(target, page) if page is not None else None
+        above = _in_page(lead, page) if lead is not None and lead.display and page is not None else None
+        if region and above:
+            region = region.union(above)
         if page is None or not region:
             target.scroll_visible(animate=False, immediate=True)
             return None
@@ -163,6 +167,22 @@ class PlaygroundInputs(Vertical):
             region = region.union(box)
         page.scroll_to_region(region, animate=False, immediate=True)
         return page
+
+    def hidden_edit(self) -> str | None:
+        """"label: value" of the box or grid being edited when the page has scrolled it out of
+        view (to show a result far below it); None when it is in view or nothing here has focus."""
+        focused = self.app.focused
+        if focused is None or self not in focused.ancestors:
+            return None
+        name = (focused.id or "").removeprefix("pg-grid-").removeprefix("pg-")
+        spec = next((s for s in self.playground.inputs if s.name == name), None)
+        page = _page(focused)
+        where = _in_page(focused, page, margin=False) if page is not None and spec is not None else None
+        if spec is None or page is None or where is None:
+            return None
+        if page.scrollable_content_region.at_offset(page.scroll_offset).overlaps(where):
+            return None
+        return f"{spec.label}: {self.box(spec.name).value.strip()}"
 
     def action_reset(self) -> None:
         """Every box (and grid) back to the lesson's default, and compute."""

@@ -55,6 +55,7 @@ class PlaygroundView(Vertical):
     PlaygroundView Input.-invalid { border: tall $error; }
     PlaygroundView .pg-help { color: $text-muted; padding: 0 0 0 12; }
     PlaygroundView #pg-error { color: $error; height: auto; }
+    PlaygroundView #pg-where { color: $text-muted; height: auto; }
     PlaygroundView #pg-result.-stale { text-opacity: 45%; }
     PlaygroundView Button { margin: 1 0 0 0; }
     """
@@ -88,6 +89,9 @@ class PlaygroundView(Vertical):
         yield PlaygroundInputs(self.playground, id="pg-inputs")
         yield Button("Run", variant="success", id="pg-run")
         yield Static("", id="pg-error", markup=False)
+        where = Static("", id="pg-where", markup=False)  # the value being edited, when its box is out of view
+        where.display = False
+        yield where
         yield RichBlock(computed_renderable(None), id="pg-result")
         yield PlotPanel(id="pg-plots")
 
@@ -241,11 +245,32 @@ class PlaygroundView(Vertical):
                 result.update(Text(""))
             self.partial = False
             target = error
-        reveal = partial(self.inputs.reveal, target, result_first=self._result_first)
+        reveal = partial(self.inputs.reveal, target, result_first=self._result_first,
+                         lead=self.query_one("#pg-where", Static))
         if scroll and not moved:
             reveal()  # nothing moved: scrolled in the frame that paints the result
         elif scroll:
             self.call_after_refresh(reveal)  # once laid out; and the box or grid being edited
+        if scroll:
+            self.call_after_refresh(self._say_hidden_edit)
+
+    @on(Input.Changed)
+    def _edited(self) -> None:
+        """A value typed or nudged: the line above the result follows it (or goes, once the box
+        is back in view)."""
+        if self.query_one("#pg-where", Static).display:
+            self.call_after_refresh(self._say_hidden_edit)
+
+    def _say_hidden_edit(self) -> None:
+        """When the result a learner asked for has scrolled the box being edited out of view (a
+        box far above, a nudge held), one dim line above the result says what it holds."""
+        if not self.is_attached:
+            return
+        line, hidden = self.query_one("#pg-where", Static), self.inputs.hidden_edit()
+        text = "" if hidden is None else f"↑ {hidden}"  # (typing into the box brings it back)
+        if str(line.render()) != text:
+            line.update(Text(text))
+        line.display = hidden is not None
 
     def _say(self, problem: str) -> None:
         """The red line under the inputs ("" for none); unchanged, it is not drawn again."""
