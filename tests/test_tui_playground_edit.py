@@ -333,11 +333,12 @@ async def test_enter_and_nudges_show_the_result_even_far_below_the_box(catalog: 
         def result_rows() -> int:
             return view.result.region.intersection(lesson.region).height
 
-        where = view.query_one("#pg-where", Static)
+        where = view.query_one("#pg-error", Static)
         label = next(spec.label for spec in view.playground.inputs if spec.name == "curvature")
 
         def says_the_box() -> bool:  # the line above the result holds what the hidden box holds
-            return where.display and str(where.render()) == f"↑ {label}: {box.value}" and where.region.overlaps(lesson.region)
+            return (where.has_class("-note") and str(where.render()) == f"↑ {label}: {box.value}"
+                    and where.region.overlaps(lesson.region))
 
         await pilot.press("end", "enter")
         await until_computed(app, view, pilot)
@@ -345,7 +346,7 @@ async def test_enter_and_nudges_show_the_result_even_far_below_the_box(catalog: 
         assert await eventually(pilot, says_the_box)
         await pilot.press("0")
         assert await eventually(pilot, lambda: box.region.overlaps(lesson.region)) and box.value.endswith("0")
-        assert await eventually(pilot, lambda: not where.display)  # the box is back: no need
+        assert await eventually(pilot, lambda: str(where.render()) == "")  # the box is back: no need
         await pilot.press("backspace")
         for _ in range(3):  # holding +: each step is computed and shown, the page stays on the result
             await pilot.press("plus")
@@ -358,7 +359,7 @@ async def test_enter_and_nudges_show_the_result_even_far_below_the_box(catalog: 
         await pilot.press("end", "plus")
         await until_computed(app, view, pilot)
         assert await eventually(pilot, lambda: near.region.overlaps(lesson.region) and result_rows() >= 3)
-        assert await eventually(pilot, lambda: not where.display)
+        assert await eventually(pilot, lambda: str(where.render()) == "")
 
 
 async def test_a_scroll_still_pending_does_not_hide_the_result(catalog: Catalog) -> None:

@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from tutor.curriculum.model import Playground, PlaygroundInput
+from tutor.errors import quote
 from tutor.tui.widgets.grid import GRID_TYPES, GridEditor
 from tutor.tui.widgets.nudge import ScalarInput
 from tutor.tui.widgets.released import ReleasedInput
@@ -182,7 +183,7 @@ class PlaygroundInputs(Vertical):
             return None
         if page.scrollable_content_region.at_offset(page.scroll_offset).overlaps(where):
             return None
-        return f"{spec.label}: {self.box(spec.name).value.strip()}"
+        return f"{spec.label}: {quote(self.box(spec.name).value, 40)}"
 
     def action_reset(self) -> None:
         """Every box (and grid) back to the lesson's default, and compute."""

@@ -55,7 +55,7 @@ class PlaygroundView(Vertical):
     PlaygroundView Input.-invalid { border: tall $error; }
     PlaygroundView .pg-help { color: $text-muted; padding: 0 0 0 12; }
     PlaygroundView #pg-error { color: $error; height: auto; }
-    PlaygroundView #pg-where { color: $text-muted; height: auto; }
+    PlaygroundView #pg-error.-note { color: $text-muted; }
     PlaygroundView #pg-result.-stale { text-opacity: 45%; }
     PlaygroundView Button { margin: 1 0 0 0; }
     """
@@ -88,10 +88,7 @@ class PlaygroundView(Vertical):
                     classes="pg-title", markup=False)
         yield PlaygroundInputs(self.playground, id="pg-inputs")
         yield Button("Run", variant="success", id="pg-run")
-        yield Static("", id="pg-error", markup=False)
-        where = Static("", id="pg-where", markup=False)  # the value being edited, when its box is out of view
-        where.display = False
-        yield where
+        yield Static("", id="pg-error", markup=False)  # or, dim, the value of a box out of view
         yield RichBlock(computed_renderable(None), id="pg-result")
         yield PlotPanel(id="pg-plots")
 
@@ -246,7 +243,7 @@ class PlaygroundView(Vertical):
             self.partial = False
             target = error
         reveal = partial(self.inputs.reveal, target, result_first=self._result_first,
-                         lead=self.query_one("#pg-where", Static))
+                         lead=self.query_one("#pg-error", Static))
         if scroll and not moved:
             reveal()  # nothing moved: scrolled in the frame that paints the result
         elif scroll:
@@ -256,25 +253,31 @@ class PlaygroundView(Vertical):
 
     @on(Input.Changed)
     def _edited(self) -> None:
-        """A value typed or nudged: the line above the result follows it (or goes, once the box
-        is back in view)."""
-        if self.query_one("#pg-where", Static).display:
+        """A value typed or nudged: the line above the result follows it (or clears, once the
+        box is back in view)."""
+        if self.query_one("#pg-error", Static).has_class("-note"):
             self.call_after_refresh(self._say_hidden_edit)
 
     def _say_hidden_edit(self) -> None:
         """When the result a learner asked for has scrolled the box being edited out of view (a
-        box far above, a nudge held), one dim line above the result says what it holds."""
-        if not self.is_attached:
-            return
-        line, hidden = self.query_one("#pg-where", Static), self.inputs.hidden_edit()
+        box far above, a nudge held), the line above the result says, dim, what the box holds.
+        The line is there anyway (it holds the red error when there is one, which wins), so
+        this costs no layout of the page: a tall one takes tens of milliseconds."""
+        line = self.query_one("#pg-error", Static) if self.is_attached else None
+        if line is None or (str(line.render()) and not line.has_class("-note")):
+            return  # an error stands
+        hidden = self.inputs.hidden_edit()
         text = "" if hidden is None else f"↑ {hidden}"  # (typing into the box brings it back)
         if str(line.render()) != text:
             line.update(Text(text))
-        line.display = hidden is not None
+        line.set_class(bool(text), "-note")
 
     def _say(self, problem: str) -> None:
         """The red line under the inputs ("" for none); unchanged, it is not drawn again."""
         line = self.query_one("#pg-error", Static)
+        if not problem and line.has_class("-note"):
+            return  # a box's note stays until `_say_hidden_edit` looks again (no flicker at each nudge)
+        line.remove_class("-note")
         if str(line.render()) != problem:
             line.update(Text(problem))
 
