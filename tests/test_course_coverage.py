@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from rich.cells import cell_len  # m̂ is two characters in one cell, ℝ one, a CJK character two
 
 from tutor.curriculum.catalog import load_catalog
 from tutor.curriculum.model import Derivation, Example, Formula, Playground, Slot
@@ -166,12 +167,6 @@ def test_the_prerequisite_graph_names_real_earlier_lessons_so_it_has_no_cycle() 
 _COLUMN = re.compile(r"(?<=\S) {3,}(?=\S)")
 
 
-def _cells_to(line: str, index: int) -> int:
-    from rich.cells import cell_len
-
-    return cell_len(line[:index])  # m̂ is two characters in one cell, ℝ one, a CJK character two
-
-
 @pytest.mark.parametrize("slot", [s for s in CATALOG.slots if s.lesson], ids=lambda s: str(s.number))
 def test_columns_of_a_formula_line_up_in_the_terminal(slot: Slot) -> None:
     """A formula block is drawn as written, so its columns must line up in terminal cells, not
@@ -183,7 +178,7 @@ def test_columns_of_a_formula_line_up_in_the_terminal(slot: Slot) -> None:
     for block in slot.lesson.blocks:
         if not isinstance(block, Formula):
             continue
-        starts = [(row, _cells_to(line, match.end())) for row, line in enumerate(block.lines)
+        starts = [(row, cell_len(line[: match.end()])) for row, line in enumerate(block.lines)
                   for match in _COLUMN.finditer(line)]
         off += [f"line {block.line}: rows {a + 1} and {b + 1} at cells {x} and {y}"
                 for a, x in starts for b, y in starts if a < b <= a + 3 and 0 < abs(x - y) <= 2]
@@ -199,8 +194,6 @@ FORMULA_CELLS = 72
 def test_every_formula_line_fits_an_80_column_terminal(slot: Slot) -> None:
     """A wider line is wrapped inside its box, and the wrapped end lands under the first column
     (lesson 2's "ℝ^(n×d_out)" on a line of its own, at 80×24 in `learn`)."""
-    from rich.cells import cell_len
-
     assert slot.lesson is not None
     wide = [f"line {block.line}: {cell_len(line)} cells: {line}" for block in slot.lesson.blocks
             if isinstance(block, Formula) for line in block.lines if cell_len(line) > FORMULA_CELLS]

@@ -241,20 +241,20 @@ def test_sampling_matches_an_independent_sampler() -> None:
 
 
 def test_the_samplers_distribution_is_softmax_bit_for_bit() -> None:
-    """`generate` works out softmax(z/T) itself on every character (the full `softmax`, with its
+    """`generate` draws each character from `softmax_probs` (the full `softmax`, with its
     explanation, was most of the playground's time): the same probabilities to the last bit, and
     the same error for logits that are not finite or overflow when divided by T."""
-    from tutor.maths.probability import softmax
+    from tutor.maths.probability import softmax, softmax_probs
 
     rng = np.random.default_rng(0)
     for _ in range(3_000):
         z = rng.standard_normal(int(rng.integers(1, 60))) * 10 ** rng.uniform(-3, 3)
         temperature = float(rng.choice([1.0, lmt.MIN_TEMPERATURE, 0.7, 1.5, lmt.MAX_TEMPERATURE, rng.uniform(0.05, 5)]))
-        assert np.array_equal(lmt._probs(z, temperature), softmax(z, temperature).probs)
+        assert np.array_equal(softmax_probs(z, temperature), softmax(z, temperature).probs)
     for z, temperature in ((np.array([1e308, 1.0]), 0.05), (np.array([math.nan, 1.0]), 0.5),
                            (np.array([math.inf, 1.0]), 1.0)):
         with pytest.raises(BadInput) as mine:
-            lmt._probs(z, temperature)
+            softmax_probs(z, temperature)
         with pytest.raises(BadInput) as theirs:
             softmax(z, temperature)
         assert str(mine.value) == str(theirs.value)

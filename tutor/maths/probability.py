@@ -55,6 +55,24 @@ def softmax(logits: np.ndarray | Sequence[float], temperature: float = 1.0) -> S
     return Softmax(z, float(temperature), scaled, top, shifted, exps, total, probs, log_probs)
 
 
+def softmax_probs(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """`softmax(logits, temperature).probs` by the same operations in the same order (so the
+    same bits), without the explanation `softmax` builds or its checks: for a sampler drawing
+    character after character (lesson 25's, where `softmax` was most of the time). Logits that
+    are not finite, or a quotient z / T past the float range, go to `softmax`, which says what
+    is wrong."""
+    if temperature == 1.0:
+        scaled = logits
+    else:
+        with np.errstate(over="ignore"):  # past the float range: `softmax` says so
+            scaled = logits / temperature
+    if not np.isfinite(scaled).all():
+        return softmax(logits, temperature).probs
+    exps = np.exp(scaled - float(scaled.max()))
+    probs: np.ndarray = exps / float(exps.sum())
+    return probs
+
+
 def _divided(z: np.ndarray, temperature: float, out: np.ndarray) -> np.ndarray:
     """z / T into `out`, refusing a quotient past the float range (1e308 logits at T = 0.1)."""
     with np.errstate(over="ignore"):

@@ -18,7 +18,7 @@ from tutor.errors import BadInput
 from tutor.maths.values import short_number
 from tutor.maths.distributions import cumulative, lookup
 from tutor.maths.numerics import strict
-from tutor.maths.probability import softmax
+from tutor.maths.probability import softmax_probs
 from tutor.maths.tiny_lm import (
     AdamHyper, Batch, Corpus, Params, Shape, adam_start, adam_step, chunked_nll, init_params, loss_and_grads,
     sample_batch, windows,
@@ -178,23 +178,6 @@ def check_temperature(temperature: float) -> None:
                        f"{short_number(temperature)}", "temperature")
 
 
-def _probs(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """`softmax(logits, temperature).probs` by the same operations in the same order (so the
-    same bits), without building its explanation or checking its input on every character;
-    logits that are not finite, or a quotient z / T that overflows, go to `softmax`, which
-    says what is wrong."""
-    if temperature == 1.0:
-        scaled = logits
-    else:
-        with np.errstate(over="ignore"):  # past the float range: `softmax` says so
-            scaled = logits / temperature
-    if not np.isfinite(scaled).all():
-        return softmax(logits, temperature).probs
-    exps = np.exp(scaled - float(scaled.max()))
-    probs: np.ndarray = exps / float(exps.sum())
-    return probs
-
-
 @strict
 def generate(params: Params, corpus: Corpus, prompt: str, length: int, temperature: float, seed: int) -> str:
     """Continue `prompt` by `length` characters: each from softmax(z/T) (lesson 12), drawn by
@@ -210,6 +193,6 @@ def generate(params: Params, corpus: Corpus, prompt: str, length: int, temperatu
     for u in uniforms:
         emb = params["C"][ids[-k:]].reshape(-1)
         logits = np.tanh(emb @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
-        probs = _probs(logits, temperature)
+        probs = softmax_probs(logits, temperature)
         ids.append(int(lookup(cumulative(probs), np.array([u]))[0]))
     return corpus.decode(np.array(ids[len(prompt):]))

@@ -94,8 +94,7 @@ class PlaygroundInputs(Vertical):
         page = _page(event.input) if event.input.has_focus and not nudged else None
         if page is not None:  # typed into a box that may be scrolled away (to show a result)
             where = _in_page(event.input, page, margin=False)
-            window = page.scrollable_content_region.at_offset(page.scroll_offset)
-            if where is not None and not window.contains_region(where):
+            if where is not None and not _window(page).contains_region(where):
                 event.input.scroll_visible(animate=False)
 
     @on(GridEditor.Changed)
@@ -181,7 +180,7 @@ class PlaygroundInputs(Vertical):
         where = _in_page(focused, page, margin=False) if page is not None and spec is not None else None
         if spec is None or page is None or where is None:
             return None
-        if page.scrollable_content_region.at_offset(page.scroll_offset).overlaps(where):
+        if _window(page).overlaps(where):
             return None
         return f"{spec.label}: {quote(self.box(spec.name).value, 40)}"
 
@@ -206,6 +205,11 @@ class PlaygroundInputs(Vertical):
 def _page(widget: Widget) -> Widget | None:
     """The nearest ancestor of `widget` that scrolls (the lesson page), if any."""
     return next((w for w in widget.ancestors if isinstance(w, Widget) and w.allow_vertical_scroll), None)
+
+
+def _window(page: Widget) -> Region:
+    """The part of `page`'s scrolled content in view, in the coordinates of `_in_page`."""
+    return page.scrollable_content_region.at_offset(page.scroll_offset)
 
 
 def _in_page(widget: Widget, page: Widget, margin: bool = True) -> Region | None:
