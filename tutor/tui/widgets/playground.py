@@ -242,8 +242,7 @@ class PlaygroundView(Vertical):
                 result.update(Text(""))
             self.partial = False
             target = error
-        reveal = partial(self.inputs.reveal, target, result_first=self._result_first,
-                         lead=self.query_one("#pg-error", Static))
+        reveal = partial(self.inputs.reveal, target, result_first=self._result_first, lead=error)
         if scroll and not moved:
             reveal()  # nothing moved: scrolled in the frame that paints the result
         elif scroll:
