@@ -33,9 +33,9 @@ class PlainQuiz:
         self.source = source
         self.warnings: list[str] = []
 
-    def say(self, renderable: Any) -> None:
-        """Print one renderable, without the trailing spaces Rich pads lines with."""
-        self.console.file.write(drawn(self.console, renderable))
+    def say(self, *parts: Any) -> None:
+        """Print `parts` one after the other, without the trailing spaces Rich pads lines with."""
+        self.console.file.write(drawn(self.console, *parts))
         self.console.file.flush()
 
     def run(self) -> bool:
@@ -48,10 +48,8 @@ class PlainQuiz:
         return True
 
     def show(self, attempt: Attempt, number: int) -> None:
-        self.say(Text(""))
-        self.say(heading(attempt, number, self.session.total))
-        self.say(prompt_renderable(attempt))
-        self.say(answer_form(attempt))
+        self.say(Text(""), heading(attempt, number, self.session.total), prompt_renderable(attempt),
+                 answer_form(attempt))
 
     def ask(self, attempt: Attempt) -> bool:
         """Read answers until one can be graded; False at end of input."""
@@ -70,8 +68,7 @@ class PlainQuiz:
             except AnswerFormatError as error:
                 self.say(unreadable_text(error.message))
                 continue
-            self.say(verdict_text(result))
-            self.say(worked_renderable(attempt.question.solution))
+            self.say(verdict_text(result), worked_renderable(attempt.question.solution))
             self.save(attempt)
             return True
 
@@ -85,8 +82,7 @@ class PlainQuiz:
                 sys.stderr.write(f"llmtutor: warning: {message}\n")
 
     def summary(self) -> None:
-        self.say(Text(""))
-        self.say(summary_text(self.session))
+        self.say(Text(""), summary_text(self.session))
 
 
 def report(session: Session, topic: str, finished: bool) -> dict[str, Any]:
