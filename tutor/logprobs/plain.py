@@ -5,8 +5,11 @@
                                                    null      (JSONL style: skipped, counted)
 
 The whole input is one sequence (several sequences: JSONL with one array per line).
-Blocks of about a megabyte are cut at the last separator and parsed by numpy's C number
-reader (``np.fromstring(..., sep=" ")``, several times faster than ``float()`` per token);
+Blocks of about a megabyte are cut at the last separator. A block of fixed-point lines
+(``-1.359864``, as ``printf("%.6f")`` writes them) is read in bulk, to the bit
+(`tutor.logprobs.fixed_point`, about four times faster than numpy's reader); any other is parsed
+by numpy's C number reader (``np.fromstring(..., sep=" ")``, several times faster than
+``float()`` per token);
 a block it rejects is re-read token by token, to skip ``null``, to read a typographic minus
 (``−1.2``, as llmtutor prints it), or to say which token is bad and on which line. An empty
 field (``-1,,-2``, or a comma at the very start or end) is reported, never skipped; a comma at
@@ -112,9 +115,15 @@ def _last_separator(data: bytes) -> int:
 
 
 def parse_block(data: bytes, start: int, first_line: int) -> PlainBlock | None:
-    """The fast path, falling back to token-by-token reading; None for a blank block."""
+    """The fast paths (fixed-point lines, then numpy's reader), falling back to token-by-token
+    reading; None for a blank block."""
     import numpy as np
 
+    from tutor.logprobs.fixed_point import read_fixed_point
+
+    values = read_fixed_point(data)
+    if values is not None:
+        return PlainBlock(values, start, None, 0, data, first_line)
     body = data.translate(_COMMA_TO_SPACE) if b"," in data else data
     body = body.strip()
     if not body:  # np.fromstring reads a blank string as [-1.0]: never hand it one
