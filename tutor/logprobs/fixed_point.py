@@ -7,8 +7,8 @@ and is the slowest part of a ten-million-line perplexity.
 
 **Why the values are the very ones ``strtod`` gives.** A line of at most 15 digits with ``s``
 of them after the point is the integer ``m`` (its digits, point removed) divided by ``10**s``.
-``m < 10**15 < 2**53``, so ``m`` is a float exactly, and is summed exactly from its digits (every
-partial sum is an integer below ``2**53``); ``10**s`` for ``s <= 15`` is a float exactly too. IEEE
+``m < 10**15 < 2**53`` (summed from its digits in int64), so ``m`` is a float exactly, and
+``10**s`` for ``s <= 15`` is a float exactly too. IEEE
 division rounds the true quotient ``m / 10**s`` correctly, and that quotient *is* the decimal
 written, so the result is the correctly rounded value of the line, as ``strtod`` returns it
 (Clinger's fast path). ``tests/test_logprob_fixed_point.py`` checks this bit for bit against
@@ -59,7 +59,11 @@ def read_fixed_point(data: bytes) -> np.ndarray | None:
     decimals = rows[:, at + 1 :] - np.uint8(ZERO)
     if (decimals >= 10).any():
         return None
-    mantissa = decimals.astype(float) @ (10.0 ** np.arange(scale - 1, -1, -1))
+    # The digits in int64 (no BLAS here: OpenBLAS's threads would spin on a busy machine).
+    mantissa = decimals[:, 0].astype(np.int64)
+    for column in range(1, scale):
+        mantissa *= 10
+        mantissa += decimals[:, column]
     negative = np.zeros(ends.size, bool)
     for power, column in enumerate(range(at - 1, -1, -1), start=scale):
         inside = lengths >= widest - column
@@ -69,7 +73,7 @@ def read_fixed_point(data: bytes) -> np.ndarray | None:
         minus = (lengths == widest - column) & (char == MINUS)  # a minus only as the first character
         if (inside & ~is_digit & ~minus).any():
             return None
-        mantissa += np.where(inside & is_digit, digit, 0) * 10.0**power
+        mantissa += np.where(inside & is_digit, digit, 0) * np.int64(10**power)
         negative |= minus
     if int((lengths - negative).max()) > DIGITS + 1:
         return None
