@@ -131,19 +131,18 @@ def run(
     path = np.empty((steps + 1, *theta.shape))
     path[0] = theta
     grads, updates, m_hats, v_hats = np.empty(shape), np.empty(shape), np.empty(shape), np.zeros(shape)
-    # The same operations as the update rules above, in the same order (so the same bits), with
-    # the constants worked out once and the frozen rows handled only once a row has diverged:
-    # a 2-D step is a few microseconds of arithmetic and many more of numpy calls.
-    h, keep1, keep2, any_diverged = problem.hessian, 1 - beta1, 1 - beta2, False
+    # Frozen rows are handled only once a row has diverged: a 2-D step is a few microseconds of
+    # arithmetic and many more of numpy calls.
+    any_diverged = False
     for t in range(1, steps + 1):
-        g = theta @ h  # `Valley.grad`: H is symmetric
+        g = problem.grad(theta)
         if kind == "sgd":
             m_hat, step = g, lr * g
         elif kind == "momentum":
             m = momentum * m + g
             m_hat, step = m, lr * m
         else:
-            m, v = beta1 * m + keep1 * g, beta2 * v + keep2 * g * g
+            m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
             m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
             step = lr * m_hat / (np.sqrt(v_hat) + eps)
             v_hats[t - 1] = v_hat
