@@ -37,7 +37,8 @@ EDIT_PAUSE = 0.3
 
 def input_box(spec: PlaygroundInput) -> Input:
     """The text box of one input; numbers and integers can be nudged."""
-    options = {"value": spec.default, "id": f"pg-{spec.name}", "tooltip": spec.help or None, "validate_on": ()}
+    options = {"value": spec.default, "id": f"pg-{spec.name}", "name": spec.name, "tooltip": spec.help or None,
+               "validate_on": ()}
     if spec.type in ("number", "integer"):
         return ScalarInput(spec.type, **options)
     return ReleasedInput(**options)  # type: ignore[arg-type]
@@ -87,7 +88,7 @@ class PlaygroundInputs(Vertical):
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
-        grid = self.grid((event.input.id or "").removeprefix("pg-"))
+        grid = self.grid(event.input.name or "")
         if grid is not None:
             grid.load(event.value)
         nudged = isinstance(event.input, ScalarInput) and event.input.nudged_to == event.value
@@ -174,8 +175,7 @@ class PlaygroundInputs(Vertical):
         focused = self.app.focused
         if focused is None or self not in focused.ancestors:
             return None
-        name = (focused.id or "").removeprefix("pg-grid-").removeprefix("pg-")
-        spec = next((s for s in self.playground.inputs if s.name == name), None)
+        spec = next((s for s in self.playground.inputs if s.name == focused.name), None)  # a box or its grid
         page = _page(focused)
         where = _in_page(focused, page, margin=False) if page is not None and spec is not None else None
         if spec is None or page is None or where is None:
