@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tutor.errors import BadInput
 from tutor.logprobs.fixed_point import read_fixed_point
 from tutor.logprobs.plain import iter_blocks, parse_block
 
@@ -98,5 +99,5 @@ def test_the_general_reader_still_reads_what_the_fast_one_leaves() -> None:
 
 def test_a_bad_line_after_fixed_point_blocks_is_named_by_its_line() -> None:
     good = b"".join(b"-%d.123456\n" % (i % 7) for i in range(300_000))  # blocks of a megabyte read fast
-    with pytest.raises(Exception, match=r"'-1\.2x' \(token 300002, line 300002\)"):
+    with pytest.raises(BadInput, match=r"'-1\.2x' \(token 300002, line 300002\)"):
         list(iter_blocks([good, b"-0.000001\n-1.2x\n"]))

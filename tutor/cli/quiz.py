@@ -120,9 +120,8 @@ def _print_list(topic: Topic | None, items: list[Item], as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from tutor.render.plain import drawn
-
     from tutor.plan import load_plan
+    from tutor.render.plain import drawn
 
     number = {lesson.id: lesson.number for lesson in load_plan().lessons}
     table = Table(box=None, padding=(0, 1), show_edge=False)
