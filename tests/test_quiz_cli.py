@@ -27,7 +27,8 @@ runner = CliRunner()
 
 def right_answer(question: Question, order: tuple[int, ...] | None) -> str:
     """What a learner who knows the answer types, for the options as shown."""
-    letter = {option: chr(ord("a") + shown) for shown, option in enumerate(order or ())}
+    shown_order = order if order is not None else range(len(question.options))  # None: as written
+    letter = {option: chr(ord("a") + shown) for shown, option in enumerate(shown_order)}
     if question.type in ("choice", "multi"):
         return ", ".join(letter[i] for i in question.correct)
     if question.type == "order":
@@ -205,3 +206,47 @@ def test_review_asks_what_is_due_most_overdue_first(tmp_home: Path) -> None:
 def test_review_with_nothing_due_says_so(tmp_home: Path) -> None:
     result = run("--review", stdin="", home=tmp_home)
     assert result.returncode == 0 and "Nothing is due for review" in result.stdout
+
+
+def _question_with(explanation: str, kind: str = "multi") -> Question:
+    from tutor.quiz.bank_question import solution
+
+    return Question(id="calculus/letters", pillar="calculus", lesson="derivatives-and-gradients", type=kind,
+                    prompt="Which hold?", hint="", solution=solution(explanation, kind, None),
+                    options=("one", "two", "three", "four", "five"), correct=(0, 2))
+
+
+@pytest.mark.parametrize("explanation", ["(a) and (c) hold.", "Both hold (a, c); (b) fails.", "So (c) is true.",
+                                         "(d fails) because", "(b) or (e)"])
+def test_options_named_by_letter_in_the_explanation_are_shown_as_written(explanation: str) -> None:
+    """Shuffled, an explanation's "(e) is backwards" would call the option shown as (e) false."""
+    question = _question_with(explanation)
+    item = catalogue([question], {})[0]
+    for seed in range(20):
+        assert Session([item], seed).next_question().order == (0, 1, 2, 3, 4)
+
+
+def test_options_are_shuffled_when_the_explanation_names_none_by_letter() -> None:
+    question = _question_with("Both f(x) and g(x) are sums (a very old result): see O(T·d).")
+    item = catalogue([question], {})[0]
+    assert any(Session([item], seed).next_question().order not in (None, (0, 1, 2, 3, 4)) for seed in range(20))
+
+
+def test_order_steps_are_shuffled_even_when_the_explanation_names_letters() -> None:
+    question = _question_with("(a) comes first, then (b).", kind="order")
+    item = catalogue([question], {})[0]
+    assert any(Session([item], seed).next_question().order not in (None, (0, 1, 2, 3, 4)) for seed in range(20))
+
+
+def test_a_bank_explanation_naming_letters_matches_the_options_on_screen(tmp_home: Path) -> None:
+    """information-theory/entropy-always-holds says "(e) is backwards": the (e) on screen is
+    the statement the bank wrote fifth, whatever the seed."""
+    question = next(q for q in shipped() if q.id == "information-theory/entropy-always-holds")
+    count = len(items_for(resolve_topic(question.lesson), catalogue(shipped())))
+    for seed in (1, 11):
+        result = run(question.lesson, "--count", str(count), "--seed", str(seed),
+                     stdin=answers_for(question.lesson, count, seed), home=tmp_home)
+        assert result.returncode == 0, result.stderr
+        block = result.stdout.split("entropy-always-holds")[1].split("Question ")[0]
+        assert f"e) {question.options[4]}" in " ".join(block.split())
+        assert "(e) is backwards" in " ".join(block.split())

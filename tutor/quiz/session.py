@@ -9,6 +9,7 @@ end's job (`Session.record`), so the TUI can do it in its writer thread.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tutor.errors import BadInput, quote
+from tutor.explain.model import Note
 from tutor.plan import CoursePlan, load_plan
 from tutor.quiz.generators import Generator, generators, instantiate
 from tutor.quiz.model import Grade, Question
@@ -23,6 +25,8 @@ from tutor.quiz.model import Grade, Question
 ALIASES = {"la": "linear-algebra", "calc": "calculus", "prob": "probability", "info": "information-theory",
            "opt": "optimization"}
 ORDERED_TYPES = ("choice", "multi", "order")
+#: A letter naming an option in an explanation: "(a)", "(b, c)", "(d fails)", "(a) and (c)".
+_LETTER_REFERENCE = re.compile(r"(?<![\w])\(([a-z])(?=\)|,\s?[a-z][,)]|\s+(?:and|or|fails|holds)\b)")
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,8 @@ class Session:
     def _shuffle(self, question: Question) -> tuple[int, ...] | None:
         if question.type not in ORDERED_TYPES:
             return None
+        if names_options_by_letter(question):
+            return tuple(range(len(question.options)))
         return tuple(int(i) for i in self._rng.permutation(len(question.options)))
 
     def hint(self) -> str:
@@ -185,6 +191,17 @@ class Session:
     @property
     def score(self) -> int:
         return sum(1 for attempt in self.graded if attempt.grade is not None and attempt.grade.correct)
+
+
+def names_options_by_letter(question: Question) -> bool:
+    """Whether a choice or multi question's solution names its options by letter, "(b) and
+    (d) sum to 1": those letters are the bank's, so the options are shown as written (shuffled,
+    the explanation would call a true statement on screen false). Steps of an `order` question
+    are always shuffled: in their written order they would be the answer."""
+    if question.type not in ("choice", "multi"):
+        return False
+    return any(isinstance(item, Note) and _LETTER_REFERENCE.search(item.text)
+               for item in question.solution.items())
 
 
 def record(attempt: Attempt) -> str | None:
