@@ -378,3 +378,31 @@ async def test_a_scroll_still_pending_does_not_hide_the_result(catalog: Catalog)
         for _ in range(3):
             await pilot.pause()
         assert view.result.region.intersection(lesson.region).height >= 10
+
+
+async def test_a_burst_of_keys_with_a_minus_is_typed_in_order(catalog: Catalog) -> None:
+    """A terminal delivers a paste without bracketed paste, or fast typing over a slow link, as
+    keys in one burst. The − of `1e-8` must land after `1e`, as typed: it used to be handled
+    before the keys ahead of it had reached the box (a priority binding runs at once, the
+    characters wait in the box's queue), giving `-1e8`, or a nudge of `1` to `0.9`."""
+    from textual import events
+
+    async with focused_box(catalog, "derivatives-and-gradients", "derivative_playground", "#pg-h") as (
+            app, pilot, view, page, box):
+        for burst, expected in (("1e-8", "1e-8"), ("1e-400", "1e-400"), ("-2", "-2")):
+            box.value = ""
+            await pilot.pause()
+            for character in burst:
+                key = "minus" if character == "-" else character
+                app.post_message(events.Key(key, character))  # no waiting between keys
+            await pilot.pause()
+            await pilot.pause()
+            assert box.value == expected
+        box.value = "0.5"
+        box.cursor_position = len(box.value)
+        await pilot.pause()
+        for key, character in (("minus", "-"), ("minus", "-"), ("plus", "+")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        await pilot.pause()
+        assert box.value == "0.4"  # after a whole value, − and + still nudge, in order

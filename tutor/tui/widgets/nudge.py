@@ -10,6 +10,12 @@ itself the step is one unit (0 → 1, 0.0 → 0.1). Integers never step by less 
 In a box, + and − nudge when the cursor is after a complete value (or the whole value is
 selected, as after Tab); anywhere else they are typed, so `1e-5` and `-3` can still be written.
 shift+↑ / shift+↓ always nudge.
+
++ and − are handled in the box's own key handler, in the order the keys reach it. As priority
+bindings they were run the moment the app saw them, while the characters typed just before
+still waited in the box's queue: a paste without bracketed paste, or fast typing over a slow
+link, turned `1e-8` into `-1e8`. Their bindings stay (not priority), so F1 and the footer list
+them; the handler acts first and stops the key.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
@@ -87,9 +94,9 @@ class ScalarInput(ReleasedInput):
 
     BINDING_GROUP_TITLE = "In a number box"
     BINDINGS = [
-        Binding("plus", "nudge_key(1)", "Nudge up", priority=True, group=NUDGE,
+        Binding("plus", "nudge_key(1)", "Nudge up", group=NUDGE,
                 tooltip="one step up in the last digit (typed instead if the cursor is inside the number)"),
-        Binding("minus", "nudge_key(-1)", "Nudge down", priority=True, group=NUDGE,
+        Binding("minus", "nudge_key(-1)", "Nudge down", group=NUDGE,
                 tooltip="one step down (typed instead if the cursor is inside the number)"),
         Binding("shift+up", "nudge(1)", "Nudge up", show=False, tooltip="one step up, wherever the cursor is"),
         Binding("shift+down", "nudge(-1)", "Nudge down", show=False, tooltip="one step down, wherever the cursor is"),
@@ -110,6 +117,14 @@ class ScalarInput(ReleasedInput):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.kind = kind
         self.nudged_to: str | None = None  # the text the last nudge wrote (a change to it is not typing)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character in ("+", "-"):  # see the module's docstring
+            event.stop()
+            event.prevent_default()
+            self.action_nudge_key(1 if event.character == "+" else -1)
+            return
+        await super()._on_key(event)
 
     def _after_the_value(self) -> bool:
         """The cursor is after the whole text, or the whole text is selected."""
