@@ -258,3 +258,27 @@ PROGRESS_PROBE = command([sys.executable, "-c", (
 def test_progress_commands_import_neither_textual_nor_numpy() -> None:
     done = PROGRESS_PROBE.result()
     assert done.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_times_too_large_to_be_real_are_damage_not_an_infinite_total(tmp_home: Path, as_json: bool) -> None:
+    """Two sessions of 1e308 s each are finite, but their sum is not: the summary crashed on
+    it, and --json wrote `Infinity`, which is not JSON. A time over MAX_SECONDS is damage."""
+    (tmp_home / "progress.json").write_text(json.dumps(
+        {"schema_version": 3, "lessons": {"entropy": {"sessions": {"a": 1e308, "b": 1e308}}}}))
+    result = run(*(["--json"] if as_json else []))
+    assert result.exit_code == 0 and result.exception is None, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("llmtutor: warning: ") and "corrupt-" in line and "seconds" in line
+    if as_json:
+        json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+
+
+def test_time_added_past_the_ceiling_stays_readable(tmp_home: Path) -> None:
+    from tutor.progress.codec import MAX_SECONDS
+
+    store = ProgressStore(tmp_home)
+    store.add_time("entropy", 1e300)
+    store.add_time("entropy", 1e300)
+    again = ProgressStore(tmp_home)
+    assert again.snapshot().lessons["entropy"].seconds == MAX_SECONDS and not again.warnings

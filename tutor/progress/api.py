@@ -21,7 +21,7 @@ from tutor.progress.mastery import (
     question_pillars,
     summarize,
 )
-from tutor.progress.codec import dumps
+from tutor.progress.codec import MAX_SECONDS, dumps
 from tutor.progress.merge import merge
 from tutor.progress.model import Answer, Position, Progress, Resume, now_utc
 from tutor.progress.review import DueCount, ReviewState
@@ -63,7 +63,7 @@ def _finite(value: object, what: str) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
         if math.isfinite(number) and number >= 0:
-            return number
+            return min(number, MAX_SECONDS)  # (a clock that jumped: what a file may hold)
     raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
 
 
@@ -164,7 +164,7 @@ class ProgressStore(ProgressFile):
 
         def change(progress: Progress) -> None:
             sessions = progress.lesson(lesson_id).sessions
-            sessions[session] = sessions.get(session, 0.0) + spent
+            sessions[session] = min(sessions.get(session, 0.0) + spent, MAX_SECONDS)
 
         return self.update(change)
 

@@ -89,9 +89,15 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+#: No time recorded by llmtutor comes near this (about 31 years): a larger one is damage, and
+#: summing a few of them (1e308 each) would make the learner's total time infinite.
+MAX_SECONDS = 1e9
+
+
 def expect_seconds(value: Any, where: str) -> float:
-    if not _number(value) or value < 0:
-        raise ProgressFormatError(f"{where}: expected a number of seconds >= 0, got {shown(value)}")
+    if not _number(value) or not 0 <= value <= MAX_SECONDS:
+        raise ProgressFormatError(f"{where}: expected a number of seconds from 0 to {MAX_SECONDS:.0e}, "
+                                  f"got {shown(value)}")
     return float(value)
 
 
