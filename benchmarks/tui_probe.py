@@ -180,8 +180,10 @@ def paint(which: str) -> float:
 
     App.run = headless_run  # type: ignore[method-assign]
     if which == "llmtutor":
+        import tutor.cli.learn
         from tutor.cli.app import main
 
+        tutor.cli.learn.in_a_terminal = lambda: True  # headless: the probe's stdout is run.py's pipe
         sys.argv = ["llmtutor", "learn"]
         try:
             main()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -47,3 +50,33 @@ def test_successful_command_exits_0_in_a_real_process() -> None:
     done = LESSONS_JSON.result()
     assert done.returncode == 0
     assert done.stderr == ""
+
+
+def _run(*args: str, **options: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, timeout=60,
+                          **options)  # type: ignore[call-overload]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["show", "5"], ["calc", "softmax", "--logits", "1,2,3", "--json"]])
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "tutor", *args], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == "llmtutor: could not write the output (No space left on device)\n"
+
+
+def test_a_closed_standard_output_is_said_instead_of_losing_the_output() -> None:
+    done = subprocess.run([sys.executable, "-m", "tutor", "calc", "softmax", "--logits", "1,2"],
+                          stderr=subprocess.PIPE, text=True, timeout=60, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 2
+    assert done.stderr.startswith("llmtutor: standard output is closed") and done.stderr.count("\n") == 1
+
+
+def test_learn_outside_a_terminal_says_so_instead_of_drawing_into_a_file(tmp_path: Path) -> None:
+    """Full-screen escape codes written into a file, then a wait for keys that never come."""
+    done = _run("learn", stdin=subprocess.DEVNULL, env={**os.environ, "LLMTUTOR_HOME": str(tmp_path)})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("llmtutor: learn needs a terminal") and done.stderr.count("\n") == 1
+    assert "llmtutor show LESSON" in done.stderr

@@ -107,6 +107,7 @@ def test_learn_starts_with_the_collector_off_and_turns_it_on_after_the_first_pai
 
     monkeypatch.setattr(TutorApp, "run", run)
     monkeypatch.setattr(TutorApp, "_started", started)
+    monkeypatch.setattr("tutor.cli.learn.in_a_terminal", lambda: True)  # headless under pytest
     assert _main(monkeypatch, "learn", "1") == 0
     assert seen == {"while starting": False, "first paint, before": False, "first paint, after": True,
                     "lesson shown": True}

@@ -192,9 +192,40 @@ def _group_name(group: Any) -> str | None:
 
 def main() -> None:
     """Console-script entry point. The garbage collector is paused until the command runs
-    (`tutor.startup_gc`)."""
+    (`tutor.startup_gc`). Output that cannot be written ends the command with one line: a
+    reader that went away (`| head`) quietly (status 0), a full disk or a failing device
+    with the reason (status 1), a closed standard output before anything is done (status 2:
+    the output would be lost)."""
+    if sys.stdout is None:  # started with `>&-`: Python gives no stream at all
+        fail("standard output is closed, so nothing could be shown; run without '>&-'", 2)
     startup_gc.pause()
     try:
-        named_only(app, sys.argv[1:])()
+        try:
+            named_only(app, sys.argv[1:])()
+        finally:
+            sys.stdout.flush()  # here, where an error can be reported, not at the interpreter's exit
+    except BrokenPipeError:
+        _discard_output()
+        sys.exit(0)
+    except OSError as error:
+        if not _is_output_error(error):
+            raise
+        _discard_output()
+        fail(f"could not write the output ({error.strerror or error})", 1)
     finally:
         startup_gc.resume()
+
+
+def _is_output_error(error: OSError) -> bool:
+    """An error writing standard output (our own file errors become `BadInput` long before)."""
+    return error.filename is None and error.errno is not None
+
+
+def _discard_output() -> None:
+    """Point standard output at /dev/null, so what is still buffered is not written (and fails)
+    again when the interpreter exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -19,6 +19,12 @@ def learn(
 
         catalog = load_catalog_reporting()
         start = written_slot(catalog, lesson) if lesson else None
+        if not in_a_terminal():
+            from tutor.errors import BadInput
+
+            raise BadInput("learn needs a terminal, and standard input or output is not one here: "
+                           "'llmtutor show LESSON' prints a lesson as text, 'llmtutor quiz TOPIC --plain' "
+                           "asks questions line by line")
         from tutor.tui.app import TutorApp
         from tutor.tui.progress_recorder import open_recorder
 
@@ -28,6 +34,14 @@ def learn(
         startup_gc.resume()
     if app.unsaved:
         sys.stderr.write(f"llmtutor: warning: {app.unsaved} progress update(s) could not be saved before exit\n")
+
+
+def in_a_terminal() -> bool:
+    """Whether standard input and output are a terminal: a full-screen app written into a
+    file or fed from one would fill it with escape codes and wait for keys that never come."""
+    import sys
+
+    return sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def register(app: typer.Typer) -> None:
