@@ -19,7 +19,6 @@ from tutor.explain.format import compact
 from tutor.explain.model import Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
 from tutor.maths.common import log_softmax
 from tutor.maths.information import cross_entropy
-from tutor.maths.probability import softmax
 from tutor.maths.scoring import (
     base_from_number, brier_score, expected_brier_score, expected_log_score, logit_path, smoothed_cross_entropy,
 )

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.errors import quote, quote_path
+from tutor.errors import quote_path
 from tutor.logprobs import detect
 from tutor.logprobs.analyse import Options, check_values
 from tutor.logprobs.model import Extracted, bad
