@@ -80,3 +80,13 @@ def test_learn_outside_a_terminal_says_so_instead_of_drawing_into_a_file(tmp_pat
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("llmtutor: learn needs a terminal") and done.stderr.count("\n") == 1
     assert "llmtutor show LESSON" in done.stderr
+
+
+@pytest.mark.parametrize(("columns", "widest"), [("0", 80), ("abc", 80), ("99999999", 1000)])
+def test_a_columns_variable_that_is_no_width_or_absurd_is_taken_sensibly(columns: str, widest: int) -> None:
+    """COLUMNS=0 printed nothing at all (status 0); COLUMNS=99999999 took minutes and gigabytes."""
+    from rich.cells import cell_len
+
+    done = _run("show", "5", env={**os.environ, "COLUMNS": columns})
+    assert done.returncode == 0 and "Attention" in done.stdout
+    assert max(cell_len(line) for line in done.stdout.splitlines()) == widest

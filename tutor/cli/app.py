@@ -198,6 +198,7 @@ def main() -> None:
     the output would be lost)."""
     if sys.stdout is None:  # started with `>&-`: Python gives no stream at all
         fail("standard output is closed, so nothing could be shown; run without '>&-'", 2)
+    _sane_columns()
     startup_gc.pause()
     try:
         try:
@@ -214,6 +215,28 @@ def main() -> None:
         fail(f"could not write the output ({error.strerror or error})", 1)
     finally:
         startup_gc.resume()
+
+
+#: Wider than any terminal; Rich takes COLUMNS as given, and drew `show` 99,999,999 cells wide
+#: (gigabytes, for minutes).
+MAX_COLUMNS = 1000
+
+
+def _sane_columns() -> None:
+    """COLUMNS as Rich will read it: not a width at all (0, negative, text) is dropped (Rich
+    then measures the terminal, or takes 80; at 0 it drew nothing), wider than `MAX_COLUMNS`
+    is that."""
+    text = os.environ.get("COLUMNS")
+    if text is None:
+        return
+    try:
+        width = int(text)
+    except ValueError:
+        width = 0
+    if width < 1:
+        del os.environ["COLUMNS"]
+    elif width > MAX_COLUMNS:
+        os.environ["COLUMNS"] = str(MAX_COLUMNS)
 
 
 def _is_output_error(error: OSError) -> bool:
