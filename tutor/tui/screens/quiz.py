@@ -219,11 +219,13 @@ class QuizScreen(Screen[None]):
             result = self.session.answer(text)
         except AnswerFormatError as error:  # its message names the accepted forms already
             self._show_line("#quiz-error", unreadable_text(error.message))
+            self.answer_box.select_all()  # still there to read; the next key replaces it
             return
         except Exception as error:  # a grading bug must not end the quiz: not counted either
             detail = quote(str(error), 80) or type(error).__name__
             self._show_line("#quiz-error", Text(f"This answer could not be graded ({detail}). Try another form.",
                                                 style="red"))
+            self.answer_box.select_all()
             return
         self.state = "graded"
         if self.record is not None:
