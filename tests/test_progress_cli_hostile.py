@@ -300,3 +300,12 @@ def test_usage_errors_of_every_progress_command_are_one_clean_line(home: Path, a
     before = files_of(home)
     one_clean_line(run(*args))
     assert files_of(home) == before
+
+
+@pytest.mark.parametrize("own", ["progress.json", "history.jsonl", "sub/../progress.json"])
+def test_export_onto_the_live_progress_files_is_refused_even_with_force(home: Path, own: str) -> None:
+    (home / "sub").mkdir()
+    before = files_of(home)
+    line = one_clean_line(run("export", str(home / own), "--force"))
+    assert "llmtutor's own progress files" in line and "export to another file" in line
+    assert files_of(home) == before

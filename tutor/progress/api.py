@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from tutor.progress.codec import MAX_SECONDS, dumps
 from tutor.progress.merge import merge
 from tutor.progress.model import Answer, Position, Progress, Resume, now_utc
 from tutor.progress.review import DueCount, ReviewState
-from tutor.progress.files import LOCK_TIMEOUT
+from tutor.progress.files import LOCK_TIMEOUT, shown_path
 from tutor.progress.store import Change, ProgressFile
 from tutor.progress.transfer import read_progress, read_progress_file, write_export
 
@@ -65,6 +66,17 @@ def _finite(value: object, what: str) -> float:
         if math.isfinite(number) and number >= 0:
             return min(number, MAX_SECONDS)  # (a clock that jumped: what a file may hold)
     raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether the two paths name one file (through links, `..` or another spelling)."""
+    try:
+        return os.path.samefile(one, other)
+    except (OSError, ValueError):  # either does not exist (yet): compare where they would be
+        try:
+            return one.resolve() == other.resolve()
+        except (OSError, RuntimeError, ValueError):
+            return False
 
 
 def _after(moment: datetime, other: datetime | None) -> datetime:
@@ -253,8 +265,12 @@ class ProgressStore(ProgressFile):
     def export(self, destination: Path, *, force: bool = False) -> Progress:
         """Write everything (lessons and every answer) to `destination` as one file, the
         format `import_file` reads; atomic; an existing file is replaced only with `force`."""
+        destination = Path(destination)
+        if any(_same_file(destination, own) for own in (self.path, self.history_path, self.lock_path)):
+            raise BadInput(f"{shown_path(destination)} is one of llmtutor's own progress files "
+                           "(it would replace what it exports): export to another file")
         progress = self.snapshot()
-        write_export(Path(destination), dumps(progress), force=force)
+        write_export(destination, dumps(progress), force=force)
         return progress
 
     def import_file(self, source: Path) -> ImportResult:
