@@ -208,7 +208,7 @@ def _flagged_step(report: Report) -> Step:
     where = _where(first, report)
     items: list[Item] = [Note(
         f"{format_number(result.n_flagged)} token(s) have log-probability −9999 or −∞ (or probability 0), "
-        f"first at {where}; they are included in the perplexity above and dominate it. {STAND_IN}.", tone="warning")]
+        f"first at {where}; they are included in the perplexity and dominate it. {STAND_IN}.", tone="warning")]
     if result.excluding_flagged is not None:
         ex = result.excluding_flagged
         items += [Scalar("perplexity without them", ex.perplexity, key="perplexity_excluding_flagged",
