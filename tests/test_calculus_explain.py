@@ -237,3 +237,19 @@ def test_any_finite_logits_give_an_answer_with_every_null_explained(z: np.ndarra
         text = json.dumps(worked_to_json(worked), allow_nan=False)  # raises on a NaN or an infinity
         nulls = json.loads(text)["special"]
         assert all(entry["kind"] in ("beyond", "undefined") for entry in nulls.values()), nulls
+
+
+@pytest.mark.parametrize(("logits", "target", "saturated"), [
+    ([1.0, 2.0, 3.0], 1, False), ([1e308, -1e308], 1, True), ([1e308, -1e308], 0, True), ([800.0, 0.0], 0, True)])
+def test_the_bounds_note_of_ce_grad_is_true_of_the_numbers_it_stands_beside(
+        logits: list[float], target: int, saturated: bool) -> None:
+    """'Every entry lies in (−1, 1)' stood beside 1.0000 and −1.0000 when softmax saturated."""
+    from tutor.explain.model import Note
+    from tutor.maths import calculus as maths
+
+    result = maths.cross_entropy_grad(logits, target)
+    notes = [item.text for item in explain_ce_grad(result).items() if isinstance(item, Note)]
+    plain_claim = any(note.startswith("Every entry lies in (−1, 1)") for note in notes)
+    grad = np.asarray(result.grad)
+    assert plain_claim == (bool(np.all(np.abs(grad) < 1)) and grad[target] < 0)
+    assert plain_claim != saturated

@@ -131,6 +131,18 @@ def _jacobian_check_items(check: GradCheck) -> list[Item]:
 
 # --- ce-grad -------------------------------------------------------------------------------
 
+def _ce_grad_bounds(r: CrossEntropyGrad) -> str:
+    """What is true of ŷ − y: in exact arithmetic every entry is in (−1, 1) and only the
+    target's is negative; a saturated softmax (ŷ with entries exactly 0 or 1 in float64) can
+    make an entry exactly ±1 or the target's exactly 0, and then the note says so."""
+    c = r.target
+    if bool(np.all(np.abs(r.grad) < 1.0)) and r.grad[c] < 0:
+        return f"Every entry lies in (−1, 1) and they sum to 0; only the target's is negative (raise z[{c}])."
+    return (f"In exact arithmetic every entry lies in (−1, 1), they sum to 0 and only the target's is negative; "
+            f"here the softmax saturated in float64 (ŷ holds entries of exactly 0 or 1), so the entries shown "
+            f"reach ±1 or 0 exactly.")
+
+
 def explain_ce_grad(r: CrossEntropyGrad) -> Worked:
     """Loss, the chain-rule route through J (O(n)), the short route ŷ − y, and the check."""
     c, n = r.target, r.probs.size
@@ -149,8 +161,7 @@ def explain_ce_grad(r: CrossEntropyGrad) -> Worked:
         Step("The long way: the chain rule through the softmax Jacobian", _chain_items(r)),
         Step("The short way", (
             Matrix("∂L/∂z = ŷ − y", r.grad, key="grad", result=True),
-            Note(f"Every entry lies in (−1, 1) and they sum to 0; only the target's is negative (raise z[{c}]). "
-                 f"Computed in O(n): {n:,} numbers, never the {n:,} × {n:,} Jacobian."),
+            Note(_ce_grad_bounds(r) + f" Computed in O(n): {n:,} numbers, never the {n:,} × {n:,} Jacobian."),
         )),
         Step("Check: central differences of L", (
             _values(check, "central differences", "finite_difference"),
