@@ -189,6 +189,9 @@ def test_parse_int_bounds() -> None:
 
 def test_tokens_and_choices() -> None:
     assert parse_tokens("the cat,the") == ["the", "cat", "the"]
+    for left_out in ("a,,b", "a, ,b", "a,b,", ",a"):  # as 1,,2 is for numbers: reported, never skipped
+        with pytest.raises(BadInput, match="an empty entry"):
+            parse_tokens(left_out)
     assert parse_tokens('["a", 1, 2.5]') == ["a", "1", "2.5"]
     with pytest.raises(BadInput):
         parse_tokens('[["a"]]')

@@ -255,6 +255,8 @@ def parse_tokens(text: str, what: str = "tokens") -> list[str]:
             raise BadInput('expected a flat JSON array of labels, like ["the", "cat", "the"]', what)
         tokens = [item if isinstance(item, str) else json.dumps(item) for item in data]
     else:
+        if text.strip() and _has_empty_field(text):  # as for numbers: a label left out, never skipped
+            raise BadInput(f"an empty entry ('{_short(text)}'); remove the extra comma or fill it in", what)
         tokens = [token for token in _SPLIT.split(text.strip()) if token]
     if not tokens:
         raise BadInput("is empty; give at least one label, like a,b,a", what)
