@@ -198,3 +198,10 @@ def test_tokens_and_choices() -> None:
     assert parse_choice(" Bits ", "--base", {"bits": "2", "2": "2", "e": "e"}) == "2"
     with pytest.raises(BadInput, match=r"--base: 'pi' is not one of 2, e"):
         parse_choice("pi", "--base", {"2": "2", "e": "e"})
+
+
+def test_counted_gives_the_noun_the_number_needs() -> None:
+    from tutor.errors import counted
+
+    assert [counted(n, "draw") for n in (0, 1, 2, 2000)] == ["0 draws", "1 draw", "2 draws", "2,000 draws"]
+    assert counted(1, "entry", "entries") == "1 entry" and counted(3, "entry", "entries") == "3 entries"

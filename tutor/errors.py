@@ -111,3 +111,8 @@ def quote_path(path: object, limit: int = 60) -> str:
     (the file's own name, the part the learner must fix) always shows: '…/deep/dir/missing.txt'."""
     shown = printable(str(path).strip())
     return shown if len(shown) <= limit else "…" + shown[len(shown) - limit + 1:]
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`count` with its noun in the number it needs: "1 draw", "2,000 draws", "1 entry"."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"

@@ -138,9 +138,9 @@ def _ce_grad_bounds(r: CrossEntropyGrad) -> str:
     c = r.target
     if bool(np.all(np.abs(r.grad) < 1.0)) and r.grad[c] < 0:
         return f"Every entry lies in (−1, 1) and they sum to 0; only the target's is negative (raise z[{c}])."
-    return (f"In exact arithmetic every entry lies in (−1, 1), they sum to 0 and only the target's is negative; "
-            f"here the softmax saturated in float64 (ŷ holds entries of exactly 0 or 1), so the entries shown "
-            f"reach ±1 or 0 exactly.")
+    return ("In exact arithmetic every entry lies in (−1, 1), they sum to 0 and only the target's is negative; "
+            "here the softmax saturated in float64 (ŷ holds entries of exactly 0 or 1), so the entries shown "
+            "reach ±1 or 0 exactly.")
 
 
 def explain_ce_grad(r: CrossEntropyGrad) -> Worked:

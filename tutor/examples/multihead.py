@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from tutor.calculators.linear import OUR_V, SYLLABUS_K, SYLLABUS_Q, SYLLABUS_TOKENS, exact
-from tutor.errors import BadInput
+from tutor.errors import BadInput, counted
 from tutor.examples.registry import example, playground
 from tutor.explain.model import Item, Matrix, Note, Scalar, Series, Step, Worked
 from tutor.maths.heads import multi_head, projection_params, score_spread
@@ -188,8 +188,9 @@ def scaling_playground(d_k: int, keys: int) -> Worked:
                       [scaled.entropy_bits, scaled.max_weight, scaled.jacobian_norm]])
     steps = (
         Step("What is drawn", (Note(
-            f"{s.pairs:,} pairs q, k with {d_k} independent N(0, 1) entries each, for the spread; "
-            f"{queries:,} queries against {keys} random keys each, for the softmax."),)),
+            f"{counted(s.pairs, 'pair')} q, k with {counted(d_k, 'independent N(0, 1) entry', 'independent N(0, 1) entries')} "
+            f"each, for the spread; {counted(queries, 'query', 'queries')} against {counted(keys, 'random key')} each, "
+            "for the softmax."),)),
         Step("Spread and saturation", (
             Scalar("measured std of q·k", float(s.std[0]), caption=f"√d_k = {math.sqrt(d_k):.4f}"),
             Scalar("measured std of q·k / √d_k", float(s.std_scaled[0]), caption="near 1 at any d_k"),

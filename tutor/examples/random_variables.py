@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tutor.errors import BadInput
+from tutor.errors import BadInput, counted
 from tutor.examples.registry import example, playground
 from tutor.explain.model import Fact, Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
 from tutor.maths.distributions import (
@@ -142,8 +142,8 @@ def frequency_check_demo(draws: int = 10_000, seed: int = 0) -> Worked:
     table = np.column_stack([probs, check.freqs, check.freqs - probs, check.standard_errors])
     curve = _error_curve(probs, seed)
     same = np.random.default_rng(seed).choice(probs.size, size=draws, p=probs)
-    return Worked(f"{draws:,} draws against the probabilities", (
-        Step(f"Count the tokens in {draws:,} draws (seed {seed})", (
+    return Worked(f"{counted(draws, 'draw')} against the probabilities", (
+        Step(f"Count the tokens in {counted(draws, 'draw')} (seed {seed})", (
             Matrix("counts", check.counts, col_labels=TOKENS, decimals=0),
             Matrix("frequencies", table, row_labels=TOKENS, col_labels=COLUMNS),
             Note("SE = √(p(1 − p)/N): the standard deviation of a frequency over N draws."))),
@@ -178,7 +178,7 @@ def random_variable_playground(logits: np.ndarray, u: float, draws: int, seed: i
         Step("Summary: one draw from u, then many from the seed", (
             Fact("u lands in", f"[{draw.lower:.4f}, {draw.upper:.4f}) → token {draw.index}",
                  key="token", data=draw.index),
-            Matrix(f"{check.draws:,} draws (seed {check.seed})", table, row_labels=labels,
+            Matrix(f"{counted(check.draws, 'draw')} (seed {check.seed})", table, row_labels=labels,
                    col_labels=("p", "freq", "freq − p", "SE")),
             Scalar("largest |freq − p| / SE", check.largest_z,
                    caption="chance alone rarely goes past 3"))),

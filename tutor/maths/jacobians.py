@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor.errors import BadInput
+from tutor.errors import BadInput, counted
 from tutor.maths.common import as_vector
 from tutor.maths.numerics import strict
 
@@ -80,7 +80,7 @@ def softmax_vjp(probs: np.ndarray, upstream: np.ndarray) -> np.ndarray:
     s = np.asarray(probs, dtype=float)
     v = as_vector(upstream, "upstream")
     if v.shape != s.shape:
-        raise BadInput(f"shape mismatch: there are {s.size:,} logits but {v.size:,} upstream entries; give one "
+        raise BadInput(f"shape mismatch: {counted(s.size, 'logit')} but {counted(v.size, 'upstream entry', 'upstream entries')}; give one "
                        "∂L/∂σᵢ per logit", "upstream")
     mean = float(s @ v)  # σ·v: the average of v under σ
     centred = v - mean

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor.errors import BadInput, quote
+from tutor.errors import BadInput, counted, quote
 from tutor.maths.common import as_matrix, as_vector
 from tutor.maths.numerics import NumericOverflow, OVERFLOW_MESSAGE, strict
 
@@ -141,7 +141,7 @@ def _check_hyper(lr: float, beta1: float, beta2: float, eps: float) -> None:
 def _start(start: np.ndarray | None, size: int | None, default: tuple[float, ...]) -> np.ndarray:
     theta = as_vector(default if start is None else start, "start")
     if size is not None and theta.size != size:
-        raise BadInput(f"needs {size} numbers here, got {theta.size}", "start")
+        raise BadInput(f"needs {counted(size, 'number')} here, got {theta.size}", "start")
     return theta.copy()
 
 
