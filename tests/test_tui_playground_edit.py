@@ -406,3 +406,16 @@ async def test_a_burst_of_keys_with_a_minus_is_typed_in_order(catalog: Catalog) 
         await pilot.pause()
         await pilot.pause()
         assert box.value == "0.4"  # after a whole value, − and + still nudge, in order
+
+
+def test_an_error_names_the_box_by_its_label_once(catalog: Catalog) -> None:
+    """It read "⚠ label smoothing ε: label smoothing ε must be a number from 0 …"."""
+    from types import SimpleNamespace
+
+    block = next(b for lesson in catalog.lessons for b in lesson.blocks
+                 if isinstance(b, Playground) and any(spec.name == "smoothing" for spec in b.inputs))
+    view: Any = SimpleNamespace(playground=block)
+    said = PlaygroundView.describe(view, compute_playground(block, {"smoothing": "1.5"}))
+    assert said.startswith("label smoothing ε must be") and said.count("label smoothing ε") == 1
+    said = PlaygroundView.describe(view, compute_playground(block, {"smoothing": "x"}))
+    assert said.startswith("label smoothing ε: ")

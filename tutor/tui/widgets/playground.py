@@ -286,5 +286,8 @@ class PlaygroundView(Vertical):
         spec = next((s for s in self.playground.inputs if s.name == computed.field), None)
         prefix = f"{computed.field}: "
         if spec is not None and text.startswith(prefix):
-            return f"{spec.label}: {text[len(prefix):]}"
+            why = text[len(prefix):]
+            if why.startswith(spec.label + " "):  # "label smoothing ε must be …": named once is enough
+                return why
+            return f"{spec.label}: {why}"
         return text
