@@ -248,9 +248,9 @@ def bayes(prior: np.ndarray | Sequence[float], likelihood: np.ndarray | Sequence
     if float(rows.min()) < 0:
         raise BadInput("likelihoods P(data | h) cannot be negative", "likelihood")
     if float(rows.max()) > 1:
-        t, i = np.unravel_index(int(np.argmax(rows)), rows.shape)
-        raise BadInput(f"likelihoods P(data | h) are probabilities of the data, so at most 1, but row {t + 1} "
-                       f"has {sum_text(float(rows[t, i]))}", "likelihood")
+        row, column = np.unravel_index(int(np.argmax(rows)), rows.shape)
+        raise BadInput(f"likelihoods P(data | h) are probabilities of the data, so at most 1, but row {row + 1} "
+                       f"has {sum_text(float(rows[row, column]))}", "likelihood")
     unnormalised, evidence, posteriors = [], [], []
     for t, row in enumerate(rows):
         joint = row * belief
