@@ -151,7 +151,7 @@ def test_normalize_rescales_and_the_core_names_the_field_not_an_option() -> None
     with pytest.raises(NotADistribution) as error:
         as_distribution([1, 3], "p")
     assert (error.value.field, error.value.kind) == ("p", "sum")
-    assert str(error.value) == "p: probabilities sum to 4, not 1 (rescale them with normalize)"
+    assert str(error.value) == "p: probabilities sum to 4, not 1 (make them sum to 1)"
     with pytest.raises(BadInput, match="nothing to normalise"):
         as_distribution([0, 0], normalize=True)
     with pytest.raises(NotADistribution, match="rescaling cannot fix a sign; if these are logits, use the softmax "

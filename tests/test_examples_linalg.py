@@ -273,6 +273,27 @@ def test_svd_low_rank_column_guess_never_wins_and_bad_rank() -> None:
         S.svd_low_rank(np.ones((2, 3)), 0)
 
 
+@pytest.mark.parametrize("a", [np.array([[1.0, 2, 0], [0, 1, 3], [2, 0, 1]]), S.RATINGS])
+def test_svd_low_rank_at_full_rank_both_guesses_are_exact(a: np.ndarray) -> None:
+    """r = rank A: the SVD's error is rounding and keeping every column is exact, so neither
+    beats the other; the explanation must not say that one does."""
+    r = int(np.linalg.matrix_rank(a))
+    named = items(S.svd_low_rank(a, r))
+    measured, guess = named["measured ‖A − A_r‖_F"], named["another rank-r guess: keep r columns"]
+    assert measured.value < 1e-13 * np.linalg.norm(a) and guess.value == 0.0
+    assert measured.caption == f"rank A = {r} ≤ r, so A_r = A: rounding only"
+    assert "exact too" in guess.caption and "never beats" not in guess.caption
+
+
+def test_svd_low_rank_below_full_rank_still_says_the_svd_wins() -> None:
+    ones = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])  # rank 1: A_1 = A, one column is not enough
+    named = items(S.svd_low_rank(ones, 1))
+    assert named["measured ‖A − A_r‖_F"].caption.startswith("rank A = 1 ≤ r")
+    guess = named["another rank-r guess: keep r columns"]
+    assert guess.value == pytest.approx(math.sqrt(1 + 4 + 9)) and guess.caption == "never beats the SVD"
+    assert items(S.svd_low_rank(rank=2))["measured ‖A − A_r‖_F"].caption == ""  # RATINGS has rank 4
+
+
 def test_lora_counts_match_closed_form_and_syllabus() -> None:
     from tutor.explain.claims import check_claims
 

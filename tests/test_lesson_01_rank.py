@@ -17,8 +17,10 @@ from tutor.errors import BadInput
 from tutor.examples import linalg as L
 from tutor.examples import linalg_basics as B
 from tutor.explain.model import Scalar, Verdict
-from tutor.maths.numerics import Beyond
+from tutor.maths.numerics import Beyond, Undefined
 from tutor.maths.rank import rank_of
+
+from calc_views import drawn
 
 LESSON = Path(__file__).resolve().parent.parent / "content" / "linear-algebra" / "01-vectors-and-matrices.md"
 
@@ -101,6 +103,19 @@ def test_rank_playground_numerical_rank_and_huge_entries() -> None:
     assert sigma.value.log10 == pytest.approx(np.log10(2) / 2 + 308)  # σ₁ = √2·10³⁰⁸ for this matrix
     full = B.rank_playground(np.eye(3))
     assert full.figures["nullity"] == 0
+
+
+@pytest.mark.parametrize("text", ["0, 0; 0, 0", "0, 0, 0", "0; -0"])
+def test_rank_playground_zero_matrix_says_the_ratios_are_undefined(text: str) -> None:
+    """σᵢ/σ₁ and max |A n| / max |aᵢⱼ| are 0/0 for the zero matrix: no number, the reason."""
+    worked = run_playground(playground_block(), {"matrix": text})
+    assert worked.figures["rank"] == 0 == exact_rank([[0.0]])
+    assert isinstance(worked.figures["relative"], Undefined)
+    ratio = next(i for i in worked.items() if isinstance(i, Scalar) and i.name == "σᵢ / σ₁")
+    assert isinstance(ratio.value, Undefined) and "zero matrix" in ratio.value.reason
+    shown = drawn(worked)
+    assert "undefined (A is the zero matrix" in shown and "0/0" in shown
+    assert "max |A n|" not in shown and "rounding only" not in shown
 
 
 @pytest.mark.parametrize("text, message", [

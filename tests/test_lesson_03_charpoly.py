@@ -21,6 +21,8 @@ from tutor.explain.model import Verdict
 from tutor.maths.charpoly import char_poly_2x2
 from tutor.maths.numerics import Beyond
 
+from calc_views import drawn
+
 LESSON = Path(__file__).resolve().parent.parent / "content" / "linear-algebra" / "03-eigenvalues-and-eigenvectors.md"
 
 
@@ -86,6 +88,34 @@ def test_char_poly_playground_defaults_and_huge_entries() -> None:
     turn = run_playground(playground_block(), {"matrix": "0, -1; 1, 0"})
     np.testing.assert_allclose(sorted(turn.figures["eigenvalues"].imag), [-1, 1])
     assert all(v.holds for v in turn.steps[-1].items if isinstance(v, Verdict))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e-160, 1e150, 1e200])
+@pytest.mark.parametrize("m", [[[1, 2], [3, 0]], [[1, 0], [0, 1]], [[0, -1], [1, 0]], [[2, 1], [0, 2]]])
+def test_char_poly_playground_at_tiny_and_huge_scales_against_numpy(m: list[list[float]], scale: float) -> None:
+    """tr² and det of entries ~1e-300 underflow to 0 (of ~1e200 overflow) if formed directly."""
+    a = np.array(m, dtype=float) * scale
+    text = "; ".join(", ".join(repr(float(x)) for x in row) for row in a)
+    worked = run_playground(playground_block(), {"matrix": text})
+    expected = sorted(np.linalg.eigvals(a), key=lambda z: (-z.real, -z.imag))
+    np.testing.assert_allclose(worked.figures["eigenvalues"], expected, rtol=1e-12, atol=0)
+    assert all(v.holds for v in worked.steps[-1].items if isinstance(v, Verdict))
+    det, unit_det = worked.figures["det"], float(np.linalg.det(np.array(m, dtype=float)))
+    if isinstance(det, Beyond):  # past the float range either way: known by its logarithm
+        assert det.log10 == pytest.approx(math.log10(abs(unit_det)) + 2 * math.log10(scale))
+        assert det.negative == (unit_det < 0)
+    else:
+        assert det == pytest.approx(np.linalg.det(a), rel=1e-12, abs=0)
+
+
+def test_char_poly_playground_shows_tiny_entries_and_eigenvalues() -> None:
+    shown = drawn(run_playground(playground_block(), {"matrix": "1e-300, 2e-300; 3e-300, 0"}))
+    assert "0.0000" not in shown
+    assert "3.000e-300" in shown and "−2.000e-300" in shown  # A's entry and λ₁, λ₂
+    assert "det A ≈ −10^-599.2" in shown  # −6e-600: not a float, and not 0
+    twice = drawn(run_playground(playground_block(), {"matrix": "1e-300, 0; 0, 1e-300"}))
+    assert twice.count("1.000e-300") == 4  # A's diagonal and λ₁ = λ₂
+    assert "one repeated real eigenvalue" in twice
 
 
 @pytest.mark.parametrize("text, message", [

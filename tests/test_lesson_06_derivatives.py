@@ -13,7 +13,11 @@ from scipy.differentiate import derivative
 from tutor.errors import BadInput
 from tutor.examples import derivatives as D
 from tutor.examples import registry
+from tutor.explain.model import Note, Series
+from tutor.maths import finite_differences
 from tutor.maths.finite_differences import EPS, SMOOTH
+
+from calc_views import drawn
 
 X = 0.5
 
@@ -211,6 +215,43 @@ def test_derivative_playground_rejects_hostile_input(kwargs: dict[str, float], f
     with pytest.raises(BadInput) as caught:
         D.derivative_playground(**arguments)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(("function", "x"), [(3, -800.0), (3, -700.0), (4, -800.0), (5, -1e5)])
+def test_derivative_playground_says_the_function_underflows(function: int, x: float) -> None:
+    """e^−800 is 0 in float64 (e^−700's rounding errors are below 2.2e-308): one line naming x,
+    not f(x) = 0.0000 and a table of log₁₀ 0 = −∞."""
+    with pytest.raises(BadInput, match="^x: .* underflows float64 near this x: .*; move x closer to 0$") as caught:
+        D.derivative_playground(function, x, 1e-5)
+    assert caught.value.field == "x" and "\n" not in str(caught.value)
+
+
+def test_derivative_playground_far_down_a_tail_shows_the_numbers() -> None:
+    """e^−650 ≈ 5.1e-283 is an ordinary float: its quotients and their errors are shown as such,
+    and the error sweep has no log₁₀ 0 = −∞ (squared errors of 1e-290 would underflow)."""
+    worked = D.derivative_playground(3, -650.0, 1e-5)
+    exact = math.exp(-650.0)
+    assert worked.figures["exact"] == pytest.approx(exact, rel=1e-15)
+    np.testing.assert_allclose(worked.figures["estimates"], exact, rtol=1e-5)  # forward: error ≈ h/2 relative
+    series = next(i for i in worked.items() if isinstance(i, Series))
+    assert all(np.all(np.isfinite(values)) for _, values in series.curves)
+    shown = drawn(worked)
+    assert "0.0000000000" not in shown and "5.111977509e-283" in shown  # e^−650 (1 + h/2 + h²/6)
+
+
+def test_rms_of_tiny_errors_does_not_underflow() -> None:
+    errors = np.array([3.0, -4.0, 0.0, 12.0])
+    assert finite_differences._rms(errors) == pytest.approx(math.sqrt(169 / 4))
+    assert finite_differences._rms(errors * 1e-250) == pytest.approx(math.sqrt(169 / 4) * 1e-250, rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize(("function", "x", "sentence"), [
+    (1, 30.0, "At this h the two quotients are equally close."),  # tanh is 1.0 in floats: both 0
+    (1, 0.5, "At this h the central quotient is closer."),
+])
+def test_derivative_playground_says_which_quotient_is_closer(function: int, x: float, sentence: str) -> None:
+    note = [i for i in D.derivative_playground(function, x, 1e-5).items() if isinstance(i, Note)][-1]
+    assert note.text.startswith(sentence + " ")
 
 
 def test_layer_playground_matches_finite_differences_on_another_layer() -> None:

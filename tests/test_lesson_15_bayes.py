@@ -241,6 +241,24 @@ def test_bayes_playground_rejects_hostile_input(prior: list[float], likelihood: 
     assert error.value.field == field
 
 
+@pytest.mark.parametrize("likelihood", [[[1.5, 0.5]], [[0.9, 0.1], [0.2, 1.0000001]]])
+def test_bayes_playground_refuses_likelihoods_above_one(likelihood: list[list[float]]) -> None:
+    """P(data | h) is a probability of the observed data: 1.5 would give P(data) = 1.5."""
+    with pytest.raises(BadInput, match=r"^likelihood: likelihoods P\(data \| h\) are probabilities of the data, "
+                       r"so at most 1, but row \d has 1\.") as error:
+        bayes_playground(np.array([1.0, 0.0]), np.array(likelihood))
+    assert "\n" not in str(error.value)
+    worked = bayes_playground(np.array([0.5, 0.5]), np.array([[1.0, 0.0]]))  # 1 itself is a probability
+    np.testing.assert_allclose(worked.figures["posterior"], [1.0, 0.0])
+
+
+def test_bayes_playground_prior_message_names_something_the_playground_can_do() -> None:
+    """The playground has no normalize control: the hint says what to change instead."""
+    with pytest.raises(BadInput) as error:
+        bayes_playground(np.array([0.5, 0.6]), np.array([[0.5, 0.5]]))
+    assert str(error.value) == "prior: probabilities sum to 1.1, not 1 (make them sum to 1)"
+
+
 def test_bradley_terry_playground_values_and_gradient() -> None:
     fig = bradley_terry_playground(1.0, 0.0).figures
     assert fig["p"] == pytest.approx(1 / (1 + math.exp(-1)), rel=1e-12)

@@ -36,9 +36,13 @@ DOT_TERMS = 8
 
 def exact(name: str, value: np.ndarray, **options: object) -> Matrix:
     """A `Matrix` shown with just enough decimals for its entries (inputs and exact results);
-    entries of 10¹⁵ and more keep the default, so they are written in scientific notation."""
-    size = float(np.max(np.abs(value), initial=0.0))
-    decimals = fit_decimals(value) if size < 1e15 else 4
+    entries of 10¹⁵ and more, or non-zero ones below 10⁻⁴ (other than rounding debris beside the
+    largest), keep the default, so they are written in scientific notation (1e-300, not 0)."""
+    magnitude = np.abs(np.asarray(value, dtype=float))
+    size = float(np.max(magnitude, initial=0.0))
+    smallest = float(np.min(magnitude[magnitude > 1e-12 * size], initial=np.inf))
+    decimals = fit_decimals(value) if size < 1e15 and smallest >= 1e-4 else 4
+    options.setdefault("scale", size)
     return Matrix(name, value, decimals=decimals, **options)  # type: ignore[arg-type]
 
 
@@ -233,7 +237,7 @@ def explain_eigen(e: Eigen, example: bool = False) -> Worked:
     steps = [Step("The matrix", tuple(first)),
              Step("Eigenvalues, largest |λ| first", (
                  Matrix("λ", e.eigenvalues, col_labels=tuple(f"λ{j + 1}" for j in range(n)), key="eigenvalues",
-                        result=True),)),
+                        result=True, scale=float(np.max(np.abs(e.matrix)))),)),
              Step("Eigenvectors: A v = λ v", tuple(eigenvector_items(e)))]
     if e.row_stochastic:
         steps.append(Step("Row-stochastic, like an attention matrix or a Markov chain", tuple(markov_items(e))))

@@ -8,6 +8,7 @@ functions.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -32,6 +33,8 @@ SWEEP_STEPS = 10.0 ** (-np.arange(4, 65) / 4)
 CHECK_STEP = 1e-5
 #: How far the sweep's 64 points reach beyond x, relative to max(1, |x|) (see `step_sweep`).
 SPREAD = 0.064
+#: Values near x below this leave rounding errors ε·|f| under the smallest normal float (2.2e-308).
+TINY = sys.float_info.min / EPS
 #: Entries the layer playground accepts: sizes the check handles in well under a second.
 MOST_WEIGHTS = 400
 LARGEST = 1e6
@@ -280,6 +283,12 @@ def _values_near(function: int, x: float, h: float) -> None:
         near = SMOOTH[function - 1].f(ends)  # every menu function is monotone or bounded
     if not np.all(np.isfinite(near)) or np.max(np.abs(near)) > 1e300:
         raise BadInput(f"{SMOOTH[function - 1].name} overflows near this x; move x closer to 0", "x")
+    with np.errstate(all="ignore"):
+        around = SMOOTH[function - 1].f(np.array([x - reach, x, x + reach]))
+    if np.max(np.abs(around)) < TINY:  # e^−800 is 0 in float64; e^−700's rounding errors are below 1e-308
+        raise BadInput(f"{SMOOTH[function - 1].name} underflows float64 near this x: its values are below 1e-292, "
+                       "so their rounding errors are below 2.2e-308, where floats round towards 0; "
+                       "move x closer to 0", "x")
 
 
 @playground()
@@ -299,17 +308,18 @@ def derivative_playground(function: int = 1, x: float = 0.5, h: float = CHECK_ST
         estimate = float(difference(smooth.f, x, h, scheme).estimate[0])
         rows.append([estimate, abs(estimate - d1), _number(guess)])
     table = np.array(rows)
-    winner = ("two quotients are equally" if table[1, 1] == table[0, 1] else
-              "central quotient is" if table[1, 1] < table[0, 1] else "forward quotient is")
+    size = max(abs(fx), abs(d1), 1e-300)  # what rounding debris is judged against (e^−600 is not debris)
+    winner = ("two quotients are equally close" if table[1, 1] == table[0, 1] else
+              "central quotient is closer" if table[1, 1] < table[0, 1] else "forward quotient is closer")
     return Worked(f"f(x) = {smooth.name} at x = {compact(x)}", (
         Step("Error against step near your x", (series,)),
         Step(f"Analytic against numeric at h = {compact(h)}", (
             Scalar("f(x)", fx), Scalar("f′(x), the formula", d1, decimals=10),
             Matrix("difference quotients", table[:, :1], row_labels=("forward", "central"), decimals=10,
-                   col_labels=("estimate",)),
+                   col_labels=("estimate",), scale=size),
             Matrix("their errors and the model's best steps", table[:, 1:], row_labels=("forward", "central"),
-                   col_labels=("|estimate − f′(x)|", "model h*")),
-            Note(f"At this h the {winner} closer. A model h* that is undefined means f, f″ or f‴ is 0 "
+                   col_labels=("|estimate − f′(x)|", "model h*"), scale=size),
+            Note(f"At this h the {winner}. A model h* that is undefined means f, f″ or f‴ is 0 "
                  "at x (or too small for floats), so one error term is missing and nothing balances it."))),
     ), {"estimates": table[:, 0], "errors": table[:, 1], "exact": d1, "best_steps": table[:, 2]})
 

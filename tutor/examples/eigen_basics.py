@@ -86,7 +86,7 @@ def char_poly_playground(matrix: np.ndarray) -> Worked:
     first = Step("The polynomial", (exact("A", p.matrix), Note(_polynomial_text(p))))
     items: list[Item] = [
         Scalar("tr A", p.trace), Scalar("det A", p.det), Scalar("tr² − 4 det", p.discriminant, caption=kind),
-        Matrix("λ", lam, col_labels=("λ₁", "λ₂")),
+        Matrix("λ", lam, col_labels=("λ₁", "λ₂"), scale=float(np.max(np.abs(p.matrix)))),
         Verdict("λ₁ + λ₂ = tr A", p.sum_matches()),
         Verdict("λ₁ · λ₂ = det A", p.product_matches()),
     ]

@@ -14,7 +14,7 @@ from tutor.examples.linalg import DEFAULT_W, DEFAULT_X, EMBEDDINGS, FEATURES, SC
 from tutor.examples.registry import example, playground
 from tutor.explain.model import Item, Matrix, Note, Scalar, Step, Verdict, Worked
 from tutor.maths.rank import combination, rank_of
-from tutor.maths.numerics import Beyond
+from tutor.maths.numerics import Beyond, Undefined
 
 #: Three vectors in ℝ³, the third a combination of the first two: v₃ = 2v₁ − v₂.
 SPAN = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, -1.0, 3.0]]).T  # columns v₁, v₂, v₃
@@ -87,6 +87,10 @@ def span_and_rank() -> Worked:
     return Worked("Span, independence and rank", steps, figures)
 
 
+#: σᵢ/σ₁ for the zero matrix, whose singular values are all 0.
+ZERO_SIGMAS = Undefined("A is the zero matrix: every σᵢ is 0, so σᵢ/σ₁ is 0/0")
+
+
 def _unit_sign(v: np.ndarray) -> np.ndarray:
     """A direction with its largest entry positive (a null vector's sign is arbitrary)."""
     return v if v[np.argmax(np.abs(v))] > 0 else -v
@@ -99,26 +103,30 @@ def rank_playground(matrix: np.ndarray) -> Worked:
     r = rank_of(matrix)  # BadInput naming `matrix` for NaN, ∞, empty or ragged input
     m, n = r.matrix.shape
     sigma = Scalar("σ₁", r.sigma_max, caption="beyond 64-bit floats" if isinstance(r.sigma_max, Beyond) else "")
+    top = float(np.max(np.abs(r.matrix)))
+    relative: Item = (
+        Matrix("σᵢ / σ₁", r.relative, col_labels=tuple(f"σ{sub(i + 1)}" for i in range(r.relative.size))) if top
+        else Scalar("σᵢ / σ₁", ZERO_SIGMAS))
     first = Step("Singular values, relative to the largest", (
-        Matrix("σᵢ / σ₁", r.relative, col_labels=tuple(f"σ{sub(i + 1)}" for i in range(r.relative.size))),
-        sigma, Scalar("tolerance", r.tolerance, caption="σᵢ/σ₁ below max(m, n)·ε counts as 0")))
+        relative, sigma, Scalar("tolerance", r.tolerance, caption="σᵢ/σ₁ below max(m, n)·ε counts as 0")))
     summary: list[Item] = [
         Scalar("rank", r.rank, decimals=0, caption=f"the columns span a {r.rank}-dimensional part of ℝ{_sup(m)}"),
         Verdict("the columns are linearly independent", r.rank == n, f"rank {r.rank} of {n} columns"),
         Verdict("the rows are linearly independent", r.rank == m, f"rank {r.rank} of {m} rows"),
     ]
-    if r.nullity:
-        top = float(np.max(np.abs(r.matrix)))
-        unit = r.matrix / top if top else r.matrix
+    if not top:
+        summary.append(Note("A is the zero matrix: it sends every input to 0, so rank A = 0 and every "
+                            "direction is erased."))
+    elif r.nullity:
         null = _unit_sign(r.null_space[:, 0])
         erased = "the only erased direction, up to scale" if r.nullity == 1 else (
             f"one of {r.nullity} independent erased directions")
         summary += [Matrix("n with A n = 0", null, caption=erased),
-                    Scalar("max |A n| / max |aᵢⱼ|", float(np.max(np.abs(unit @ null))) if top else 0.0,
+                    Scalar("max |A n| / max |aᵢⱼ|", float(np.max(np.abs(r.matrix / top @ null))),
                            caption="rounding only")]
     else:
         summary.append(Note("No non-zero input is sent to zero: A erases nothing."))
-    figures = {"rank": r.rank, "relative": r.relative, "nullity": r.nullity}
+    figures = {"rank": r.rank, "relative": r.relative if top else ZERO_SIGMAS, "nullity": r.nullity}
     return Worked("Your matrix's rank", (first, Step("Rank, span and what is erased", tuple(summary))), figures)
 
 

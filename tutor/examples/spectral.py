@@ -22,6 +22,7 @@ from tutor.maths.linalg import (
     Eigen, attention, eigen, lora, low_rank, power_iteration, row_distance, row_entropy_bits,
 )
 from tutor.maths.numerics import Beyond, safe_norm
+from tutor.maths.rank import rank_of
 
 SYMMETRIC = np.array([[2.0, 1.0], [1.0, 2.0]])
 #: Four viewers rating four films: two tastes, so the matrix is nearly rank 2.
@@ -277,6 +278,9 @@ def svd_low_rank(matrix: np.ndarray | None = None, rank: int = 2) -> Worked:
     energy = [[100 * x] for x in shares if isinstance(x, float)]
     table = np.hstack([np.array([[r.error, r.eckart_young] for r in all_ranks]), np.array(energy).reshape(len(s), -1)])
     columns = ("measured", "predicted", "energy %")[: table.shape[1]]
+    held = rank_of(a).rank  # A_r = A when A's own rank is at most r: the measured error is rounding
+    exact_fit = "" if held > lr.rank else f"rank A = {held} ≤ r, so A_r = A" + (": rounding only" if lr.error else "")
+    guess = _column_guess_error(a, lr.rank)
     return Worked(f"Best rank-{lr.rank} approximation", (
         Step("The matrix and its singular values", (exact("A", a), Matrix("σ", s))),
         Step("Error at every rank: measured ‖A − A_r‖_F vs √(Σ_{i>r} σᵢ²)", (
@@ -284,10 +288,10 @@ def svd_low_rank(matrix: np.ndarray | None = None, rank: int = 2) -> Worked:
                    row_labels=tuple(f"r = {r}" for r in range(1, len(s) + 1))),)),
         Step(f"Keep the top {lr.rank}: A_r = U_r Σ_r V_rᵀ", (
             Matrix(f"A_{lr.rank}", lr.approximation), Matrix(f"A − A_{lr.rank}", a - lr.approximation),
-            Scalar("measured ‖A − A_r‖_F", lr.error),
+            Scalar("measured ‖A − A_r‖_F", lr.error, caption=exact_fit),
             Scalar("predicted √(Σ_{i>r} σᵢ²)", lr.eckart_young),
-            Scalar("another rank-r guess: keep r columns", _column_guess_error(a, lr.rank),
-                   caption="never beats the SVD"),
+            Scalar("another rank-r guess: keep r columns", guess,
+                   caption="exact too: both give A itself" if exact_fit and guess == 0 else "never beats the SVD"),
             Scalar("energy kept Σ_{i≤r} σᵢ² / Σ σᵢ²", lr.energy_kept))),
     ), {"error": lr.error, "predicted": lr.eckart_young, "singular_values": s, "table": table,
         "approximation": lr.approximation})

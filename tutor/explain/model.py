@@ -46,6 +46,10 @@ class Matrix:
     decimals: int = 4
     key: str | None = None
     result: bool = False
+    #: The size of the numbers the entries come from: an entry below 1e-12 of it is rounding
+    #: debris and drawn as 0. None: the larger of 1 and the largest entry (computations of
+    #: everyday sizes); give it for arrays whose genuine entries are tiny (1e-300).
+    scale: float | None = None
 
 
 @dataclass(frozen=True)

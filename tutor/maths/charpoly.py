@@ -4,13 +4,14 @@ determinant checks that hold for every square matrix.
 For A = [[a, b], [c, d]], det(A − λI) = λ² − tr(A)·λ + det(A), so the eigenvalues are
 (tr ± √(tr² − 4 det)) / 2. The roots are computed in the cancellation-free form
 λ₁ = (tr + sign(tr)·√disc)/2, λ₂ = det/λ₁, on A scaled by a power of two (exact), so
-large entries do not overflow in tr².
+large entries do not overflow in tr² and tiny ones (1e-300) do not underflow to 0 in it.
 """
 
 from __future__ import annotations
 
 import cmath
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,8 @@ from tutor.maths.numerics import Beyond, NumericOverflow, strict
 @dataclass(frozen=True)
 class CharPoly:
     """λ² − tr·λ + det = 0 for a 2×2 matrix, and its two roots. The coefficients of a matrix with
-    entries near the float limit can be past it (det of 1e300-sized entries is ~1e600): `Beyond`."""
+    entries near the float limits can be past them (det of 1e300-sized entries is ~1e600, of
+    1e-300-sized ones ~1e-600): `Beyond`."""
 
     matrix: np.ndarray
     trace: float | Beyond
@@ -82,11 +84,15 @@ def char_poly_2x2(matrix: np.ndarray, what: str = "matrix") -> CharPoly:
 
 
 def _scaled(value: float, e: int) -> float | Beyond:
-    """value · 2^e, or `Beyond` past the float range."""
+    """value · 2^e, or `Beyond` outside the float range: past 1.8e308, or a non-zero value below
+    2.2e-308 (which a float would round towards 0, losing its digits)."""
     try:
-        return math.ldexp(value, e)
+        scaled = math.ldexp(value, e)
     except OverflowError:
+        scaled = math.inf
+    if value != 0 and not sys.float_info.min <= abs(scaled) < math.inf:
         return Beyond(math.log10(abs(value)) + e * math.log10(2), negative=value < 0)
+    return scaled
 
 
 def _ldexp(z: complex, e: int) -> complex:

@@ -21,7 +21,7 @@ from tutor.maths.values import short_number
 
 #: The neutral advice that ends a message about a distribution; front ends may replace it.
 HINTS = {
-    "sum": "rescale them with normalize",
+    "sum": "make them sum to 1",
     "negative": "rescaling cannot fix a sign; if these are logits, use the softmax calculator",
 }
 

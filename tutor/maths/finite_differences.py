@@ -164,7 +164,11 @@ def step_sweep(smooth: Smooth, x: float, steps: np.ndarray, points: int = 64) ->
 
 
 def _rms(errors: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(errors * errors)))
+    """√(mean e²), scaled by the largest |e| first so that errors of 1e-200 do not square to 0."""
+    top = float(np.max(np.abs(errors)))
+    if top == 0 or not math.isfinite(top):
+        return float(np.sqrt(np.mean(errors * errors)))
+    return top * float(np.sqrt(np.mean((errors / top) ** 2)))
 
 
 @dataclass(frozen=True)

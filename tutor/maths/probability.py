@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.errors import BadInput
-from tutor.maths.common import as_distribution, as_matrix, as_vector, float_arrays
+from tutor.maths.common import as_distribution, as_matrix, as_vector, float_arrays, sum_text
 from tutor.maths.values import short_number
 from tutor.maths.numerics import allow_infinity, strict
 
@@ -238,7 +238,7 @@ class Bayes:
 
 @strict
 def bayes(prior: np.ndarray | Sequence[float], likelihood: np.ndarray | Sequence[float]) -> Bayes:
-    """Bayes' rule applied once per observation (each row of `likelihood`)."""
+    """Bayes' rule applied once per observation (each row of `likelihood`, probabilities in [0, 1])."""
     given = as_vector(prior, "prior")
     belief = as_distribution(given, "prior")
     rows = as_matrix(np.atleast_2d(np.asarray(likelihood, dtype=float)), "likelihood")
@@ -247,6 +247,10 @@ def bayes(prior: np.ndarray | Sequence[float], likelihood: np.ndarray | Sequence
                        f"has {rows.shape[1]}", "likelihood")
     if float(rows.min()) < 0:
         raise BadInput("likelihoods P(data | h) cannot be negative", "likelihood")
+    if float(rows.max()) > 1:
+        row, column = np.unravel_index(int(np.argmax(rows)), rows.shape)
+        raise BadInput(f"likelihoods P(data | h) are probabilities of the data, so at most 1, but row {row + 1} "
+                       f"has {sum_text(float(rows[row, column]))}", "likelihood")
     unnormalised, evidence, posteriors = [], [], []
     for t, row in enumerate(rows):
         joint = row * belief

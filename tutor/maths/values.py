@@ -23,7 +23,9 @@ class Undefined:
 
 @dataclass(frozen=True)
 class Beyond:
-    """A finite number too large for a float, known by its base-10 logarithm (and sign)."""
+    """A finite non-zero number outside the float range, known by its base-10 logarithm (and
+    sign): too large for a float (past 1.8e308), or, with a negative logarithm, too small for
+    one to keep its digits (below 2.2e-308, where it would round towards 0)."""
 
     log10: float
     negative: bool = False

@@ -83,19 +83,21 @@ def item_renderable(item: Item) -> RenderableType:
 
 def matrix_renderable(item: Matrix) -> RenderableType:
     name = f"→ {item.name}" if item.result else item.name
-    return matrix_table(name, _without_noise(np.asarray(item.value)), row_labels=item.row_labels,
+    return matrix_table(name, _without_noise(np.asarray(item.value), item.scale), row_labels=item.row_labels,
                         col_labels=item.col_labels, caption=item.caption or None, decimals=item.decimals)
 
 
-def _without_noise(array: np.ndarray) -> np.ndarray:
+def _without_noise(array: np.ndarray, scale: float | None = None) -> np.ndarray:
     """Show rounding debris such as 2.3e-16 beside entries of size ~1 as 0 (display only). Only
-    truly tiny values qualify, so a real entry (0.5 beside 1e308) is never shown as 0."""
+    truly tiny values qualify, so a real entry (0.5 beside 1e308) is never shown as 0; `scale`
+    is the size of the numbers the entries come from (`Matrix.scale`)."""
     if array.dtype.kind != "f" or array.size == 0 or array.size > NOISE_LIMIT:
         return array  # a big array is summarised or cornered: its statistics are shown as they are
     ok = np.isfinite(array)
     magnitude = np.abs(np.where(ok, array, 0))
-    scale = float(magnitude.max())
-    tiny = ok & (magnitude < 1e-12 * min(max(scale, 1.0), 1e3))  # 2e-16 beside 1, never 0.5 beside 1e308
+    if scale is None:
+        scale = max(float(magnitude.max()), 1.0)
+    tiny = ok & (magnitude < 1e-12 * min(scale, 1e3))  # 2e-16 beside 1, never 0.5 beside 1e308
     return np.where(tiny, 0.0, array) if tiny.any() else array
 
 
