@@ -196,6 +196,29 @@ def test_every_menu_function_has_the_right_derivatives(function: int) -> None:
     assert figures["errors"][1] < figures["errors"][0]  # central beats forward at h = 1e-5
 
 
+def _tails(x: float) -> dict[int, tuple[float, float, float]]:
+    """f′, f″, f‴ of tanh (1), σ (4) and softplus (5) from e^(−|x|), with no cancellation:
+    sech²x = 4u/(1 + u)² with u = e^(−2|x|), σ′ = v/(1 + v)² with v = e^(−|x|)."""
+    u, v = math.exp(-2 * abs(x)), math.exp(-abs(x))
+    sech2, t = 4 * u / (1 + u) ** 2, math.tanh(x)
+    s1 = v / (1 + v) ** 2
+    h = math.tanh(x / 2)
+    return {1: (sech2, -2 * t * sech2, -2 * sech2 * (3 * sech2 - 2)),
+            4: (s1, -s1 * h, s1 * (1 - 6 * s1)),
+            5: (1 / (1 + math.exp(-x)), s1, -s1 * h)}
+
+
+@pytest.mark.parametrize("x", [-300.0, -40.0, -25.0, 20.0, 30.0, 45.0, 300.0])
+def test_derivatives_in_the_tails_are_not_rounded_to_zero(x: float) -> None:
+    """1 − tanh² 30 is exactly 0 in floats, while sech² 30 = 3.5e-26: the playground showed an
+    exact derivative of 0 and a column of −∞ errors. Every value here is far above the
+    smallest float, so each must be right to a few ulps."""
+    for function, expected in _tails(x).items():
+        got = [float(d[0]) for d in SMOOTH[function - 1].derivatives(np.array([x]))]
+        assert got == pytest.approx(list(expected), rel=1e-12), (function, x)
+        assert all(g != 0 for g in got[:1])
+
+
 def test_derivative_playground_defaults_and_a_vanishing_model() -> None:
     worked = D.derivative_playground()
     assert worked.figures["estimates"][1] == pytest.approx(sech2(0.5), abs=1e-9)
