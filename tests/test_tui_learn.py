@@ -415,3 +415,24 @@ async def test_c_marks_done_and_c_twice_on_a_done_lesson_marks_it_not_done(catal
         await pilot.press("c")
         app.writer.flush(2)
         assert slot.id not in recorder.done and "✓" not in sidebar.label_for(slot).plain
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_hiding_or_showing_the_sidebar_keeps_the_text_at_the_top_in_view(
+        catalog: Catalog, size: tuple[int, int]) -> None:
+    """The page reflows to the new width; the same scroll offset would show other text (a
+    tester at 80×24 was taken from a plot to a figure much further on)."""
+    app = TutorApp(catalog, MemoryRecorder(), start=catalog.find("loss-landscapes"))
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        view = app.screen.query_one(LessonView)
+        view.scroll_to(y=view.max_scroll_y * 0.6, animate=False)
+        await pilot.pause()
+        for _ in range(2):
+            place = view.place_at_top()
+            assert place is not None
+            block = place[0]
+            await pilot.press("b")
+            await settle(app, pilot)
+            top = view.scroll_y - view.page.virtual_region.y
+            assert block.virtual_region.y <= top < block.virtual_region.bottom, (top, block.virtual_region)

@@ -283,8 +283,12 @@ class LessonScreen(Screen[None]):
         self.post_message(LessonWorked(slot.id))  # the header's count of lessons done
 
     def action_toggle_sidebar(self) -> None:
+        """Hide or show the sidebar; the page reflows to the new width, and what was at the top
+        of the view is brought back there (the same scroll offset would show other text)."""
         pane = self.query_one("#sidebar-pane")
+        place = self.view.place_at_top()
         pane.display = not pane.display
+        self.call_after_refresh(self.view.back_to, place)
 
     def action_quiz(self) -> None:
         """Ask the app for a quiz on the lesson shown (built in a worker, pushed over this screen)."""
