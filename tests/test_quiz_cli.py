@@ -206,6 +206,22 @@ def test_review_asks_what_is_due_most_overdue_first(tmp_home: Path) -> None:
 def test_review_with_nothing_due_says_so(tmp_home: Path) -> None:
     result = run("--review", stdin="", home=tmp_home)
     assert result.returncode == 0 and "Nothing is due for review" in result.stdout
+    assert "no longer has" not in result.stdout
+
+
+def test_review_says_why_a_card_progress_counts_as_due_is_not_asked(tmp_home: Path) -> None:
+    """`llmtutor progress` said "Due for review 1 now" and quiz --review "Nothing is due": the
+    card was for a question this version does not have."""
+    from datetime import datetime, timedelta, timezone
+
+    ProgressStore(tmp_home).record_answer("calculus/a-question-since-removed", False, 20.0, "calculus",
+                                          when=datetime.now(timezone.utc) - timedelta(days=3))
+    summary = subprocess.run([sys.executable, "-m", "tutor", "progress", "--json"], capture_output=True, text=True,
+                             env={**os.environ, "LLMTUTOR_HOME": str(tmp_home)}, timeout=60)
+    assert json.loads(summary.stdout)["due_now"] == 1
+    result = run("--review", stdin="", home=tmp_home)
+    assert result.returncode == 0 and "Nothing is due for review" in result.stdout
+    assert "(1 card due for questions this version of llmtutor no longer has; they are not asked.)" in result.stdout
 
 
 def _question_with(explanation: str, kind: str = "multi") -> Question:

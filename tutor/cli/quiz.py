@@ -99,7 +99,14 @@ def _review(items: list[Item], count: int, topic: Topic | None) -> list[Item]:
     pool = items_for(topic, items) if topic is not None else items
     chosen = review_items(pool, due)[:count]
     if not chosen:
+        from tutor.errors import counted
+
+        known = {item.id for item in items}
+        gone = sum(1 for question_id in due if question_id not in known)
         sys.stdout.write("Nothing is due for review now. Come back later, or quiz a topic.\n")
+        if gone:  # `llmtutor progress` counts them: say why they are not asked
+            sys.stdout.write(f"({counted(gone, 'card')} due for questions this version of llmtutor no "
+                             "longer has; they are not asked.)\n")
         raise typer.Exit(0)
     return chosen
 
