@@ -74,9 +74,9 @@ def _finite_numbers(function: Callable[[str], Extracted]) -> Callable[[str], Ext
                 raise
             raise overflow_in(text) or bad(f"a number {TOO_LARGE}") from None
         if any(any(map(math.isinf, seq.values)) for seq in extracted.sequences):  # -Infinity, or an overflow?
-            error = overflow_in(text)
-            if error is not None:
-                raise error
+            found = overflow_in(text)
+            if found is not None:
+                raise found
         return extracted
 
     return reading
