@@ -134,7 +134,8 @@ def test_a_sum_just_above_one_is_not_written_as_one() -> None:
     (("mutual-information", "--joint", "0.5,nan; 0.25,0.25"), "--joint", "NaN is not allowed"),
     (("mutual-information", "--joint", "1,-1; 0.5,0.5"), "--joint", "cannot be negative"),
     (("compression", "-p", "0.5,-0.5,1"), "--probs", "cannot be negative"),
-    (("compression", "-p", "1e309"), "--probs", "infinity is not allowed"),
+    (("compression", "-p", "1e309"), "--probs", "'1e309' is too large for 64-bit floats"),
+    (("compression", "-p", "[0.5, Infinity]"), "--probs", "infinity is not allowed"),
     (("entropy", "--base", "3"), "--base", "not one of"),
 ])
 def test_hostile_values_give_one_line_and_exit_2(args: tuple[str, ...], option: str, words: str) -> None:

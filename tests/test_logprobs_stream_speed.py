@@ -241,7 +241,9 @@ CASES: dict[str, tuple[Callable[[], str | bytes], Options]] = {
 }
 #: Cases the batched reader hands back to the whole-text reader (`streamed.Reread`).
 REREAD = {"a number mid-stream", "a Responses event mid-stream", "not UTF-8, late", "one chunk only",
-          "one chunk, then blank lines", "one chunk, then a vertical tab"}
+          "one chunk, then blank lines", "one chunk, then a vertical tab",
+          # an infinite value: -Infinity (p = 0) or a number past the float range (refused)? The text tells
+          "Infinity"}
 
 
 # --- reading both ways -------------------------------------------------------------------------------

@@ -72,10 +72,22 @@ def test_empty_input_is_rejected(text: str) -> None:
         parse_matrix(text) if text in (";", "[[]]") else parse_vector(text)
 
 
-@pytest.mark.parametrize("text", ["nan", "1,NaN", "[NaN]", "1,inf", "[1e999]", "-Infinity"])
+@pytest.mark.parametrize("text", ["nan", "1,NaN", "[NaN]", "1,inf", "-Infinity", "[-Infinity]", "1,−inf"])
 def test_nan_and_infinity_are_rejected(text: str) -> None:
-    with pytest.raises(BadInput, match="NaN|infinity"):
+    with pytest.raises(BadInput, match="NaN is not allowed|infinity is not allowed"):
         parse_vector(text)
+
+
+@pytest.mark.parametrize(("text", "literal"), [
+    ("1e309", "1e309"), ("1,-1e999", "-1e999"), ("[1e999]", "1e999"), ("[2, 1.8e308]", "1.8e308"),
+    ("[1" + "0" * 400 + "]", "1000000000"), ("1" + "0" * 400, "1000000000"), ("1,1E+309", "1E+309"),
+])
+def test_a_number_past_the_float_range_is_too_large_not_infinity(text: str, literal: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        parse_vector(text, "logits")
+    message = str(caught.value)
+    assert message.startswith(f"logits: '{literal}") and "too large for 64-bit floats" in message, message
+    assert "infinity" not in message
 
 
 @pytest.mark.parametrize("text", ["1,two,3", "[1, \"2\"]", "[true]", "0x10", "1;2"])
@@ -205,3 +217,27 @@ def test_counted_gives_the_noun_the_number_needs() -> None:
 
     assert [counted(n, "draw") for n in (0, 1, 2, 2000)] == ["0 draws", "1 draw", "2 draws", "2,000 draws"]
     assert counted(1, "entry", "entries") == "1 entry" and counted(3, "entry", "entries") == "3 entries"
+
+# --- size: a calculator's vector is capped in entries, and no input is read without end ------------
+
+
+def test_an_endless_file_is_refused_after_a_bounded_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tutor.parse.MAX_FILE_BYTES", 1 << 20)  # /dev/zero says size 0 and never ends
+    with pytest.raises(BadInput, match=r"^logits: '/dev/zero' is longer than 1 MiB, more than 1,000,000 numbers"):
+        parse_vector("@/dev/zero", "logits")
+
+
+def test_endless_stdin_is_refused_after_a_bounded_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tutor.parse.MAX_FILE_BYTES", 1 << 10)
+    with _sandbox(tmp_path, stdin="0.5 " * 1000):
+        with pytest.raises(BadInput, match=r"^logits: standard input is longer than"):
+            parse_vector("-", "logits")
+
+
+@pytest.mark.parametrize("shape", ["{}", "[{}]", "[[{}]]", "{}; 1"])
+def test_more_than_a_million_entries_are_refused_before_they_are_parsed(shape: str) -> None:
+    text = shape.replace("{}", ", ".join(["1"] * 1_000_001))
+    parse = parse_matrix if "[[" in shape or ";" in shape else parse_vector
+    with pytest.raises(BadInput, match=r"^p: has more than 1,000,000 entries; give at most 1,000,000$"):
+        parse(text, "p")
+    assert len(parse_vector(", ".join(["1"] * 1_000_000), "p")) == 1_000_000  # the limit itself is fine

@@ -283,6 +283,17 @@ def assert_bad_input(result, *needles: str) -> str:
         (["--logprobs", "[[-1.0], [-2.0]]", "--text", "hi"], None, ["--text:", "2 sequences"]),
         (["--logprobs", "-1", "--text", ""], None, ["--text:", "empty"]),
         (["--logprobs", "-1e308,-1e308"], None, ["too large for 64-bit floats"]),
+        (["--logprobs", "-1e309,-1"], None, ["--logprobs:", "'-1e309' (token 1, line 1) is too large for 64-bit floats"]),
+        (["--logprobs", "-1,null,\n\u22121E+400"], None, ["'\u22121E+400' (token 3, line 2)", "too large for 64-bit"]),
+        (["--logprobs", "0.5,1e-400", "--probs"], None, ["--logprobs:", "'1e-400' (token 2, line 1) underflows 64-bit"]),
+        (["--logprobs", "@"], None, ["--logprobs:", "'@' must be followed by a file name"]),
+        (["--logprobs", "[-1, -1e309]"], None, ["'-1e309' (line 1, column 6) is too large for 64-bit floats"]),
+        (["--logprobs", "[-1" + "0" * 400 + "]"], None, ["'-100000", "(line 1, column 2) is too large for 64-bit"]),
+        (["--logprobs", "[-1" + "0" * 5000 + "]"], None, ["'-100000", "(line 1, column 2) is too large for 64-bit"]),
+        (["--logprobs", '[{"token": "a", "logprob": -1E+999}]'], None, ["'-1E+999' (line 1, column 28)", "too large"]),
+        (["--logprobs", "[-1]\n[-2, -1e309]"], None, ["'-1e309' (line 2, column 6)", "too large for 64-bit"]),
+        (["--logprobs", "data: [-1, -1e309]\n\n"], None, ["'-1e309' (line 1, column 12)", "too large for 64-bit"]),
+        (["--logprobs", "-1", "--text", "@"], None, ["--text:", "'@' must be followed by a file name"]),
         ([], None, ["--logprobs:", "required"]),
     ],
 )
@@ -388,6 +399,52 @@ def test_a_token_of_probability_zero_makes_a_true_infinity() -> None:
         assert payload["special"]["result.perplexity"] == {"kind": "infinite", "sign": 1}
         assert payload["special"]["result.stderr"]["kind"] == "undefined"
         assert '"inf"' not in result.stdout
+
+
+@pytest.mark.parametrize("spec", ["-1,-inf", "-1,-Infinity", "-1,-INF", "-1,\u2212inf", "[-1, -Infinity]",
+                                  '[{"token": "a", "logprob": -1}, {"token": "b", "logprob": -Infinity}]'])
+def test_an_infinity_written_as_such_is_still_a_probability_of_zero(spec: str) -> None:
+    payload = run_json("--logprobs", spec)
+    assert payload["special"]["result.perplexity"] == {"kind": "infinite", "sign": 1}
+    assert payload["steps"]["n_flagged"] == 1
+
+
+def test_a_number_with_a_million_digits_is_too_large_not_a_probability_of_zero(tmp_path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_text("-1.25\n" * 3 + "-1" + "0" * 1_000_000 + "\n-2.5\n")
+    line = assert_bad_input(run("--logprobs", f"@{path}"), "(token 4, line 4) is too large for 64-bit floats")
+    assert "'-1000" in line and len(line) < 200
+
+
+def test_a_file_without_separators_fails_fast_with_one_line(tmp_path) -> None:
+    assert_bad_input(run("--logprobs", "@/dev/zero"), "line 1 holds NUL bytes", "not UTF-8 text")
+    path = tmp_path / "digits.txt"
+    path.write_text("-1.5\n" + "1" * (5 << 20))
+    assert_bad_input(run("--logprobs", f"@{path}"), "token 2 (line 2) runs past 4 MiB without a comma")
+
+
+def chat_chunk(logprob: str) -> str:
+    return ('{"id": "x", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": "a"}, '
+            '"logprobs": {"content": [{"token": "a", "logprob": %s, "bytes": [97], "top_logprobs": []}]}}]}' % logprob)
+
+
+@pytest.mark.parametrize("value", ["-1e309", "-1" + "0" * 400, "-1" + "0" * 5000])
+def test_a_chat_stream_with_a_number_past_the_float_range_names_it(tmp_path, value: str) -> None:
+    path = tmp_path / "stream.jsonl"
+    path.write_text("\n".join(chat_chunk(v) for v in ("-0.5", value, "-1.5")) + "\n")
+    column = chat_chunk(value).index(value) + 1
+    assert_bad_input(run("--logprobs", f"@{path}"), f"'{value[:10]}", f"(line 2, column {column}) is too large for 64-bit")
+    path.write_text("\n".join(chat_chunk(v) for v in ("-0.5", "-Infinity", "-1.5")) + "\n")
+    assert run_json("--logprobs", f"@{path}")["special"]["result.perplexity"]["kind"] == "infinite"
+
+
+def test_a_utf16_file_is_not_utf8_text(tmp_path) -> None:
+    path = tmp_path / "utf16.txt"
+    path.write_text("-1.5\n-2.25\n", encoding="utf-16")
+    line = assert_bad_input(run("--logprobs", f"@{path}"), "line 1 is not UTF-8 text")
+    assert "\ufffd" not in line and "\\x" not in line
+    path.write_text("-1.5\n-2.25\n", encoding="utf-16-le")  # no byte-order mark: NUL bytes between the digits
+    assert_bad_input(run("--logprobs", f"@{path}"), "holds NUL bytes", "not UTF-8 text")
 
 
 def test_minus_9999_is_flagged_in_json_and_on_stderr() -> None:

@@ -104,7 +104,9 @@ def test_sample_lists_at_most_fifty_samples_in_the_text_but_all_in_json() -> Non
 
 @pytest.mark.parametrize("args, option, words", [
     (("softmax", "--logits", "1e308,-1e308", "-t", "0.1"), "--logits", "passes 1.8e308"),
-    (("softmax", "--logits", "1e309"), "--logits", "infinity is not allowed"),
+    (("softmax", "--logits", "1e309"), "--logits", "'1e309' is too large for 64-bit floats (largest about 1.8e308)"),
+    (("softmax", "--logits", "1,-inf"), "--logits", "infinity is not allowed"),
+    (("softmax", "--logits", "@/dev/zero"), "--logits", "'/dev/zero' is longer than 64 MiB"),
     (("sample", "--logits", "1e308,5", "-t", "0.01"), "--logits", "passes 1.8e308"),
     (("softmax", "--logits", "1,nan,2"), "--logits", "NaN is not allowed"),
     (("sample", "--logits", "1,,2"), "--logits", "empty entry"),

@@ -35,8 +35,19 @@ def read_source(text: str, what: str) -> str:
     return text
 
 
-#: Larger files are refused before they are read: a vector that size is not typed by a learner.
-MAX_FILE_BYTES = 512 * 1024 * 1024
+#: The most entries a vector or matrix may have: about four vocabularies of 256,000 tokens. The
+#: calculators keep a few arrays of that length and describe every entry; past this they would
+#: take seconds and gigabytes (perplexity streams its input instead, and reads any length).
+MAX_ENTRIES = 1_000_000
+#: Longer files (or standard input) are refused after reading this much: even with 30 characters
+#: a number, MAX_ENTRIES numbers fit. A device like /dev/zero never ends, so it is never read whole.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+TOO_LARGE = "is too large for 64-bit floats (largest about 1.8e308)"
+
+
+def _too_long(source: str, what: str) -> BadInput:
+    return BadInput(f"{source} is longer than {MAX_FILE_BYTES // 2**20} MiB, more than "
+                    f"{MAX_ENTRIES:,} numbers take; give at most {MAX_ENTRIES:,} entries", what)
 
 
 def _read_file(name: str, what: str) -> str:
@@ -47,8 +58,13 @@ def _read_file(name: str, what: str) -> str:
     try:
         path = Path(name).expanduser()
         if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
-            raise BadInput(f"'{shown}' is larger than {MAX_FILE_BYTES // 2**20} MiB", what)
-        return path.read_text(encoding="utf-8")
+            raise _too_long(f"'{shown}'", what)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # a device or a growing file says nothing of its size
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_long(f"'{shown}'", what)
+        text = data.decode("utf-8")
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # as read_text()
     except UnicodeDecodeError as error:
         raise BadInput(f"'{shown}' is not UTF-8 text (byte {error.start})", what) from None
     except OSError as error:
@@ -63,9 +79,12 @@ def _read_stdin(what: str) -> str:
     if sys.stdin is None:
         raise BadInput("'-' reads standard input, but there is none", what)
     try:
-        return sys.stdin.read()
+        text = sys.stdin.read(MAX_FILE_BYTES + 1)
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise BadInput(f"cannot read standard input ({error.__class__.__name__})", what) from None
+    if len(text) > MAX_FILE_BYTES:
+        raise _too_long("standard input", what)
+    return text
 
 
 #: What output prints and a learner may paste back: the typographic minus (U+2212) and its
@@ -88,7 +107,15 @@ def parse_number(text: str, what: str) -> float:
         value = float(cleaned)
     except ValueError:
         raise BadInput(f"'{_short(text.strip())}' is not a number", what) from None
+    if math.isinf(value) and cleaned.lstrip("+-").lower() not in _INFINITIES:  # 1e309: not typed as infinity
+        raise BadInput(f"'{_short(text.strip())}' {TOO_LARGE}", what)
     return _finite(value, what)
+
+
+#: How infinity is written (what `float` reads as one, besides a number too large for it).
+_INFINITIES = ("inf", "infinity")
+#: A JSON number, to find the one that overflowed (only looked for once one has).
+_JSON_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
 
 
 def _finite(value: float, what: str) -> float:
@@ -99,13 +126,29 @@ def _finite(value: float, what: str) -> float:
     return value
 
 
-def _json_number(item: object, what: str) -> float:
+def _json_number(item: object, what: str, text: str) -> float:
+    """A JSON number as a float; `text` is the whole JSON, to quote a number too large for a float
+    (``Infinity`` itself was refused as it was loaded, so an infinity here is an overflow)."""
     if isinstance(item, bool) or not isinstance(item, (int, float)):
         raise BadInput(f"{_short(json.dumps(item))} is not a number", what)
     try:
-        return _finite(float(item), what)
-    except OverflowError:
-        raise BadInput("a number is too large; give a finite number", what) from None
+        value = float(item)
+    except OverflowError:  # an integer past 1.8e308
+        raise BadInput(f"'{_short(str(item))}' {TOO_LARGE}", what) from None
+    if math.isinf(value):
+        found = next((m.group() for m in _JSON_NUMBER.finditer(text) if math.isinf(float(m.group()))), "a number")
+        raise BadInput(f"'{_short(found)}' {TOO_LARGE}", what)
+    return _finite(value, what)
+
+
+def _check_entries(text: str, what: str) -> None:
+    """At most `MAX_ENTRIES` numbers or labels, counted before any is parsed (and never more than
+    MAX_ENTRIES + 1 strings made, however long the text)."""
+    if len(text) <= MAX_ENTRIES:  # too short to hold that many
+        return
+    spaced = text.replace(",", " ").replace(";", " ").replace("[", " ").replace("]", " ")
+    if len(spaced.split(maxsplit=MAX_ENTRIES)) > MAX_ENTRIES:
+        raise BadInput(f"has more than {MAX_ENTRIES:,} entries; give at most {MAX_ENTRIES:,}", what)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -118,9 +161,14 @@ def _looks_like_json(text: str) -> bool:
     return text.lstrip().startswith("[")
 
 
+def _constant(name: str, what: str) -> float:
+    """JSON's ``NaN``, ``Infinity`` and ``-Infinity``, refused as they are read."""
+    return _finite(float(name), what)
+
+
 def _load_json(text: str, what: str) -> object:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=lambda name: _constant(name, what))
     except json.JSONDecodeError as error:
         raise BadInput(f"invalid JSON ({error.msg} at column {error.colno})", what) from None
     except (ValueError, RecursionError) as error:  # e.g. a 5,000-digit integer, or absurd nesting
@@ -157,11 +205,12 @@ def _row(text: str, what: str, row: int | None = None) -> Vector:
 def parse_vector(text: str, what: str = "vector") -> Vector:
     """A non-empty list of finite numbers (commas, spaces or newlines, or a JSON array)."""
     text = read_source(text, what)
+    _check_entries(text, what)
     if _looks_like_json(text):
         data = _load_json(text, what)
         if not isinstance(data, list) or any(isinstance(item, list) for item in data):
             raise BadInput("expected a flat JSON array of numbers, like [0.1, 0.2, 0.7]", what)
-        values = [_json_number(item, what) for item in data]
+        values = [_json_number(item, what, text) for item in data]
     else:
         if ";" in text:
             raise BadInput("expected a vector, got rows separated by ';' (a matrix)", what)
@@ -182,11 +231,12 @@ def parse_rows(text: str, what: str = "rows") -> Matrix:
 
 
 def _matrix(text: str, what: str, flat_json_is_row: bool) -> Matrix:
+    _check_entries(text, what)
     if _looks_like_json(text):
         data = _load_json(text, what)
         if flat_json_is_row and isinstance(data, list) and data and not any(isinstance(x, list) for x in data):
             data = [data]
-        rows = _json_matrix(data, what)
+        rows = _json_matrix(data, what, text)
     else:
         rows = _text_rows(text, what)
     if not rows or not rows[0]:
@@ -210,10 +260,10 @@ def _text_rows(text: str, what: str) -> Matrix:
     return [_row(line, what, row=number) for number, line in enumerate(rows, start=1)]
 
 
-def _json_matrix(data: object, what: str) -> Matrix:
+def _json_matrix(data: object, what: str, text: str) -> Matrix:
     if not isinstance(data, list) or not all(isinstance(row, list) for row in data):
         raise BadInput("expected nested JSON arrays, like [[1, 0.5], [0.3, 0.8]]", what)
-    return [[_json_number(item, what) for item in row] for row in data]
+    return [[_json_number(item, what, text) for item in row] for row in data]
 
 
 def parse_int(text: str, what: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -249,6 +299,7 @@ def _whole(text: str, what: str) -> int:
 def parse_tokens(text: str, what: str = "tokens") -> list[str]:
     """A non-empty list of labels: ``a,b,a``, ``"the cat sat"`` or a JSON array of strings/numbers."""
     text = read_source(text, what)
+    _check_entries(text, what)
     if _looks_like_json(text):
         data = _load_json(text, what)
         if not isinstance(data, list) or not all(_is_label(item) for item in data):

@@ -99,6 +99,8 @@ def _text_bytes(text: str | None) -> int | None:
     if text is None:
         return None
     if text.startswith("@"):
+        if not text[1:]:
+            raise BadInput("'@' must be followed by a file name, like @text.txt", "text")
         path = Path(text[1:]).expanduser()
         try:
             data = path.read_bytes()
@@ -123,6 +125,8 @@ def _analyse_plain(blocks: Iterable[bytes], options: Options, base: str | None, 
     watch = _ProbabilityWatch()
     skipped = 0
     for block in plain.iter_blocks(blocks):
+        if options.probs and not block.values.all():  # a zero: written 0, or too small for a float?
+            plain.check_zeros(block)
         problem = ppl.find_problem(block.values, options.probs)
         skipped += block.skipped
         if watch.looks_like_probabilities(block, problem):

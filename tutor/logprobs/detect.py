@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,7 +23,7 @@ from typing import Any
 from tutor.errors import BadInput, quote
 from tutor.logprobs import llamacpp, numbers, ollama, openai, sse, stream, vllm
 from tutor.logprobs.jsonl import BLANK, TOO_DEEP, read_line
-from tutor.logprobs.model import Extracted, bad
+from tutor.logprobs.model import TOO_LARGE, Extracted, bad, is_digit_limit, overflow_in
 
 KNOWN_FORMATS = (
     "plain numbers (one per line, or separated by commas or spaces)",
@@ -57,7 +58,32 @@ def _no_cycle_collection(function: Callable[[str], Extracted]) -> Callable[[str]
     return reading
 
 
+def _finite_numbers(function: Callable[[str], Extracted]) -> Callable[[str], Extracted]:
+    """json reads a number too large for a float (``-1e309``) as infinity, as it reads ``-Infinity``,
+    and an integer too large for one stays an integer that cannot become a float: either is
+    refused, naming the number, rather than read as a probability of 0 (or raised)."""
+
+    @wraps(function)
+    def reading(text: str) -> Extracted:
+        try:
+            extracted = function(text)
+        except OverflowError:  # an integer past 1.8e308, made a float
+            raise overflow_in(text) or bad(f"a number {TOO_LARGE}") from None
+        except ValueError as error:
+            if not is_digit_limit(error):
+                raise
+            raise overflow_in(text) or bad(f"a number {TOO_LARGE}") from None
+        if any(any(map(math.isinf, seq.values)) for seq in extracted.sequences):  # -Infinity, or an overflow?
+            found = overflow_in(text)
+            if found is not None:
+                raise found
+        return extracted
+
+    return reading
+
+
 @_no_cycle_collection
+@_finite_numbers
 def extract_json(text: str) -> Extracted:
     """Parse ``text`` as JSON, or as JSONL when it holds several values, and extract it."""
     try:
@@ -71,6 +97,7 @@ def extract_json(text: str) -> Extracted:
 
 
 @_no_cycle_collection
+@_finite_numbers
 def extract_sse(text: str) -> Extracted:
     """Server-Sent Events: the JSON of every event's data, read like JSONL."""
     return extract_values(sse.values(text), "event")

@@ -35,6 +35,12 @@ _COMMA_TO_SPACE = bytes.maketrans(b",", b" ")
 _EMPTY_FIELD = re.compile(rb",[ \t\r\n]*,")  # two commas with only blank space (or line breaks) between
 _BLANKS = b" \t\r\n"
 MINUS = "\u2212"
+#: The longest token (or run of bytes without a separator): a number is a few dozen bytes, and a
+#: million-digit one still fits; past this the input is not a list of numbers (/dev/zero, a binary
+#: file), and reading on would hold it all in memory.
+MAX_TOKEN_BYTES = 4 << 20
+_INFINITIES = ("inf", "infinity")  # what numpy and `float` read as infinity on purpose
+TOO_LARGE = "is too large for 64-bit floats (largest about 1.8e308)"
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ def iter_blocks(chunks: Iterable[bytes]) -> Iterator[PlainBlock]:
         data = carry + chunk if carry else chunk
         cut = _last_separator(data)
         carry, data = data[cut:], data[:cut]
+        if len(carry) > MAX_TOKEN_BYTES:
+            _too_long(carry, start, line + data.count(b"\n"))
         if data:
             fields.check(data, line, start)
             block = parse_block(data, start, line)
@@ -71,6 +79,14 @@ def iter_blocks(chunks: Iterable[bytes]) -> Iterator[PlainBlock]:
         if block is not None:
             yield block
     fields.finish(line)
+
+
+def _too_long(carry: bytes, start: int, line: int) -> None:
+    """Refuse a run of bytes with no separator that is longer than any number."""
+    if b"\0" in carry:
+        raise bad(f"line {line} holds NUL bytes: this is not UTF-8 text (a binary file, or UTF-16?)")
+    raise bad(f"token {start + 1:,} (line {line:,}) runs past {MAX_TOKEN_BYTES >> 20} MiB without a comma, "
+              "space or line break; give numbers one per line, or separated by commas or spaces")
 
 
 class _FieldCheck:
@@ -132,16 +148,52 @@ def parse_block(data: bytes, start: int, first_line: int) -> PlainBlock | None:
         with warnings.catch_warnings():
             warnings.simplefilter("error", DeprecationWarning)
             values = np.fromstring(body, dtype=float, sep=" ")
-        return PlainBlock(values, start, None, 0, data, first_line)
+        block = PlainBlock(values, start, None, 0, data, first_line)
     except (ValueError, DeprecationWarning):
-        return _slow_block(data, start, first_line)
+        block = _slow_block(data, start, first_line)
+    if np.isinf(block.values).any():  # (a fixed-point line cannot overflow: 15 digits at most)
+        _check_infinities(block)
+    return block
+
+
+def _check_infinities(block: PlainBlock) -> None:
+    """``inf`` and ``-inf`` are read as written; a number too large for a float (``-1e309``, a
+    thousand digits) becomes infinite too, and is refused: it is not a probability of 0."""
+    import numpy as np
+
+    for index in np.flatnonzero(np.isinf(block.values)):
+        token, line = token_of(block, int(index))
+        if token.replace(MINUS, "-").lstrip("+-").lower() not in _INFINITIES:
+            raise bad(f"'{quote(token, 30)}' (token {_position(block, int(index)):,}, line {line:,}) {TOO_LARGE}")
+
+
+def check_zeros(block: PlainBlock) -> None:
+    """Probabilities: a number written as not 0 that reads as 0 (``1e-400``, below the smallest
+    float) is refused, not scored as a probability of 0."""
+    import numpy as np
+
+    for index in np.flatnonzero(block.values == 0):
+        token, line = token_of(block, int(index))
+        if _NONZERO_DIGIT.search(token.lower().split("e")[0]):
+            raise bad(f"'{quote(token, 30)}' (token {_position(block, int(index)):,}, line {line:,}) underflows "
+                      "64-bit floats (smallest about 4.9e-324) and would read as 0; give it as a log-probability")
+
+
+_NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
 def _slow_block(data: bytes, start: int, first_line: int) -> PlainBlock:
     """Token by token: ``null`` is skipped and counted, anything else must be a number."""
     import numpy as np
 
-    text = data.decode("utf-8", errors="replace")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = first_line + data.count(b"\n", 0, error.start)
+        raise bad(f"line {line:,} is not UTF-8 text (a binary file, or UTF-16?)") from None
+    if "\0" in text:
+        line = first_line + text.count("\n", 0, text.index("\0"))
+        raise bad(f"line {line:,} holds NUL bytes: this is not UTF-8 text (a binary file, or UTF-16?)")
     values, positions, seen = [], [], start
     for match in _TOKEN.finditer(text):
         token = match.group().replace(MINUS, "-")
@@ -165,9 +217,19 @@ def looks_like_numbers(text: str) -> bool:
 
 def line_of(block: PlainBlock, index: int) -> int:
     """The line holding value ``index`` of ``block`` (only computed when reporting an error)."""
-    position = int(block.positions[index]) if block.positions is not None else block.start + 1 + index
+    return token_of(block, index)[1]
+
+
+def token_of(block: PlainBlock, index: int) -> tuple[str, int]:
+    """Value ``index`` of ``block`` as written, and its line (only computed when reporting an error)."""
+    position = _position(block, index)
     text = block.text.decode("utf-8", errors="replace")
     for seen, match in enumerate(_TOKEN.finditer(text), start=block.start + 1):
         if seen == position:
-            return block.first_line + text.count("\n", 0, match.start())
-    return block.first_line
+            return match.group(), block.first_line + text.count("\n", 0, match.start())
+    return "", block.first_line
+
+
+def _position(block: PlainBlock, index: int) -> int:
+    """The 1-based position of value ``index`` of ``block`` among all tokens (nulls included)."""
+    return int(block.positions[index]) if block.positions is not None else block.start + 1 + index

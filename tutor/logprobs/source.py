@@ -109,6 +109,8 @@ def open_source(spec: str, block_size: int | None = None) -> Source:
     if spec.strip() == "-":
         name, stream = "standard input", _stdin()
     elif spec.startswith("@"):
+        if not spec[1:]:
+            raise bad("'@' must be followed by a file name, like @response.json")
         path = _expand(spec[1:])
         name, stream = f"file '{quote_path(path)}'", _open_file(path)
     elif _is_inline(spec):

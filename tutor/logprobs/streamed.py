@@ -37,7 +37,7 @@ import numpy as np
 from tutor.errors import BadInput
 from tutor.logprobs import jsonl, stream
 from tutor.logprobs.alternatives import from_objects
-from tutor.logprobs.model import MALFORMED, SequenceBuilder, TokenSequence, index_of
+from tutor.logprobs.model import MALFORMED, SequenceBuilder, TokenSequence, index_of, is_digit_limit
 from tutor.logprobs.parts import Bad
 from tutor.logprobs.source import Source
 from tutor.logprobs.tokens import TOKEN_STRINGS, bytes_arrays, token_utf8_length
@@ -101,6 +101,8 @@ class Tally:
             self.utf8 += sum(token_utf8_length(t) for t in tokens if t is not None)
 
     def _add(self, raw: ppl.FloatArray, positions: ppl.IntArray, tokens: list[str | None]) -> None:
+        if np.isinf(raw).any():  # -Infinity, or a number too large for a float: the whole-text reader tells
+            raise Reread
         problem = ppl.find_problem(raw, False)
         if problem is not None:
             bad = Bad(problem, int(positions[problem.index]), tokens[problem.index])
@@ -323,6 +325,10 @@ def read_chat(source: Source, ln_base: float, top_k: int) -> ChatSums:
                 count += len(values)
                 sums.feed(values, lines)
     except jsonl.NotUtf8:
+        raise Reread from None
+    except (OverflowError, ValueError) as error:  # an integer too large for a float: the whole-text reader names it
+        if isinstance(error, ValueError) and not is_digit_limit(error):
+            raise
         raise Reread from None
     if count == 1:  # one JSON value: a single response, not a stream
         raise Reread
