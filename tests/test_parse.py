@@ -218,6 +218,7 @@ def test_counted_gives_the_noun_the_number_needs() -> None:
     assert [counted(n, "draw") for n in (0, 1, 2, 2000)] == ["0 draws", "1 draw", "2 draws", "2,000 draws"]
     assert counted(1, "entry", "entries") == "1 entry" and counted(3, "entry", "entries") == "3 entries"
 
+
 # --- size: a calculator's vector is capped in entries, and no input is read without end ------------
 
 
