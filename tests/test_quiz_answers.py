@@ -322,8 +322,12 @@ def test_read_choice_single(text: str, pick: int) -> None:
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("e", "'e' is not an option (a–d or 1–4)"), ("5", "not an option number"), ("0", "not an option number"),
+    ("e", "'e' is not an option letter; name one option, like 'b' or '2' (a–d or 1–4)"),
+    ("5", "'5' is not an option number"), ("0", "not an option number"),
     ("a c", "only one"), ("", "no option"), ("b!", "not an option letter"), ("x" * 300, "longer than"),
+    # a refusal quotes what was typed when the wrong part is only a piece of it
+    ("nan", "in 'nan', 'n' is not an option letter"), ("1/0", "in '1/0', '0' is not an option number"),
+    ("log(0)", "'log(0)' is not an option letter or number"),
 ])
 def test_read_choice_refusals(text: str, reason: str) -> None:
     with pytest.raises(AnswerFormatError) as caught:

@@ -167,23 +167,31 @@ def _words(text: str, forms: str) -> list[str]:
     return [word.strip("().[]:") for word in re.split(r"[\s,;/&+>→]+|-(?=\S)", cleaned) if word.strip("().[]:")]
 
 
-def _indices(words: list[str], n: int, forms: str, *, compact_digits: bool) -> list[int]:
-    """Option indices named by letters (``a``, or ``ac`` for several) or numbers from 1."""
+def _indices(words: list[str], n: int, forms: str, *, compact_digits: bool, text: str = "") -> list[int]:
+    """Option indices named by letters (``a``, or ``ac`` for several) or numbers from 1. A
+    refusal quotes the part that is wrong, and what was typed when that is more ('1/0' is
+    read as 1 and 0: "in '1/0', '0' is not an option number")."""
+    typed = text.strip()
+
+    def where(part: str) -> str:
+        return f"in '{quote(typed, 30)}', " if typed and part != typed.lower() else ""
+
     picks: list[int] = []
     for word in words:
         if word.isascii() and word.isdigit():
             names = list(word) if compact_digits and len(word) == n and n <= 9 else [word]
             numbers = [int(name) if len(name) <= 3 else 0 for name in names]
             if not all(1 <= number <= n for number in numbers):
-                raise _refuse(f"'{quote(word, 10)}' is not an option number ({_span(n)})", forms)
+                raise _refuse(f"{where(word)}'{quote(word, 10)}' is not an option number", forms)
             picks.extend(number - 1 for number in numbers)
         elif word.isascii() and word.isalpha():
             bad = [char for char in word if not "a" <= char < letter(n)]
             if bad:
-                raise _refuse(f"'{quote(bad[0], 5)}' is not an option ({_span(n)})", forms)
+                raise _refuse(f"{where(bad[0])}'{quote(bad[0], 5)}' is not an option letter", forms)
             picks.extend(ord(char) - ord("a") for char in word)
         else:
-            raise _refuse(f"'{quote(word, 20)}' is not an option letter or number", forms)
+            shown = typed if typed and word in typed.lower() and len(words) == 1 else word
+            raise _refuse(f"'{quote(shown, 20)}' is not an option letter or number", forms)
     return picks
 
 
@@ -194,7 +202,7 @@ def read_choice(text: str, n_options: int, *, multi: bool) -> tuple[int, ...]:
         raise ValueError(f"a question has 1 to 26 options, not {n_options}")
     forms = (f"name every right option, like 'a, c' or '1 3' ({_span(n_options)})" if multi
              else f"name one option, like 'b' or '2' ({_span(n_options)})")
-    picks = _indices(_words(text, forms), n_options, forms, compact_digits=False)
+    picks = _indices(_words(text, forms), n_options, forms, compact_digits=False, text=text)
     if not picks:
         raise _refuse("no option named", forms)
     if not multi and len(set(picks)) > 1:
@@ -208,7 +216,7 @@ def read_order(text: str, n: int) -> tuple[int, ...]:
     if not 1 <= n <= 26:
         raise ValueError(f"an order has 1 to 26 steps, not {n}")
     forms = f"give all {n} steps in order, each once, like '{' '.join(letter(i) for i in reversed(range(n)))}'"
-    picks = _indices(_words(text, forms), n, forms, compact_digits=True)
+    picks = _indices(_words(text, forms), n, forms, compact_digits=True, text=text)
     repeated = sorted({pick for pick in picks if picks.count(pick) > 1})
     if repeated:
         raise _refuse(f"'{letter(repeated[0])}' is named twice", forms)
