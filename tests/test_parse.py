@@ -242,3 +242,17 @@ def test_more_than_a_million_entries_are_refused_before_they_are_parsed(shape: s
     with pytest.raises(BadInput, match=r"^p: has more than 1,000,000 entries; give at most 1,000,000$"):
         parse(text, "p")
     assert len(parse_vector(", ".join(["1"] * 1_000_000), "p")) == 1_000_000  # the limit itself is fine
+
+
+@pytest.mark.parametrize("text", ["1e-400", "2, 1e-400", "[2, 1e-400]", "[[1, 2], [0.5e-330, 1]]", "−3e-999"])
+def test_a_number_too_small_for_a_float_is_refused_not_read_as_zero(text: str) -> None:
+    """`--temperature 1e-400` said 'must be greater than 0, got 0': the learner typed no 0."""
+    parse = parse_matrix if text.startswith("[[") else parse_vector
+    with pytest.raises(BadInput, match=r"too small for 64-bit floats \(smallest about 4.9e-324\): it would read as 0"):
+        parse(text)
+
+
+@pytest.mark.parametrize("text", ["0, 0.0, -0, 0e5, 00.000e-999, 2", "[0, 0.0, -0.0, 0e7, 3]", "1e-320"])
+def test_zeros_and_numbers_a_float_can_hold_are_read(text: str) -> None:
+    values = parse_vector(text)
+    assert values[-1] in (2.0, 3.0, 1e-320) and all(v == 0 for v in values[:-1])

@@ -109,7 +109,13 @@ def parse_number(text: str, what: str) -> float:
         raise BadInput(f"'{_short(text.strip())}' is not a number", what) from None
     if math.isinf(value) and cleaned.lstrip("+-").lower() not in _INFINITIES:  # 1e309: not typed as infinity
         raise BadInput(f"'{_short(text.strip())}' {TOO_LARGE}", what)
+    if value == 0 and _NONZERO_DIGIT.search(cleaned.lower().split("e")[0]):  # 1e-400: not typed as 0
+        raise BadInput(f"'{_short(text.strip())}' {TOO_SMALL}", what)
     return _finite(value, what)
+
+
+TOO_SMALL = "is too small for 64-bit floats (smallest about 4.9e-324): it would read as 0"
+_NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
 #: How infinity is written (what `float` reads as one, besides a number too large for it).
@@ -197,7 +203,7 @@ def _row(text: str, what: str, row: int | None = None) -> Vector:
         except ValueError:
             pass
         else:
-            if all(map(math.isfinite, values)):
+            if all(map(math.isfinite, values)) and 0.0 not in values:  # (a 0 may be 1e-400 underflowed)
                 return values
     return [parse_number(token, what) for token in tokens]
 
@@ -211,6 +217,8 @@ def parse_vector(text: str, what: str = "vector") -> Vector:
         if not isinstance(data, list) or any(isinstance(item, list) for item in data):
             raise BadInput("expected a flat JSON array of numbers, like [0.1, 0.2, 0.7]", what)
         values = [_json_number(item, what, text) for item in data]
+        if 0.0 in values:
+            _check_json_zeros(text, what)
     else:
         if ";" in text:
             raise BadInput("expected a vector, got rows separated by ';' (a matrix)", what)
@@ -263,7 +271,19 @@ def _text_rows(text: str, what: str) -> Matrix:
 def _json_matrix(data: object, what: str, text: str) -> Matrix:
     if not isinstance(data, list) or not all(isinstance(row, list) for row in data):
         raise BadInput("expected nested JSON arrays, like [[1, 0.5], [0.3, 0.8]]", what)
-    return [[_json_number(item, what, text) for item in row] for row in data]
+    rows = [[_json_number(item, what, text) for item in row] for row in data]
+    if any(0.0 in row for row in rows):
+        _check_json_zeros(text, what)
+    return rows
+
+
+def _check_json_zeros(text: str, what: str) -> None:
+    """A number written as not 0 that reads as 0 (``1e-400``) is refused, as in plain text
+    (looked for only once the JSON held a 0)."""
+    for match in _JSON_NUMBER.finditer(text):
+        number = match.group()
+        if _NONZERO_DIGIT.search(number.lower().split("e")[0]) and float(number) == 0:
+            raise BadInput(f"'{_short(number)}' {TOO_SMALL}", what)
 
 
 def parse_int(text: str, what: str, minimum: int | None = None, maximum: int | None = None) -> int:
