@@ -392,3 +392,44 @@ EVERY_HELP = command([sys.executable, "-c", (
 def test_help_for_every_calculator_imports_neither_numpy_nor_textual() -> None:
     done = EVERY_HELP.result()
     assert done.stderr.strip().splitlines()[-1] == "HEAVY=", done.stderr[-500:]
+
+
+def _null_paths(value: object, path: str) -> list[str]:
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [p for key, inner in value.items() for p in _null_paths(inner, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [p for index, inner in enumerate(value) for p in _null_paths(inner, f"{path}.{index}")]
+    return []
+
+
+def _every_null_explained(data: dict[str, object]) -> list[str]:
+    """The nulls of `steps` and `result` with no entry under `special` for them or an array
+    holding them (an array with non-finite entries is explained once, as a whole)."""
+    special = data["special"]
+    assert isinstance(special, dict)
+    unexplained = []
+    for part in ("steps", "result"):
+        for path in _null_paths(data[part], part):
+            parts = path.split(".")
+            if not any(".".join(parts[:n]) in special for n in range(len(parts), 1, -1)):
+                unexplained.append(path)
+    return unexplained
+
+
+CALCULATIONS = [[name] for name in sorted(__import__("tutor.cli.calc", fromlist=["PILLAR_OF"]).PILLAR_OF)] + [
+    ["compression", "--probs", "0.5,0.5,0"], ["kl", "--p", "0.5,0.5", "--q", "1,0"],
+    ["entropy", "--probs", "0.5,0.5,0"], ["cross-entropy", "--p", "0.5,0.5", "--q", "1,0"],
+    ["perplexity", "--logprobs", "-1,-inf,-0.5"]]
+
+
+@pytest.mark.parametrize("args", CALCULATIONS, ids=" ".join)
+def test_every_null_in_a_calculators_json_is_explained_under_special(args: list[str]) -> None:
+    """The README's promise: a null is explained under `special`. `compression` with a symbol
+    of probability 0 wrote null codewords and lengths with `special` empty."""
+    result = run(*args, "--json")
+    if result.exit_code == 2 and len(args) == 1:
+        pytest.skip(f"calc {args[0]} needs inputs: {result.stderr.strip()}")
+    assert result.exit_code == 0, result.output
+    assert _every_null_explained(json.loads(result.stdout)) == []

@@ -17,6 +17,7 @@ from tutor.calculators.probability import LABELLED, decimals_for, labels_for, li
 from tutor.explain.format import compact, format_number
 from tutor.explain.model import Fact, Item, Matrix, Note, Scalar, Step, Verdict, Worked
 from tutor.maths.information import KL, CrossEntropy, Entropy, Huffman, LogBase, MutualInformation
+from tutor.maths.values import Undefined
 
 _LN = {"nats": 1.0, "bits": math.log(2), "bans": math.log(10)}
 ZERO_LOG_ZERO = "0 · log 0 = 0: an outcome that cannot happen adds nothing"
@@ -211,16 +212,17 @@ def _code_items(r: Huffman) -> tuple[Item, ...]:
     shannon = np.array([math.nan if x is None else x for x in r.shannon_lengths], dtype=float)
     symbols = labels_for(range(n), n)
     missing = " (undefined where p = 0: a symbol that never occurs gets no codeword)" if len(used) < n else ""
+    never = Undefined("p = 0: a symbol that never occurs gets no codeword")
     return (
-        Fact("codewords", _codeword_text(r), key="codewords", data=list(r.codewords)),
+        Fact("codewords", _codeword_text(r), key="codewords", data=[never if w is None else w for w in r.codewords]),
         Matrix("p", r.probs, col_labels=symbols, decimals=decimals_for(r.probs)),
         Matrix("−log₂ p", r.information, col_labels=symbols, caption="the ideal length in bits"),
         Matrix("l (Huffman)", lengths, col_labels=symbols, decimals=0, caption="bits" + missing),
         Matrix("⌈−log₂ p⌉", shannon, col_labels=symbols, decimals=0, caption="Shannon's simpler code, which Huffman beats"),
-        Fact("code lengths", f"{min(used)} to {max(used)} bits", key="code_lengths", data=list(r.code_lengths),
-             result=True),
+        Fact("code lengths", f"{min(used)} to {max(used)} bits", key="code_lengths",
+             data=[never if x is None else x for x in r.code_lengths], result=True),
         Fact("Shannon code lengths", f"{_lengths_range(r.shannon_lengths)} bits", key="shannon_lengths",
-             data=list(r.shannon_lengths)),
+             data=[never if x is None else x for x in r.shannon_lengths]),
     )
 
 

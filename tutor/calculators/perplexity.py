@@ -256,7 +256,8 @@ def _probability(logprob: float) -> float | Beyond:
 
 
 def _token_json(item: Surprise, report: Report) -> dict[str, Any]:
-    return {"sequence": report.sequences[item.sequence].label, "position": item.position, "token": item.token,
+    token = Undefined("the input gave log-probabilities without their tokens") if item.token is None else item.token
+    return {"sequence": report.sequences[item.sequence].label, "position": item.position, "token": token,
             "logprob": item.logprob, "nll": -item.logprob, "probability": _probability(item.logprob)}
 
 
