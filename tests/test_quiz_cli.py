@@ -266,3 +266,22 @@ def test_a_bank_explanation_naming_letters_matches_the_options_on_screen(tmp_hom
         block = result.stdout.split("entropy-always-holds")[1].split("Question ")[0]
         assert f"e) {question.options[4]}" in " ".join(block.split())
         assert "(e) is backwards" in " ".join(block.split())
+
+
+def test_review_list_lists_what_review_would_ask_and_n_caps_a_list(tmp_home: Path) -> None:
+    """--review --list listed all 298 questions when nothing was due; --list ignored -n."""
+    from datetime import datetime, timedelta, timezone
+
+    nothing = run("--review", "--list", home=tmp_home)
+    assert nothing.returncode == 0 and nothing.stdout == "Nothing is due for review now.\n"
+    assert json.loads(run("--review", "--list", "--json", home=tmp_home).stdout) == []
+    store = ProgressStore(tmp_home)
+    now = datetime.now(timezone.utc)
+    for days, question in ((5, "linear-algebra/dot-product-by-hand"), (2, "linear-algebra/norm-by-hand")):
+        store.record_answer(question, False, 20.0, "linear-algebra", when=now - timedelta(days=days))
+    listed = json.loads(run("--review", "--list", "--json", home=tmp_home).stdout)
+    assert [row["id"] for row in listed] == ["linear-algebra/dot-product-by-hand", "linear-algebra/norm-by-hand"]
+    assert [row["id"] for row in json.loads(run("--review", "--list", "--json", "-n", "1", home=tmp_home).stdout)] == [
+        "linear-algebra/dot-product-by-hand"]
+    two = json.loads(run("calculus", "--list", "--json", "-n", "2", home=tmp_home).stdout)
+    assert len(two) == 2 and len(json.loads(run("calculus", "--list", "--json", home=tmp_home).stdout)) > 2

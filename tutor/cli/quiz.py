@@ -16,12 +16,14 @@ if TYPE_CHECKING:
     from tutor.quiz.session import Item, Session, Topic
 
 MAX_COUNT = 200
+DEFAULT_COUNT = 10
 
 
 def quiz(
     topic: str = typer.Argument(None, help="linear-algebra (la), calculus (calc), probability (prob), "
                                 "information-theory (info), optimization (opt), all, or a lesson id or number."),
-    count: str = typer.Option("10", "--count", "-n", help="How many questions.", metavar="N"),
+    count: str | None = typer.Option(None, "--count", "-n", help="How many questions (default 10; with --list, at most N "
+                              "listed).", metavar="N", show_default=False),
     seed: str = typer.Option(None, "--seed", help="Draw the same questions and options again.", metavar="S"),
     plain: bool = typer.Option(False, "--plain", help="Line by line in the terminal, no TUI."),
     review: bool = typer.Option(False, "--review", help="Ask what is due for review, most overdue first."),
@@ -40,11 +42,16 @@ def quiz(
         from tutor.plan import load_plan
 
         raise BadInput(f"say what to quiz on: {', '.join(topic_names(load_plan()))}, a lesson, or --review")
+    given = None if count is None else parse.parse_int(count, "--count", minimum=1, maximum=MAX_COUNT)
+    number = DEFAULT_COUNT if given is None else given
     items = _catalogue(chosen_topic.pillar if chosen_topic else None)
-    if list_only:
-        _print_list(chosen_topic, items, as_json)
+    if list_only:  # --review --list: what --review would ask; -n: at most that many
+        shown = _due(items, given or MAX_COUNT, chosen_topic)[0] if review else items
+        if review and not shown and not as_json:
+            sys.stdout.write("Nothing is due for review now.\n")
+            return
+        _print_list(chosen_topic, shown, as_json, given)
         return
-    number = parse.parse_int(count, "--count", minimum=1, maximum=MAX_COUNT)
     seed_value = _seed(seed)
     chosen = _review(items, number, chosen_topic) if review else _pick(chosen_topic, items, number, seed_value)
     session = Session(chosen, seed_value)
@@ -91,18 +98,23 @@ def _pick(topic: Topic | None, items: list[Item], count: int, seed: int) -> list
     return choose(pool, count, np.random.default_rng(seed))
 
 
-def _review(items: list[Item], count: int, topic: Topic | None) -> list[Item]:
+def _due(items: list[Item], count: int, topic: Topic | None) -> tuple[list[Item], int]:
+    """What is due for review in `topic`, most overdue first (at most `count`), and how many due
+    cards are for questions this version no longer has."""
     from tutor.progress import default_store
     from tutor.quiz.session import items_for, review_items
 
     due = [state.question_id for state in default_store().due_items()]
     pool = items_for(topic, items) if topic is not None else items
-    chosen = review_items(pool, due)[:count]
+    known = {item.id for item in items}
+    return review_items(pool, due)[:count], sum(1 for question_id in due if question_id not in known)
+
+
+def _review(items: list[Item], count: int, topic: Topic | None) -> list[Item]:
+    chosen, gone = _due(items, count, topic)
     if not chosen:
         from tutor.errors import counted
 
-        known = {item.id for item in items}
-        gone = sum(1 for question_id in due if question_id not in known)
         sys.stdout.write("Nothing is due for review now. Come back later, or quiz a topic.\n")
         if gone:  # `llmtutor progress` counts them: say why they are not asked
             sys.stdout.write(f"({counted(gone, 'card')} due for questions this version of llmtutor no "
@@ -111,12 +123,12 @@ def _review(items: list[Item], count: int, topic: Topic | None) -> list[Item]:
     return chosen
 
 
-def _print_list(topic: Topic | None, items: list[Item], as_json: bool) -> None:
+def _print_list(topic: Topic | None, items: list[Item], as_json: bool, most: int | None = None) -> None:
     import json
 
     from tutor.quiz.session import Topic, items_for
 
-    shown = items_for(topic or Topic("all"), items)
+    shown = items_for(topic or Topic("all"), items)[:most]
     rows: list[dict[str, Any]] = [
         {"id": item.id, "type": item.type, "lesson": item.lesson, "pillar": item.pillar, "generated": item.generated}
         for item in shown]
