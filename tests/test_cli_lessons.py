@@ -45,10 +45,17 @@ def test_lessons_json_is_machine_readable() -> None:
         assert (row["status"] == "coming soon") == (row["id"] not in written), row
 
 
-def test_lessons_filters_by_pillar() -> None:
-    result = runner.invoke(app, ["lessons", "--pillar", "calculus", "--json"])
+@pytest.mark.parametrize("name", ["calculus", "calc", "CALC"])
+def test_lessons_filters_by_pillar(name: str) -> None:
+    """By id or by the short name the quiz takes."""
+    result = runner.invoke(app, ["lessons", "--pillar", name, "--json"])
     assert result.exit_code == 0
     assert [row["number"] for row in json.loads(result.stdout)] == [6, 7, 8, 9, 10]
+
+
+def test_lessons_with_an_empty_pillar_is_refused_not_everything() -> None:
+    result = runner.invoke(app, ["lessons", "--pillar", ""])
+    assert result.exit_code == 2 and "unknown pillar ''" in result.stderr
 
 
 def test_lessons_unknown_pillar_is_one_line_exit_2() -> None:

@@ -282,3 +282,15 @@ def test_time_added_past_the_ceiling_stays_readable(tmp_home: Path) -> None:
     store.add_time("entropy", 1e300)
     again = ProgressStore(tmp_home)
     assert again.snapshot().lessons["entropy"].seconds == MAX_SECONDS and not again.warnings
+
+
+def test_reset_takes_a_lesson_number_or_prefix_and_a_pillar_alias_like_other_commands(tmp_home: Path) -> None:
+    store = ProgressStore(tmp_home)
+    store.record_lesson_complete("entropy")
+    store.record_lesson_complete("chain-rule")
+    done = run("reset", "--lesson", "16", "--yes")
+    assert done.exit_code == 0 and "lesson 'entropy'" in done.stdout and "1 lesson(s)" in done.stdout
+    done = run("reset", "--pillar", "calc", "--yes")
+    assert done.exit_code == 0 and "the calculus pillar" in done.stdout and "1 lesson(s)" in done.stdout
+    assert ProgressStore(tmp_home).snapshot().lessons.keys() <= {"entropy", "chain-rule"}
+    assert all(not record.completed for record in ProgressStore(tmp_home).snapshot().lessons.values())

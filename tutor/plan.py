@@ -21,6 +21,11 @@ SYLLABUS = "syllabus.toml"
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+#: Short names for the pillars, taken wherever a pillar is named (quiz, lessons, progress).
+PILLAR_ALIASES = {"la": "linear-algebra", "calc": "calculus", "prob": "probability", "info": "information-theory",
+                  "opt": "optimization"}
+
+
 @dataclass(frozen=True)
 class PlannedLesson:
     """A slot of the course: its number (1-based, course order), id and title."""

@@ -33,12 +33,16 @@ def lesson_statuses(catalog: Catalog) -> dict[str, str]:
 
 
 def lessons(
-    pillar: str = typer.Option(None, "--pillar", "-p", help="Only this section, e.g. calculus."),
+    pillar: str = typer.Option(None, "--pillar", "-p", help="Only this section, e.g. calculus (or la, calc, prob, info, opt)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON array of lessons, for scripts."),
 ) -> None:
     """List every lesson of the course with its number, id, section and your status."""
+    from tutor.plan import PILLAR_ALIASES
+
     catalog = load_catalog_reporting()
-    slots = catalog.pillar(pillar).slots if pillar else catalog.slots
+    if pillar is not None:
+        pillar = PILLAR_ALIASES.get(pillar.strip().lower(), pillar)
+    slots = catalog.pillar(pillar).slots if pillar is not None else catalog.slots
     statuses = lesson_statuses(catalog)
     if as_json:
         rows = [_row(slot, statuses[slot.id]) for slot in slots]

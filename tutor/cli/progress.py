@@ -200,10 +200,32 @@ def _reset_target(store: Any, lesson: str | None, pillar: str | None, everything
         raise UnknownLesson(f"{error} (see 'llmtutor lessons')") from None
 
 
+def course_lesson(text: str | None) -> str | None:
+    """A lesson as the other commands take it: a number (16) or a unique prefix of an id
+    (entropy) becomes its id; anything else is passed on as written (an id of an older
+    version's lesson may still be in the learner's progress)."""
+    from tutor.plan import load_plan
+
+    if text is None:
+        return None
+    key = text.strip().lower()
+    lessons = load_plan().lessons
+    found = [item for item in lessons if (key.isdigit() and item.number == int(key)) or item.id == key]
+    found = found or [item for item in lessons if key and item.id.startswith(key)]
+    return found[0].id if len(found) == 1 else text
+
+
+def course_pillar(text: str | None) -> str | None:
+    """A pillar id, or one of the quiz's short names (la, calc, prob, info, opt)."""
+    from tutor.plan import PILLAR_ALIASES
+
+    return None if text is None else PILLAR_ALIASES.get(text.strip().lower(), text)
+
+
 @progress_app.command("reset")
 def reset(
-    lesson: str | None = typer.Option(None, "--lesson", metavar="ID", help="Forget one lesson."),
-    pillar: str | None = typer.Option(None, "--pillar", metavar="NAME", help="Forget one pillar."),
+    lesson: str | None = typer.Option(None, "--lesson", metavar="LESSON", help="Forget one lesson (number, id or prefix)."),
+    pillar: str | None = typer.Option(None, "--pillar", metavar="NAME", help="Forget one pillar (id, or la, calc, prob, info, opt)."),
     everything: bool = typer.Option(False, "--all", help="Forget everything."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
@@ -212,6 +234,7 @@ def reset(
 
     store, warnings = _open()
     try:
+        lesson, pillar = course_lesson(lesson), course_pillar(pillar)
         target = _reset_target(store, lesson, pillar, everything)
         store.lessons_view()  # a folder that cannot be written is said before asking
         if store.read_only:

@@ -18,12 +18,11 @@ import numpy as np
 
 from tutor.errors import BadInput, quote
 from tutor.explain.model import Note
-from tutor.plan import CoursePlan, load_plan
+from tutor.plan import PILLAR_ALIASES, CoursePlan, load_plan
 from tutor.quiz.generators import Generator, generators, instantiate
 from tutor.quiz.model import Grade, Question
 
-ALIASES = {"la": "linear-algebra", "calc": "calculus", "prob": "probability", "info": "information-theory",
-           "opt": "optimization"}
+ALIASES = PILLAR_ALIASES
 ORDERED_TYPES = ("choice", "multi", "order")
 #: A letter naming an option in an explanation: "(a)", "(b, c)", "(d fails)", "(a) and (c)".
 _LETTER_REFERENCE = re.compile(r"(?<![\w])\(([a-z])(?=\)|,\s?[a-z][,)]|\s+(?:and|or|fails|holds)\b)")
