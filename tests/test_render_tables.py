@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from tutor.render.tables import MatrixTable, _DrawnTable
+from tutor.render.tables import MatrixTable, _DrawnTable, matrix_table
 
 
 def _rich_table(table: MatrixTable, columns: list[int], title: str | None, caption: str | None) -> Table:
@@ -205,3 +205,13 @@ def test_every_series_table_of_the_course_is_drawn_directly_and_as_rich_draws_it
     for table in tables:
         assert table._widths() is not None and sum(table._widths() or ()) < 100  # the fast path
         assert _drawn(table, 100, "colour") == _drawn(table.table(), 100, "colour")
+
+
+@pytest.mark.parametrize("empty", [np.array([]), np.zeros((0, 3)), np.zeros((2, 0))])
+def test_an_array_with_no_entries_is_said_in_words_not_a_crash(empty: np.ndarray) -> None:
+    """Lesson 20's Huffman playground on one symbol drew its (empty) merges and the app died."""
+    from rich.console import Console
+
+    console = Console(width=60, color_system=None, record=True)
+    console.print(matrix_table("merges", empty, row_labels=(), caption="none needed"))
+    assert console.export_text().strip() == "merges: none   none needed"

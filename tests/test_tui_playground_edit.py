@@ -419,3 +419,25 @@ def test_an_error_names_the_box_by_its_label_once(catalog: Catalog) -> None:
     assert said.startswith("label smoothing ε must be") and said.count("label smoothing ε") == 1
     said = PlaygroundView.describe(view, compute_playground(block, {"smoothing": "x"}))
     assert said.startswith("label smoothing ε: ")
+
+
+def test_a_block_whose_drawing_fails_shows_one_line_instead_of_ending_the_app() -> None:
+    """A drawing bug (here an exception) in one block must not take the app down."""
+    class Broken:
+        def __rich_console__(self, console: Any, options: Any) -> Any:
+            raise IndexError("tuple index out of range")
+
+    block = RichBlock(Broken())
+    drawn = block.drawn_at(70)
+    text = "".join(segment.text for line in drawn.lines for segment in line)
+    assert "⚠ this could not be drawn (IndexError: tuple index out of range)" in text
+
+
+@pytest.mark.parametrize("probs", ["1", "1,0", "0,1,0"])
+def test_huffman_on_one_possible_symbol_is_drawn(catalog: Catalog, probs: str) -> None:
+    block = next(b for lesson in catalog.lessons for b in lesson.blocks
+                 if isinstance(b, Playground) and b.name == "huffman_playground")
+    computed = compute_playground(block, {"probs": probs})
+    assert computed.worked is not None, computed.error
+    text = block_text(RichBlock(worked_renderable(computed.worked)), 100)
+    assert "H(p) = 0.0000 bits" in text and "could not be drawn" not in text

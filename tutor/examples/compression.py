@@ -235,8 +235,9 @@ def huffman_playground(probs: np.ndarray) -> Worked:
     p = as_distribution_vector(probs, "probs")
     n = int(np.count_nonzero(p))
     steps = list(explain_compression(r).steps)
-    if p.size <= 12:
-        steps.insert(1, Step("Which subtrees each merge joins", (merge_table(huffman_merges(p)),)))
+    merges = huffman_merges(p) if p.size <= 12 else ()
+    if merges:  # (one possible symbol needs no merge, and 0 bits)
+        steps.insert(1, Step("Which subtrees each merge joins", (merge_table(merges),)))
     summary: list[Item] = [
         Scalar("H(p)", r.entropy_bits, unit="bits"),
         Scalar("L (Huffman)", r.expected_length, unit="bits/symbol",

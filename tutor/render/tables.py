@@ -346,9 +346,12 @@ def _entries(v: np.ndarray, indices: Sequence[int] | range, decimals: int) -> st
 def matrix_table(name: str, value: np.ndarray | Sequence[Sequence[float]] | Sequence[float], *,
                  row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
                  caption: str | None = None, decimals: int = 4,
-                 highlight: np.ndarray | None = None) -> MatrixTable | Table:
-    """The right drawing for an array: a summary for a long vector, else a (cornered) table."""
+                 highlight: np.ndarray | None = None) -> MatrixTable | Table | Text:
+    """The right drawing for an array: a summary for a long vector, else a (cornered) table; an
+    array with no entries is said in words (a table of it has no cell to hang labels on)."""
     array = np.asarray(value)
+    if array.size == 0:
+        return Text(f"{name}: none" + (f"   {caption}" if caption else ""))
     if array.ndim == 1 and array.size > LONG_VECTOR and array.dtype.kind in "fiu":
         return vector_summary(name, array, decimals, caption)
     return MatrixTable(name, array, row_labels=row_labels, col_labels=col_labels, caption=caption,

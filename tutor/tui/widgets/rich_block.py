@@ -54,6 +54,15 @@ class Drawn:
         return self._text
 
 
+def undrawable(error: Exception) -> Text:
+    """What a block shows when drawing it failed: one line naming the error (a bug in llmtutor;
+    the app goes on)."""
+    from tutor.errors import quote
+
+    detail = quote(str(error), 80) or type(error).__name__
+    return Text(f"⚠ this could not be drawn ({type(error).__name__}: {detail}); please report it", style="red")
+
+
 def draw_lines(renderable: RenderableType, console: Console, width: int) -> Drawn:
     """`renderable` as styled lines `width` cells wide (at least 1), each padded to the full
     width (so Textual need not copy a line to pad it)."""
@@ -146,7 +155,11 @@ class RichBlock(Widget):
         """The renderable drawn `width` cells wide (kept for the last width)."""
         width = max(width, 1)
         if self._drawn is None or self._drawn.width != width:
-            self._drawn = draw_lines(self.renderable, _console(), width)
+            try:
+                self._drawn = draw_lines(self.renderable, _console(), width)
+            except Exception as error:  # a drawing bug: one line in the block, never the app's end
+                self._drawn = draw_lines(undrawable(error), _console(), width)
+                return self._drawn
             if self._keep is not None:
                 self._keep(self._drawn)
         return self._drawn
