@@ -282,7 +282,7 @@ def ce_grad_precision() -> Worked:
                    col_labels=("1/ŷ₀ > max: ln(max)", "measured", "ŷ₀ → 0: predicted", "measured")),
             Matrix("before the cliff", table[:, 2:], row_labels=names, decimals=3,
                    col_labels=("max grad error ÷ ε", "max error of −log ŷ₀"),
-                   caption="ε: the type's rounding unit (2⁻¹⁰, 2⁻²³, 2⁻⁵²)"),
+                   caption="ε: the type's machine epsilon (2⁻¹⁰, 2⁻²³, 2⁻⁵²)"),
             Note("The chain-rule gradient is accurate right up to its cliff and then not a number at all: "
                  "first −1/ŷ₀ overflows (ŷ₀ is still a positive float), then ŷ₀ itself rounds to 0 and "
                  "J · ∂L/∂ŷ becomes 0 × ∞. Meanwhile −log ŷ₀ loses precision once ŷ₀ is subnormal, and "
