@@ -247,3 +247,18 @@ def test_playground_direct_calls_reject_empty_and_nan() -> None:
     with pytest.raises(BadInput) as error:
         sm.decoding_playground(np.array([1.0, 2.0]), 1.0, 0, float("nan"), 0)
     assert error.value.field == "p"
+
+
+def test_the_limits_table_shows_tiny_probabilities_as_they_are_not_as_zero() -> None:
+    """At T = 0.05 soup has e^−40 ≈ 4.25e-18: a probability any T > 0 keeps positive, shown as 0
+    beside the argmax row whose zeros are real (the renderer took it for rounding debris)."""
+    from rich.console import Console
+
+    from tutor.render.worked import worked_renderable
+
+    console = Console(width=120, color_system=None, record=True)
+    console.print(worked_renderable(sm.temperature_sweep_demo()))
+    row = next(line for line in console.export_text().splitlines() if "T = 0.05" in line)
+    expected = softmax(sm.LOGITS / 0.05)
+    assert all(p > 0 for p in expected)
+    assert " 0 " not in row.replace("│", " ") + " " and f"{expected[3]:.3e}" in row

@@ -178,7 +178,8 @@ def temperature_sweep_demo() -> Worked:
                    (("H (bits)", sweep.entropy_bits), ("log₂ V", uniform)), x_label="T", y_label="bits"),
             Verdict("H increases at every step of the grid", bool(np.all(np.diff(sweep.entropy_bits) > 0))))),
         Step("The two limits", (
-            Matrix("softmax(z / T)", limits, row_labels=rows, col_labels=TOKENS),)),
+            # (scale: softmax makes no rounding debris; e^−40 at T = 0.05 is a probability, not 0)
+            Matrix("softmax(z / T)", limits, row_labels=rows, col_labels=TOKENS, scale=float(np.finfo(float).tiny)),)),
         Step("How fast: dH/dT = Var_p(z) / T³ (in nats; ÷ ln 2 for bits)", (
             Scalar("formula at T = 1", float(near.slope_bits[1]), unit="bits per unit of T"),
             Scalar("finite difference", numeric, unit="bits per unit of T",
