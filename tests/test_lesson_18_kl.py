@@ -146,8 +146,18 @@ def test_scores_and_masses() -> None:
     p = target()
     expected = np.array([[rel_entr(p, q).sum(), rel_entr(q, p).sum()] for q in fits])
     np.testing.assert_allclose(fig["scores"], expected, rtol=1e-8)
-    valley = np.abs(GRID - fig["mean"]) <= 1.0
-    np.testing.assert_allclose(fig["mass"][:, 0], [p[valley].sum()] + [q[valley].sum() for q in fits], rtol=1e-8)
+    # The masses are integrals, checked against scipy's normal distribution (a sum of grid points
+    # over |x − mean| ≤ 1 counted both ends whole and read 0.0695 for the target's 0.0658).
+    mean = fig["mean"]
+
+    def between(low: float, high: float, mus: tuple[float, ...], sds: tuple[float, ...], ws: tuple[float, ...]) -> float:
+        return sum(w * (norm.cdf(high, m, s) - norm.cdf(low, m, s)) for w, m, s in zip(ws, mus, sds))
+
+    dists = [((-2.5, 2.5), (0.8, 0.8), (0.6, 0.4)), ((fig["forward_mu"],), (fig["forward_sigma"],), (1.0,)),
+             ((fig["reverse_mu"],), (fig["reverse_sigma"],), (1.0,))]
+    np.testing.assert_allclose(fig["mass"][:, 0], [between(mean - 1, mean + 1, *d) for d in dists], rtol=1e-9)
+    np.testing.assert_allclose(fig["mass"][:, 1], [between(0, np.inf, *d) for d in dists], rtol=1e-9)
+    assert fig["mass"][0, 0] == pytest.approx(0.0658, abs=5e-5)
     assert fig["mass"][2, 1] < 0.01 < fig["mass"][1, 1]  # the reverse fit ignores the right hump
 
 
