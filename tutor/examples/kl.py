@@ -137,11 +137,13 @@ def forward_reverse_fit() -> Worked:
     dx = float(GRID[1] - GRID[0])
     curves = (("target p", np.exp(log_p[shown]) / dx), ("forward fit", np.exp(fits[0, shown]) / dx),
               ("reverse fit", np.exp(fits[1, shown]) / dx))
-    mixtures = ((HUMPS["weights"], HUMPS["means"], HUMPS["sds"]), ((1.0,), (fwd.mu,), (fwd.sigma,)),
-                ((1.0,), (rev.mu,), (rev.sigma,)))
+    mixtures: list[tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]] = [
+        (HUMPS["weights"], HUMPS["means"], HUMPS["sds"]), ((1.0,), (fwd.mu,), (fwd.sigma,)),
+        ((1.0,), (rev.mu,), (rev.sigma,))]
     # Masses by the normal CDF, not summed grid points (a sum over |x − mean| ≤ 1 counted both ends
     # whole: 0.0695 for the target's valley where the integral is 0.0658).
-    mass = np.array([[_mass(*m, mean - 1.0, mean + 1.0), _mass(*m, 0.0, math.inf)] for m in mixtures])
+    mass = np.array([[_mass(w, m, s, mean - 1.0, mean + 1.0), _mass(w, m, s, 0.0, math.inf)]
+                     for w, m, s in mixtures])
     return Worked("One Gaussian for two humps", (
         Step("Minimise each direction over N(μ, σ²)", (
             Matrix("best fits", np.array([[fwd.mu, fwd.sigma, fwd.kl], [rev.mu, rev.sigma, rev.kl]]),
