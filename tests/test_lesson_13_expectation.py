@@ -18,7 +18,7 @@ from tutor.curriculum.compute import compute_playground
 from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
 from tutor.examples import expectation as ex
-from tutor.explain.model import Series, Verdict, Worked
+from tutor.explain.model import Scalar, Series, Verdict, Worked
 from tutor.maths import minibatch as mb
 
 TOKENS, PROBS = [1.0, 2.0, 3.0, 4.0], [0.5, 0.3, 0.15, 0.05]
@@ -312,6 +312,10 @@ def test_minibatch_playground_full_batch_has_no_noise_without_replacement() -> N
     worked = ex.minibatch_playground(64, 50, 3)
     assert worked.figures["variance_without"] == 0.0 and worked.figures["predicted_without"] == 0.0
     assert worked.figures["variance_with"] > 0
+    # gap ÷ standard error is rounding ÷ rounding there: undefined, not 63.46
+    assert np.all(np.isnan(worked.figures["se_units"][1])) and np.all(np.isfinite(worked.figures["se_units"][0]))
+    noise = next(i for i in worked.items() if isinstance(i, Scalar) and i.name == "noise √Var, without")
+    assert noise.value == 0 and "4×" not in noise.caption and "whole set" in noise.caption
 
 
 @pytest.mark.parametrize(("batch", "trials", "seed", "field"), [
