@@ -299,6 +299,16 @@ def test_expectation_playground_hostile_inputs(values: list[float], probs: list[
     assert caught.value.field == field and "\n" not in str(caught.value)
 
 
+def test_expectation_playground_names_a_x_plus_b_when_it_is_what_overflows() -> None:
+    # x = 1e154 squares fine (1e308); 3x − 2 does not: the message must not blame the values
+    with pytest.raises(BadInput) as caught:
+        ex.expectation_playground(np.array([1e154, 0.0]), np.array([0.5, 0.5]), 3.0, -2.0)
+    assert caught.value.field == "a" and "a·x + b" in str(caught.value) and "the values are" not in str(caught.value)
+    with pytest.raises(BadInput) as caught:
+        ex.expectation_playground(np.array([1e155, 0.0]), np.array([0.5, 0.5]), 3.0, -2.0)
+    assert caught.value.field == "values" and "the values are too large" in str(caught.value)
+
+
 def test_minibatch_playground_defaults() -> None:
     f = ex.minibatch_playground(16, 4000, 0).figures
     sigma2 = reference()[1]

@@ -37,7 +37,7 @@ N_EXAMPLES = 64
 
 def _affine_step(r: Expectation, a: float, b: float, what: str) -> tuple[Step, dict[str, float]]:
     """Y = aX + b computed from Y's own distribution, beside the two rules that predict it."""
-    y = _moments(*_affine_values(r, a, b), r.probs)
+    y = _moments(*_affine_values(r, a, b), r.probs, affine=True)
     rule_var = a * a * r.variance
     step = Step(f"Scale and shift: Y = {compact(a)}·X + {compact(b)}{what}", (
         Matrix("y = a·x + b", y.values, decimals=4),
@@ -61,10 +61,14 @@ def _affine_values(r: Expectation, a: float, b: float) -> tuple[np.ndarray, str]
     return y, blame
 
 
-def _moments(values: np.ndarray, field: str, probs: np.ndarray) -> Expectation:
+def _moments(values: np.ndarray, field: str, probs: np.ndarray, affine: bool = False) -> Expectation:
+    """E and Var of `values`; `affine`: they are a·x + b, and that is what the message names."""
     try:
         return expectation(values, probs)
     except NumericOverflow:
+        if affine:
+            raise BadInput("a·x + b is too large for these values: its squares pass 1.8e308; make it smaller",
+                           field) from None
         raise BadInput("the values are too large: their squares pass 1.8e308; scale them down", field) from None
 
 
