@@ -15,7 +15,7 @@ from tutor.examples.registry import example, playground
 from tutor.explain.format import fit_decimals
 from tutor.explain.model import Item, Note, Scalar, Step, Worked
 from tutor.maths.common import as_matrix, as_vector
-from tutor.maths.linalg import Similarity, matmul, similarity
+from tutor.maths.linalg import Similarity, commute, matmul, similarity
 from tutor.maths.numerics import Undefined
 
 TOKENS = ("cat", "dog", "car")
@@ -216,7 +216,7 @@ def composition(a: np.ndarray | None = None, b: np.ndarray | None = None,
         Step("Or multiply first: AB is the combined map", (exact("AB", ab), exact("(AB)x", ab_x))),
         Step("Order matters: BA means 'A first, then B'", (
             exact("BA", ba), exact("(BA)x", ba @ x),
-            Note("AB and BA are different maps." if not np.allclose(ab, ba) else "Here AB = BA."),
+            Note("AB and BA are different maps." if not commute(a, b) else "Here AB = BA."),
         )),
         Step("Same answer, different cost", (
             Scalar("A(Bx): k·n + m·k multiply-adds", float(k * n + m * k), decimals=0),
@@ -238,8 +238,8 @@ def matmul_playground(a: np.ndarray, b: np.ndarray) -> Worked:
     ))]
     summary: list[Item] = [exact("AB", product.product)]
     if m == k == n:
-        ba = product.b @ product.a
-        same = bool(np.allclose(product.product, ba))
+        ba = matmul(product.b, product.a).product  # refused past the float range, as AB is
+        same = commute(product.a, product.b)
         summary += [exact("BA", ba), Note("AB = BA for these two: they commute." if same else "AB ≠ BA.")]
     summary.append(Scalar("multiply-adds m·k·n", float(m * k * n), decimals=0))
     steps.append(Step(f"({m}×{k})·({k}×{n}) → {m}×{n}", tuple(summary)))
