@@ -43,7 +43,10 @@ def _impossible(zero: str, positive: str, where: np.ndarray) -> str:
 
 
 def _infinite_fact(label: str, key: str, where: np.ndarray) -> Fact:
-    return Fact(label, listed(where, what="outcomes") if where.size else "none", key=key, data=where)
+    """Which outcomes (by position, "outcome 2"), so the list does not read as a count ("p > 0: 2")."""
+    if not where.size:
+        return Fact(label, "none", key=key, data=where)
+    return Fact(label, f"outcome{'s' if where.size > 1 else ''} {listed(where, what='outcomes')}", key=key, data=where)
 
 
 # --- entropy -------------------------------------------------------------------------------
