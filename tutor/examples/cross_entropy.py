@@ -306,7 +306,7 @@ def label_smoothing_playground(logits: np.ndarray, target: int = 0, smoothing: f
     # The quotient's rounding: a few ε·|loss| over the step 2h, at the smallest step used
     steps = 1e-6 * np.maximum(1.0, np.abs(r.logits[shown]))
     tolerance = 1e-6 + 8 * np.finfo(float).eps * abs(r.loss) / float(np.min(steps))
-    agrees: bool | None = None if not math.isfinite(worst) or tolerance > 1e-2 else worst <= tolerance
+    agrees: bool | None = None if not math.isfinite(worst) or tolerance > 1e-2 else bool(worst <= tolerance)
     check = Verdict("central differences agree with ŷ − y", agrees,
                     f"largest gap {compact(worst)}; rounding and the O(h²) error allow {compact(tolerance)}"
                     + (" (a loss this large leaves a step of h no precision, so the check cannot decide)"
