@@ -62,19 +62,6 @@ def matmul(a: np.ndarray, b: np.ndarray) -> Product:
     return Product(a=a, b=b, product=a @ b)
 
 
-def commute(a: np.ndarray, b: np.ndarray) -> bool:
-    """AB = BA up to rounding, for square A and B of one size. Rounding in an entry of AB is a few
-    ε times Σₖ |aᵢₖ||bₖⱼ|, so that is what the difference is measured against (not an absolute
-    1e-8: two products of entries 1e-5 differ by 1e-10 and do not commute). Worked on A and B
-    scaled by powers of two (exact) to entries below 1, so nothing overflows."""
-    top_a, top_b = float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0))
-    if top_a == 0 or top_b == 0:
-        return True
-    a, b = np.ldexp(a, -math.frexp(top_a)[1]), np.ldexp(b, -math.frexp(top_b)[1])
-    size = max(float(np.max(np.abs(a) @ np.abs(b))), float(np.max(np.abs(b) @ np.abs(a))))
-    return float(np.max(np.abs(a @ b - b @ a))) <= 1e-12 * size
-
-
 @dataclass(frozen=True)
 class Attention:
     """Every stage of softmax(Q Kᵀ / √d_k) V."""
