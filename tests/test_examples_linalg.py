@@ -125,6 +125,30 @@ def test_matmul_playground_against_loops_and_commuting() -> None:
         L.matmul_playground(a, a)
 
 
+def _product_notes(a: np.ndarray, b: np.ndarray) -> list[str]:
+    return [i.text for s in L.matmul_playground(a, b).steps for i in s.items if isinstance(i, Note)]
+
+
+def test_matmul_playground_commuting_is_judged_against_the_size_of_the_entries() -> None:
+    # AB = [[0, 1e-10], [0, 0]] and BA = 0: visibly different, though within np.allclose's atol 1e-8
+    a, b = np.array([[1e-5, 0.0], [0.0, 0.0]]), np.array([[0.0, 1e-5], [0.0, 0.0]])
+    assert np.any(a @ b != b @ a)
+    assert _product_notes(a, b) == ["AB ≠ BA."]
+    assert _product_notes(a * 1e-100, b * 1e-100) == ["AB ≠ BA."]
+    # a matrix commutes with its own powers, up to the rounding of the two products
+    m = np.array([[0.1, 0.2], [0.3, 0.4]])
+    assert _product_notes(m, m @ m) == ["AB = BA for these two: they commute."]
+    assert _product_notes(m * 1e-150, m @ m * 1e-150) == ["AB = BA for these two: they commute."]
+
+
+def test_matmul_playground_refuses_ba_past_the_float_range_as_it_refuses_ab() -> None:
+    big, low = np.array([[1e200, 0.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [1e200, 0.0]])
+    with pytest.raises(BadInput, match="too large"):
+        L.matmul_playground(low, big)  # AB overflows
+    with pytest.raises(BadInput, match="too large"):
+        L.matmul_playground(big, low)  # AB = 0, BA overflows
+
+
 def test_layer_cost_closed_form() -> None:
     figures = L.layer_cost(tokens=3, d_in=5, d_out=7).figures
     assert figures == {"per_token": 35, "total": 105}

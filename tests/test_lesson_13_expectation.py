@@ -18,7 +18,7 @@ from tutor.curriculum.compute import compute_playground
 from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
 from tutor.examples import expectation as ex
-from tutor.explain.model import Series, Verdict, Worked
+from tutor.explain.model import Scalar, Series, Verdict, Worked
 from tutor.maths import minibatch as mb
 
 TOKENS, PROBS = [1.0, 2.0, 3.0, 4.0], [0.5, 0.3, 0.15, 0.05]
@@ -299,6 +299,16 @@ def test_expectation_playground_hostile_inputs(values: list[float], probs: list[
     assert caught.value.field == field and "\n" not in str(caught.value)
 
 
+def test_expectation_playground_names_a_x_plus_b_when_it_is_what_overflows() -> None:
+    # x = 1e154 squares fine (1e308); 3x − 2 does not: the message must not blame the values
+    with pytest.raises(BadInput) as caught:
+        ex.expectation_playground(np.array([1e154, 0.0]), np.array([0.5, 0.5]), 3.0, -2.0)
+    assert caught.value.field == "a" and "a·x + b" in str(caught.value) and "the values are" not in str(caught.value)
+    with pytest.raises(BadInput) as caught:
+        ex.expectation_playground(np.array([1e155, 0.0]), np.array([0.5, 0.5]), 3.0, -2.0)
+    assert caught.value.field == "values" and "the values are too large" in str(caught.value)
+
+
 def test_minibatch_playground_defaults() -> None:
     f = ex.minibatch_playground(16, 4000, 0).figures
     sigma2 = reference()[1]
@@ -312,6 +322,10 @@ def test_minibatch_playground_full_batch_has_no_noise_without_replacement() -> N
     worked = ex.minibatch_playground(64, 50, 3)
     assert worked.figures["variance_without"] == 0.0 and worked.figures["predicted_without"] == 0.0
     assert worked.figures["variance_with"] > 0
+    # gap ÷ standard error is rounding ÷ rounding there: undefined, not 63.46
+    assert np.all(np.isnan(worked.figures["se_units"][1])) and np.all(np.isfinite(worked.figures["se_units"][0]))
+    noise = next(i for i in worked.items() if isinstance(i, Scalar) and i.name == "noise √Var, without")
+    assert noise.value == 0 and "4×" not in noise.caption and "whole set" in noise.caption
 
 
 @pytest.mark.parametrize(("batch", "trials", "seed", "field"), [

@@ -19,6 +19,7 @@ from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
 from tutor.examples import entropy as E
 from tutor.examples import registry
+from tutor.explain.model import Note
 from tutor.maths.scoring import base_from_number, bernoulli_entropy, bernoulli_entropy_slope, xlogx
 
 LESSON = Path(__file__).resolve().parents[1] / "content" / "information-theory" / "16-entropy.md"
@@ -189,6 +190,17 @@ def test_playground_defaults_and_other_bases() -> None:
     assert uniform.figures["entropy"] == pytest.approx(2.0) and uniform.figures["share"] == pytest.approx(1.0)
     one = E.entropy_playground(np.array([1.0]), 2)
     assert type(one.figures["share"]).__name__ == "Undefined"
+
+
+def test_playground_says_h_is_0_only_when_it_is() -> None:
+    # p = (1e-320, 1): the max is 1 in floats, yet H(p) = 1e-320·log₂(1e320) ≈ 1.063e-317 > 0
+    w = E.entropy_playground(np.array([1e-320, 1.0]), 2)
+    h = w.figures["entropy"]
+    assert h == pytest.approx(1e-320 * 320 * math.log2(10), rel=1e-3) and h > 0
+    notes = [i.text for i in w.items() if isinstance(i, Note)]
+    assert not any("H(p) = 0" in n for n in notes) and any("not 0" in n for n in notes)
+    notes = [i.text for i in E.entropy_playground(np.array([0.0, 1.0, 0.0]), 2).items() if isinstance(i, Note)]
+    assert any("certain" in n and "H(p) = 0" in n for n in notes)
 
 
 @pytest.mark.parametrize(("probs", "base", "field"), [

@@ -21,6 +21,7 @@ from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
 from tutor.examples import cross_entropy as C
 from tutor.examples import registry
+from tutor.explain.model import Scalar, Verdict
 from tutor.maths.scoring import expected_brier_score, logit_path, smoothed_cross_entropy, smoothed_target
 
 LESSON = Path(__file__).resolve().parents[1] / "content" / "information-theory" / "17-cross-entropy-loss.md"
@@ -268,6 +269,30 @@ def test_label_smoothing_playground_defaults_and_extremes() -> None:
     assert confident.figures["grad"][0] > 0
     notes = [i.text for i in confident.last_step().items() if type(i).__name__ == "Note"]
     assert any("goes down" in t for t in notes)
+
+
+def test_label_smoothing_playground_flags_a_check_that_cannot_decide() -> None:
+    # z = (1e308, 0, 0, 0): the loss is 7.5e306, so a step of 1e-6 in z₁ changes nothing in
+    # floats and the central differences read 0 where ŷ − y is −0.025: not an agreement, not a proof
+    w = C.label_smoothing_playground(np.array([1e308, 0.0, 0.0, 0.0]), 0, 0.1)
+    assert w.figures["grad"][1] == pytest.approx(-0.025) and w.figures["numeric"][1] == 0.0
+    check = next(i for i in w.items() if isinstance(i, Verdict) and "central differences" in i.text)
+    assert check.holds is None and "cannot decide" in check.detail
+    fine = C.label_smoothing_playground(np.array([2.0, 1.0, 0.1, -1.0]), 0, 0.1)
+    assert next(i for i in fine.items() if isinstance(i, Verdict) and "central differences" in i.text).holds
+
+
+def test_label_smoothing_with_a_tiny_epsilon_has_a_finite_margin_and_says_how_far_below_1() -> None:
+    # the best margin log((1 − ε + ε/K)/(ε/K)) = log(1 − 3ε/4) + log 4 − log ε, about 738.2 for ε = 1e-320
+    w = C.label_smoothing_playground(np.array([2.0, 1.0, 0.5, -1.0]), 0, 1e-320)
+    items = {i.name: i for i in w.items() if isinstance(i, Scalar)}
+    assert items["best logit margin"].value == pytest.approx(math.log(4) - math.log(1e-320), rel=1e-12)
+    top = items["best q[0] = 1 − ε + ε/K"]
+    assert "1 − 7.5e-321" in top.caption
+    assert smoothed_cross_entropy(np.zeros(4), 0, 0.1).best_margin == pytest.approx(math.log(0.925 / 0.025))
+    w = C.label_smoothing_playground(np.array([2.0, 1.0, 0.5, -1.0]), 0, 0.1)
+    top = next(i for i in w.items() if isinstance(i, Scalar) and i.name.startswith("best q"))
+    assert top.caption == "never 1: full confidence costs loss" and top.value == pytest.approx(0.925)
 
 
 @pytest.mark.parametrize(("logits", "target", "smoothing", "field"), [

@@ -15,6 +15,7 @@ from scipy.special import log_softmax, rel_entr
 from scipy.stats import norm
 
 from tutor.errors import BadInput
+from tutor.explain.model import Fact, Series
 from tutor.examples.kl import (
     CONFIDENT, DATA_P, GRID, RULES_OUT, UNIFORM, forward_reverse_fit, kl_gibbs_check, kl_infinite, kl_pitfalls,
     kl_playground, kl_worked,
@@ -219,6 +220,29 @@ def test_playground_with_a_zero_keeps_the_infinity() -> None:
     fig = kl_playground(DATA_P, RULES_OUT, math.e).figures
     assert fig["kl"] == math.inf and math.isfinite(fig["kl_reverse"])
     assert np.isinf(fig["path"][0, 0]) and np.all(np.isfinite(fig["path"][1:]))
+
+
+def test_playground_path_keeps_the_finite_direction_where_the_other_is_infinite() -> None:
+    # D(q_t‖p) = ∞ for every t < 1 (p = 0 at outcome 2); D(p‖q_t) is finite throughout
+    p, q = np.array([0.5, 0.5, 0.0]), np.array([0.4, 0.4, 0.2])
+    w = kl_playground(p, q, 2.0)
+    series = next(i for s in w.steps for i in s.items if isinstance(i, Series))
+    assert series.x.size == 21
+    forward, reverse = (np.asarray(y) for _, y in series.curves)
+    for t, d in zip(series.x, forward):
+        assert d == pytest.approx(kl_loop(p, (1 - t) * q + t * p, 2), rel=1e-12, abs=1e-15)
+    assert np.all(np.isinf(reverse[:-1])) and reverse[-1] == 0 and "∞" in series.caption
+
+
+def test_playground_names_outcomes_by_position_not_as_a_count() -> None:
+    # one outcome (index 2) has p = 0 but q > 0: ': 2' read as two outcomes
+    w = kl_playground(np.array([0.5, 0.5, 0.0]), np.array([0.4, 0.4, 0.2]), 2.0)
+    facts = {i.label: i.text for s in w.steps for i in s.items if isinstance(i, Fact)}
+    assert facts["outcomes with p = 0 but q > 0"] == "outcome 2"
+    assert facts["outcomes with q = 0 but p > 0"] == "none"
+    w = kl_playground(np.array([0.4, 0.2, 0.4]), np.array([0.0, 1.0, 0.0]), 2.0)
+    facts = {i.label: i.text for s in w.steps for i in s.items if isinstance(i, Fact)}
+    assert facts["outcomes with q = 0 but p > 0"] == "outcomes 0, 2"
 
 
 @pytest.mark.parametrize(("p", "q", "base", "field"), [

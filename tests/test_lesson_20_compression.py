@@ -27,6 +27,7 @@ from tutor.errors import BadInput
 from tutor.examples import compression as C
 from tutor.examples import compression_mi as M
 from tutor.examples import registry
+from tutor.explain.model import Scalar, Verdict, Worked
 from tutor.maths import coding
 
 LESSON = Path(__file__).resolve().parents[1] / "content" / "information-theory" / "20-compression.md"
@@ -339,6 +340,25 @@ def test_huffman_playground_defaults_and_other_inputs() -> None:
     assert certain.figures["expected_length"] == 0.0 == certain.figures["entropy"]
     ties = C.huffman_playground(np.array([0.4, 0.2, 0.2, 0.1, 0.1]))
     assert ties.figures["expected_length"] == pytest.approx(brute_force_best(np.array([0.4, 0.2, 0.2, 0.1, 0.1]), 5))
+
+
+def _texts(w: Worked) -> dict[str, str]:
+    return {i.name if isinstance(i, Scalar) else i.text: i.caption if isinstance(i, Scalar) else i.detail
+            for i in w.items() if isinstance(i, (Scalar, Verdict))}
+
+
+def test_huffman_playground_printed_bounds_are_true_of_the_printed_numbers() -> None:
+    # H = 1.063e-317: the float H + 1 is 1 = L, so "1 < 1" was printed; and L₂/2 = 0.5 "below" H + ½ = 0.5
+    w = C.huffman_playground(np.array([1e-320, 1.0]))
+    texts = _texts(w)
+    assert texts["H ≤ L < H + 1 (the source coding theorem)"] == "1.063e-317 ≤ 1 < 1.063e-317 + 1"
+    pairs = texts["L₂ / 2 (Huffman on pairs)"]
+    assert "below" not in pairs and "H + ½ = 0.5" in pairs
+    texts = _texts(C.huffman_playground(np.array([0.5, 0.3, 0.2])))
+    assert texts["H ≤ L < H + 1 (the source coding theorem)"] == "1.485 ≤ 1.5 < 2.485"
+    assert texts["L₂ / 2 (Huffman on pairs)"] == "never worse than L, and below H + ½ = 1.985"
+    assert texts["fixed-length code"] == "⌈log₂ 3⌉ for 3 possible symbols"
+    assert _texts(C.huffman_playground(np.array([1.0])))["fixed-length code"] == "⌈log₂ 1⌉ for 1 possible symbol"
 
 
 def test_huffman_playground_on_a_vocabulary() -> None:

@@ -5,20 +5,24 @@ playground with defaults and hostile input."""
 
 from __future__ import annotations
 
+import io
 import math
 from functools import lru_cache
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from lesson_blocks import lesson_playground as playground_of
 from tutor.curriculum.compute import compute_playground
 from tutor.curriculum.model import Playground
 from tutor.errors import BadInput
 from tutor.examples import sgd_noise as ex
-from tutor.explain.model import Note, Verdict, Worked
+from tutor.explain.model import Note, Scalar, Series, Verdict, Worked
 from tutor.maths import sgd_batches as sb
 from tutor.maths.flatness import ReluPair, TwoMinima, descend_1d
+from tutor.maths.values import Undefined
+from tutor.render.worked import worked_renderable
 
 
 @lru_cache(maxsize=1)
@@ -310,6 +314,12 @@ def test_relu_pair_derivatives_and_rescaling() -> None:
 
 # --- the playground -------------------------------------------------------------------------------
 
+def shown(w: Worked) -> str:
+    console = Console(width=100, file=io.StringIO(), color_system=None)
+    console.print(worked_renderable(w))
+    return str(console.file.getvalue())  # type: ignore[attr-defined]
+
+
 def lesson_playground() -> Playground:
     return playground_of(22)
 
@@ -333,6 +343,34 @@ def test_playground_divergence_and_instability_are_reported() -> None:
     above = ex.sgd_playground(1, 1.0, 200, 0)
     assert math.isinf(above.figures["floor"]) and above.figures["final"] < sb.CEILING
     assert any(isinstance(i, Note) and "grows without bound" in i.text for i in above.items())
+
+
+@pytest.mark.parametrize("lr", [2.1, 10.0])
+def test_a_diverged_run_is_not_shown_as_the_ceiling(lr: float) -> None:
+    # the loss is held at 10¹² once past it: that is where it stopped being followed, not its value
+    w = ex.sgd_playground(256, lr, 300, 0)
+    assert w.figures["excess"][-1] == sb.CEILING
+    final = next(i for i in w.items() if isinstance(i, Scalar) and i.name == "L − L* after the last step")
+    assert isinstance(final.value, Undefined) and "diverged" in final.value.reason
+    for series in (i for i in w.items() if isinstance(i, Series)):
+        for label, y in series.curves:
+            finite = np.asarray(y)[np.isfinite(y)]
+            assert finite.size and np.all(finite < sb.CEILING), (series.name, label)
+            assert np.isnan(y[-1]), (series.name, label)  # drawn as a gap
+        assert "diverged" in series.caption
+    text = shown(w)
+    assert "1,000,000,000,000" not in text and "1.000e+12" not in text
+
+
+def test_a_tiny_learning_rate_has_a_tiny_floor_not_an_infinite_one() -> None:
+    # at η = 1e-16 the map's spectral radius rounds to 1; the floor is still ≈ η tr Σ*/(4|B|)
+    p = problem()
+    for lr in (1e-16, 1e-12, 1e-20):
+        floor = sb.stationary_excess(p, lr, 8)
+        assert floor == pytest.approx(sb.floor_estimate(p, lr, 8), rel=1e-6)
+    w = ex.sgd_playground(8, 1e-16, 50, 0)
+    assert math.isfinite(w.figures["floor"]) and w.figures["floor"] < 1e-15
+    assert next(i for i in w.items() if isinstance(i, Verdict)).holds
 
 
 @pytest.mark.parametrize(("batch", "lr", "steps", "seed", "field"), [

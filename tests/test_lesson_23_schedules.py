@@ -19,7 +19,7 @@ from tutor.errors import BadInput
 from tutor.examples import schedules as ex
 from tutor.explain.model import Series, Verdict, Worked
 from tutor.maths import schedules as ms
-from tutor.maths.numerics import Undefined
+from tutor.maths.numerics import Beyond, Undefined
 
 EULER_GAMMA = 0.5772156649015329
 DECADES = [10**k for k in range(1, 7)]
@@ -195,9 +195,37 @@ def test_schedule_playground_defaults() -> None:
     assert w.steps[-1].heading == "Summary"
 
 
-def test_schedule_playground_without_a_floor_says_so() -> None:
+@pytest.mark.parametrize(("eta_max", "expected"), [(2.0, 0.00287), (2.5, 0.00309)])
+def test_schedule_playground_without_a_floor_for_constant_eta_max_still_has_the_schedules_loss(
+        eta_max: float, expected: float) -> None:
+    # only a constant η_max ≥ 2/λ fails to settle; the schedule itself ends finite
+    w = ex.schedule_playground(eta_max, 100, 2000, 0.005)
+    f = w.figures
+    rates = [by_hand_rate(t, eta_max, 100, 2000, 0.005) for t in range(1, 2001)]
+    mean, var = plain_moments(rates, 1.0, 1.0, 3.0)
+    assert f["final_loss"] == pytest.approx(0.5 * (mean**2 + var), rel=1e-9)
+    assert f["final_loss"] == pytest.approx(expected, abs=5e-6)
+    assert isinstance(f["constant_loss"], Undefined)
+    curves = [label for item in w.items() if isinstance(item, Series) and item.name.startswith("E f")
+              for label, _ in item.curves]
+    assert curves == ["yours"]
     f = ex.schedule_playground(3.0, 10, 100, 0.1).figures
-    assert isinstance(f["final_loss"], Undefined) and isinstance(f["constant_loss"], Undefined)
+    assert isinstance(f["constant_loss"], Undefined) and not isinstance(f["final_loss"], Undefined)
+
+
+def test_schedule_playground_past_the_float_range_gives_the_logarithm() -> None:
+    from decimal import Decimal, localcontext
+
+    f = ex.schedule_playground(100.0, 100, 2000, 0.005).figures
+    assert isinstance(f["final_loss"], Beyond)
+    with localcontext() as ctx:  # E θ² ← (1 − η)² E θ² + η², in decimals that do not overflow
+        ctx.prec, ctx.Emax = 40, 10**9
+        sq = Decimal(9)
+        for t in range(1, 2001):
+            eta = Decimal(repr(by_hand_rate(t, 100.0, 100, 2000, 0.005)))
+            sq = (1 - eta) ** 2 * sq + eta**2
+        log10 = float((sq / 2).log10())
+    assert f["final_loss"].log10 == pytest.approx(log10, rel=1e-9)
 
 
 @pytest.mark.parametrize(("eta_max", "warmup", "total", "eta_min", "field"), [

@@ -93,6 +93,20 @@ def test_the_verdicts_are_analytic_verdict_items(schedule: str, diverges: bool, 
     assert "p-series" in verdicts["sum_eta_sq_finite"].detail or "harmonic" in verdicts["sum_eta_sq_finite"].detail
 
 
+@pytest.mark.parametrize(("a", "first", "second"), [
+    (0.5000001, "p = 0.5 ≤ 1", "p = 2a = 1.0000002 > 1: converges to η₀²·ζ(1.0000002)"),
+    (0.4999999, "p = 0.5 ≤ 1", "p = 2a = 0.9999998 ≤ 1"),
+    (1.0000001, "p = 1.0000001 > 1: converges to η₀·ζ(1.0000001)", "p = 2a = 2 > 1"),
+    (0.9999999, "p = 0.9999999 ≤ 1", "p = 2a = 2 > 1"),
+])
+def test_a_power_next_to_1_is_not_written_as_1(a: float, first: str, second: str) -> None:
+    # rounded to 4 digits, 2a = 1.0000002 read "p = 1 > 1" and "ζ(1)" (which is infinite)
+    worked = explain_lr_schedule(lr_schedule(f"1/t^{a!r}", 100))
+    verdicts = {item.key: item.detail for item in worked.items() if isinstance(item, Verdict)}
+    assert first in verdicts["sum_eta_diverges"] and second in verdicts["sum_eta_sq_finite"]
+    assert "ζ(1)" not in " ".join(verdicts.values()) and " 1 > 1" not in " ".join(verdicts.values())
+
+
 def test_the_divergence_caveat_only_where_something_diverges() -> None:
     assert CAVEAT not in notes(explain_lr_schedule(lr_schedule("1/t^2", 1000)))
     assert CAVEAT not in flat_text("lr-schedule", "--schedule", "1/t^2")

@@ -75,3 +75,21 @@ def test_sparklines_start_in_one_column_whatever_their_labels_characters() -> No
     lines = [line for line in drawn(series).splitlines() if line.startswith(labels)]
     starts = {cell_len(line[: min(line.find(c) for c in "▁▂▃▄▅▆▇█" if c in line)]) for line in lines}
     assert len(lines) == 3 and len(starts) == 1, lines
+
+
+def test_a_series_constant_up_to_rounding_is_drawn_flat() -> None:
+    # H(p, q_t) with q = p: 1.2955… at every t, differing only in the last bits of the floats
+    noisy = 1.2954618442383219 + np.array([0.0, 2.2e-16, 0, -2.2e-16, 0, 0, 2.2e-16, 0])
+    text = drawn(Series("H", np.arange(8.0), (("H(p, q_t)", noisy),)))
+    line = next(line for line in text.splitlines() if line.startswith("H(p, q_t)"))
+    assert len(set(line.split()[-1])) == 1
+    # on a log scale too (a loss of 3.7325 that moves by 1e-12 in total)
+    loss = 3.7325 * (1 - 1e-13 * np.arange(8.0))
+    text = drawn(Series("L", np.arange(8.0), (("run", loss), ("expected", loss[::-1])), log_y=True))
+    for label in ("run", "expected"):
+        line = next(line for line in text.splitlines() if line.startswith(label))
+        assert len(set(line.split()[1])) == 1
+    # a real change is still drawn as one
+    text = drawn(Series("L", np.arange(8.0), (("run", 3.7325 * (1 - 1e-3 * np.arange(8.0))),), log_y=True))
+    line = next(line for line in text.splitlines() if line.startswith("run"))
+    assert line.split()[1][0] == "█" and line.split()[1][-1] == "▁"

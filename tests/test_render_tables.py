@@ -215,3 +215,14 @@ def test_an_array_with_no_entries_is_said_in_words_not_a_crash(empty: np.ndarray
     console = Console(width=60, color_system=None, record=True)
     console.print(matrix_table("merges", empty, row_labels=(), caption="none needed"))
     assert console.export_text().strip() == "merges: none   none needed"
+
+
+def test_a_long_vector_of_whole_numbers_gives_its_mean_with_decimals() -> None:
+    """Huffman code lengths for 100 symbols of 0.01 (28 of 6 bits, 72 of 7): the mean is 6.72, not 7."""
+    lengths = np.array([6.0] * 28 + [7.0] * 72)
+    console = Console(width=100, color_system=None, record=True)
+    console.print(matrix_table("l (Huffman)", lengths, decimals=0))
+    stats = next(line for line in console.export_text().splitlines() if line.startswith("stats"))
+    assert stats.split() == ["stats", "sum", "672", "min", "6", "max", "7", "mean", "6.7200"]
+    console.print(matrix_table("l", np.full(100, 7.0), decimals=0))
+    assert "mean 7 " in console.export_text().splitlines()[-1] + " "

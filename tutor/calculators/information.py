@@ -43,7 +43,10 @@ def _impossible(zero: str, positive: str, where: np.ndarray) -> str:
 
 
 def _infinite_fact(label: str, key: str, where: np.ndarray) -> Fact:
-    return Fact(label, listed(where, what="outcomes") if where.size else "none", key=key, data=where)
+    """Which outcomes (by position, "outcome 2"), so the list does not read as a count ("p > 0: 2")."""
+    if not where.size:
+        return Fact(label, "none", key=key, data=where)
+    return Fact(label, f"outcome{'s' if where.size > 1 else ''} {listed(where, what='outcomes')}", key=key, data=where)
 
 
 # --- entropy -------------------------------------------------------------------------------
@@ -175,6 +178,15 @@ def explain_mutual_information(r: MutualInformation, normalize: bool = False) ->
 
 # --- compression ---------------------------------------------------------------------------
 
+def _h_plus_one(h: float, length: float) -> str:
+    """H + 1 written so that it reads as more than L: to 4 digits, or all of them when those print
+    as L does, or as "H + 1" when even the float H + 1 is L (H = 1e-317: 1 + H rounds to 1)."""
+    text = compact(h + 1)
+    if text != compact(length):
+        return text
+    return repr(h + 1) if h + 1 != length else f"{compact(h)} + 1"
+
+
 def explain_compression(r: Huffman, normalize: bool = False) -> Worked:
     """Huffman's merges, the code (per symbol when short, summarised when long), L against H."""
     h, length = r.entropy_bits, r.expected_length
@@ -186,7 +198,7 @@ def explain_compression(r: Huffman, normalize: bool = False) -> Worked:
             Scalar("L (Huffman)", length, unit="bits/symbol", key="expected_length", result=True,
                    caption=f"redundancy L − H = {compact(length - h)}"),
             Verdict("H ≤ L < H + 1 (the source coding theorem)", h - 1e-9 <= length < h + 1 + 1e-9,
-                    f"{compact(h)} ≤ {compact(length)} < {compact(h + 1)}", key="bound_holds"),
+                    f"{compact(h)} ≤ {compact(length)} < {_h_plus_one(h, length)}", key="bound_holds"),
             Scalar("Σ 2^−lᵢ", r.kraft_sum, key="kraft_sum", caption="the Kraft sum: 1 for a complete prefix code"),
             Note("L = H exactly when every pᵢ is a power of 1/2. Coding whole blocks of symbols brings L per symbol "
                  "as close to H as you like."))),

@@ -182,13 +182,20 @@ def _first_detail(r: Schedule) -> str:
     if a == 0:
         return f"constant: Σ = η₀·t grows without bound; {upto}"
     if a < 1:
-        return (f"p-series with p = {compact(a)} ≤ 1: diverges, growing like η₀·t^{compact(1 - a)}/{compact(1 - a)}"
+        return (f"p-series with p = {_power(a)} ≤ 1: diverges, growing like η₀·t^{compact(1 - a)}/{compact(1 - a)}"
                 f"; {upto}")
     if a == 1:
         guess = lr * (math.log(r.steps) + EULER_GAMMA)
         return f"the harmonic series: diverges like η₀(ln t + γ); {upto}, η₀(ln t + γ) = {compact(guess)}"
-    return (f"p-series with p = {compact(a)} > 1: converges to η₀·ζ({compact(a)}) = {format_number(r.sum_eta_limit)}, "
+    return (f"p-series with p = {_power(a)} > 1: converges to η₀·ζ({_power(a)}) = {format_number(r.sum_eta_limit)}, "
             f"so the steps shrink too fast and may stop short of a minimum; {upto}")
+
+
+def _power(p: float) -> str:
+    """A p-series power to 4 significant digits, or with every digit when those would read as 1
+    (p = 1.0000002 written "1" made "1 > 1" and "ζ(1)")."""
+    text = compact(p)
+    return repr(float(p)) if p != 1 and text == "1" else text
 
 
 def _second_detail(r: Schedule) -> str:
@@ -196,8 +203,8 @@ def _second_detail(r: Schedule) -> str:
     upto = f"up to t = {r.steps:,} it is {total}"
     if p > 1:
         known = " (η₀²π²/6)" if p == 2 else ""
-        return f"p-series with p = 2a = {compact(p)} > 1: converges to η₀²·ζ({compact(p)}) = " \
+        return f"p-series with p = 2a = {_power(p)} > 1: converges to η₀²·ζ({_power(p)}) = " \
                f"{format_number(r.sum_eta_sq_limit)}{known}; {upto}"
     if p == 1:
         return f"Σ η₀²/t is the harmonic series: diverges like η₀² ln t; {upto}"
-    return f"p-series with p = 2a = {compact(p)} ≤ 1: diverges, the steps never shrink enough; {upto}"
+    return f"p-series with p = 2a = {_power(p)} ≤ 1: diverges, the steps never shrink enough; {upto}"

@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from tutor.calculators.information import explain_compression
+from tutor.errors import counted
 from tutor.examples.registry import example, playground
 from tutor.explain.format import compact
 from tutor.explain.model import Fact, Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
@@ -243,14 +244,18 @@ def huffman_playground(probs: np.ndarray) -> Worked:
         Scalar("L (Huffman)", r.expected_length, unit="bits/symbol",
                caption=f"redundancy L − H = {compact(r.expected_length - r.entropy_bits)}"),
         Scalar("fixed-length code", float(math.ceil(math.log2(n))) if n > 1 else 0.0, unit="bits/symbol",
-               decimals=0, caption=f"⌈log₂ {n}⌉ for {n} possible symbols"),
+               decimals=0, caption=f"⌈log₂ {n}⌉ for {counted(n, 'possible symbol')}"),
         Verdict("H ≤ L < H + 1", r.entropy_bits - 1e-9 <= r.expected_length < r.entropy_bits + 1 + 1e-9),
     ]
     figures: dict[str, object] = {"entropy": r.entropy_bits, "expected_length": r.expected_length}
     if p.size ** 2 <= MAX_BLOCK_OUTCOMES:
         pairs = huffman(block_probs(p, 2)).expected_length / 2
+        half = r.entropy_bits + 0.5
+        # below H + ½ is the theorem; it is said beside the numbers only when they show it
+        shown_below = pairs < half and compact(pairs) != compact(half)
         summary.append(Scalar("L₂ / 2 (Huffman on pairs)", pairs, unit="bits/symbol",
-                              caption="never worse than L, and below H + ½"))
+                              caption=f"never worse than L, and below H + ½ = {compact(half)}" if shown_below
+                              else f"never worse than L; H + ½ = {compact(half)} too, to the precision of floats"))
         figures["pairs_per_symbol"] = pairs
     else:
         summary.append(Note(f"Pairs of {p.size:,} symbols make too many outcomes to code here."))

@@ -297,6 +297,20 @@ def label_smoothing_playground(logits: np.ndarray, target: int = 0, smoothing: f
     shown = np.unique(np.concatenate([[r.target], np.arange(min(r.logits.size, 12))]))
     numeric = central_gradient(r.logits, r.y, shown)
     best_top = float(r.y[r.target])
+    below_one = r.smoothing * (r.logits.size - 1) / r.logits.size  # 1 − best q, without cancelling
+    top_caption = ("without smoothing: 1" if r.smoothing == 0 else "never 1: full confidence costs loss"
+                   if below_one >= 5e-5 else  # else 4 decimals print 1.0000 (and a float may hold 1)
+                   f"= 1 − {compact(below_one)}: never 1, full confidence costs loss")
+    differences = np.abs(r.grad[shown] - numeric)
+    worst = float(np.max(differences))
+    # The quotient's rounding: a few ε·|loss| over the step 2h, at the smallest step used
+    steps = 1e-6 * np.maximum(1.0, np.abs(r.logits[shown]))
+    tolerance = 1e-6 + 8 * np.finfo(float).eps * abs(r.loss) / float(np.min(steps))
+    agrees: bool | None = None if not math.isfinite(worst) or tolerance > 1e-2 else bool(worst <= tolerance)
+    check = Verdict("central differences agree with ŷ − y", agrees,
+                    f"largest gap {compact(worst)}; rounding and the O(h²) error allow {compact(tolerance)}"
+                    + (" (a loss this large leaves a step of h no precision, so the check cannot decide)"
+                       if agrees is None else ""))
     gap = float(r.grad[r.target])
     push = ("stays where it is: q[{c}] equals its target" if abs(gap) < 1e-12 else
             "goes down: q[{c}] is above its target" if gap > 0 else "goes up: q[{c}] is below its target")
@@ -310,14 +324,14 @@ def label_smoothing_playground(logits: np.ndarray, target: int = 0, smoothing: f
         Step(f"ŷ − y, checked by central differences on {shown.size} classes", (
             Matrix("ŷ − y", r.grad[shown], col_labels=tuple(str(i) for i in shown)),
             Matrix("central differences", numeric, col_labels=tuple(str(i) for i in shown)),
-            Scalar("max difference", float(np.max(np.abs(r.grad[shown] - numeric)))))),
+            Scalar("max difference", worst), check)),
         Step(f"Summary: loss {compact(r.loss)} nats, floor {compact(r.floor)} nats", (
             Scalar("H(y, q)", r.loss, unit="nats", caption=f"= {compact(r.loss / math.log(2))} bits"),
             Scalar("floor H(y)", r.floor, unit="nats", caption="no model can go lower"),
             Scalar("D_KL(y‖q)", r.kl, unit="nats", caption="what training can still remove"),
             Scalar(f"q[{r.target}] now", float(r.probs[r.target])),
-            Scalar(f"best q[{r.target}] = 1 − ε + ε/K", best_top,
-                   caption="never 1: full confidence costs loss" if r.smoothing > 0 else "without smoothing: 1"),
+            Scalar(f"best q[{r.target}] = 1 − ε + ε/K", best_top, caption=top_caption),
             Scalar("best logit margin", r.best_margin, caption="∞ without smoothing"),
-            Note(f"After a gradient step the correct logit {push.format(c=r.target)} {compact(best_top)}."))),
+            Note(f"After a gradient step the correct logit {push.format(c=r.target)} "
+                 f"{compact(best_top) if r.smoothing == 0 or below_one >= 5e-5 else f'1 − {compact(below_one)}'}."))),
     ), {"loss": r.loss, "floor": r.floor, "kl": r.kl, "grad": r.grad, "numeric": numeric, "y": r.y})

@@ -261,8 +261,11 @@ def entropy_playground(probs: np.ndarray, base: float = 2.0) -> Worked:
         Scalar("largest surprise of an outcome that can happen", float(possible.max()), unit=b.unit),
         Verdict(f"0 ≤ H(p) ≤ log {n:,}", r.entropy <= r.max_entropy * (1 + 1e-12) + 1e-15),
     ]
-    if float(r.probs.max()) == 1.0:
+    if np.count_nonzero(r.probs) == 1:  # the others exactly 0 (1 + 1e-320 is 1 in floats: not this)
         summary.append(Note("One outcome is certain: nothing is left to learn, and H(p) = 0."))
+    elif float(r.probs.max()) == 1.0:
+        summary.append(Note("One outcome has probability 1 to float precision, but the others are not exactly 0: "
+                            "H(p) is tiny, not 0."))
     steps = explain_entropy(r).steps
     return Worked(f"Your distribution in {b.unit}", (
         *steps, Step(f"Summary: H = {compact(r.entropy)} {b.unit}", tuple(summary))),

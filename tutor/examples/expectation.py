@@ -37,7 +37,7 @@ N_EXAMPLES = 64
 
 def _affine_step(r: Expectation, a: float, b: float, what: str) -> tuple[Step, dict[str, float]]:
     """Y = aX + b computed from Y's own distribution, beside the two rules that predict it."""
-    y = _moments(*_affine_values(r, a, b), r.probs)
+    y = _moments(*_affine_values(r, a, b), r.probs, affine=True)
     rule_var = a * a * r.variance
     step = Step(f"Scale and shift: Y = {compact(a)}·X + {compact(b)}{what}", (
         Matrix("y = a·x + b", y.values, decimals=4),
@@ -61,10 +61,14 @@ def _affine_values(r: Expectation, a: float, b: float) -> tuple[np.ndarray, str]
     return y, blame
 
 
-def _moments(values: np.ndarray, field: str, probs: np.ndarray) -> Expectation:
+def _moments(values: np.ndarray, field: str, probs: np.ndarray, affine: bool = False) -> Expectation:
+    """E and Var of `values`; `affine`: they are a·x + b, and that is what the message names."""
     try:
         return expectation(values, probs)
     except NumericOverflow:
+        if affine:
+            raise BadInput("a·x + b is too large for these values: its squares pass 1.8e308; make it smaller",
+                           field) from None
         raise BadInput("the values are too large: their squares pass 1.8e308; scale them down", field) from None
 
 
@@ -291,10 +295,14 @@ def minibatch_playground(batch_size: int, trials: int, seed: int) -> Worked:
     without = draws.variance_without if b < n else 0.0
     ratio: float | Undefined = without / without_pred if b < n else Undefined("|B| = N: the batch is the whole set")
     se = _standard_errors(draws, noise)
+    whole = "the batch is the whole set, so there is no sampling noise"
+    if b == n:  # every batch is the whole set: gap and standard error are both rounding debris
+        se[1] = np.nan
     return Worked(f"{trials:,} batches of {b} from N = {n}", (
         Step("Unbiased: the average estimate lands on g", (
             Matrix("g", noise.full), Matrix("average ĝ_B, without replacement", draws.estimates_without.mean(axis=0)),
-            Matrix("|avg − g| ÷ standard error", se, row_labels=("with", "without"), decimals=2))),
+            Matrix("|avg − g| ÷ standard error", se, row_labels=("with", "without"), decimals=2,
+                   caption=f"without replacement: undefined, {whole} (the gap and the error are rounding)" if b == n else ""))),
         Step("Summary: measured variance against both formulas", (
             Scalar("σ²", noise.sigma2),
             Scalar("with replacement, measured", draws.variance_with),
@@ -302,6 +310,7 @@ def minibatch_playground(batch_size: int, trials: int, seed: int) -> Worked:
             Scalar("without replacement, measured", without),
             Scalar("σ²/|B| · (N − |B|)/(N − 1)", without_pred),
             Scalar("measured ÷ predicted, without", ratio),
-            Scalar("noise √Var, without", math.sqrt(without), caption="halve it: 4× the batch"))),
+            Scalar("noise √Var, without", math.sqrt(without),
+                   caption="halve it: 4× the batch" if b < n else f"exactly 0: {whole}"))),
     ), {"variance_with": draws.variance_with, "variance_without": without, "predicted_with": with_pred,
         "predicted_without": without_pred, "se_units": se})

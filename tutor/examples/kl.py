@@ -211,11 +211,15 @@ def kl_playground(p: np.ndarray, q: np.ndarray, base: float = 2.0) -> Worked:
                 "true only in special cases (p = q, or symmetric pairs such as swapping two entries)"),
         Verdict("both ≥ 0, with 0 only when p = q", r.kl >= 0 and r.kl_reverse >= 0),
     ]
-    finite = np.isfinite(path).all(axis=1)
+    # Every t is kept: a curve that is ∞ at some t is drawn over its finite points only, and the
+    # other curve over all of its own (dropping whole rows left one point when D(q_t‖p) = ∞).
+    infinite = not np.isfinite(path).all()
     return Worked(f"Your p and q in {b.unit}", (
         *explain_kl(r).steps,
         Step("Move q towards p: q_t = (1 − t)·q + t·p", (
-            Series("D along the path", ts[finite], (("D(p‖q_t)", path[finite, 0]), ("D(q_t‖p)", path[finite, 1])),
-                   x_label="t", y_label=b.unit),)),
+            Series("D along the path", ts, (("D(p‖q_t)", path[:, 0]), ("D(q_t‖p)", path[:, 1])),
+                   x_label="t", y_label=b.unit,
+                   caption="∞ (not drawn): there the second distribution gives 0 to an outcome the first "
+                   "allows" if infinite else ""),)),
         Step(f"Summary: D(p‖q) = {compact(r.kl)}, D(q‖p) = {compact(r.kl_reverse)} {b.unit}", tuple(summary)),
     ), {"kl": r.kl, "kl_reverse": r.kl_reverse, "path": path})

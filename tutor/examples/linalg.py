@@ -7,6 +7,8 @@ text only names these functions. Eigen-analysis and SVD (lessons 3-4) live in
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tutor.calculators.linear import exact
@@ -216,7 +218,7 @@ def composition(a: np.ndarray | None = None, b: np.ndarray | None = None,
         Step("Or multiply first: AB is the combined map", (exact("AB", ab), exact("(AB)x", ab_x))),
         Step("Order matters: BA means 'A first, then B'", (
             exact("BA", ba), exact("(BA)x", ba @ x),
-            Note("AB and BA are different maps." if not np.allclose(ab, ba) else "Here AB = BA."),
+            Note("AB and BA are different maps." if not _commute(a, b) else "Here AB = BA."),
         )),
         Step("Same answer, different cost", (
             Scalar("A(Bx): k·n + m·k multiply-adds", float(k * n + m * k), decimals=0),
@@ -225,6 +227,16 @@ def composition(a: np.ndarray | None = None, b: np.ndarray | None = None,
     )
     figures = {"ab": ab, "ba": ba, "a_bx": a_bx, "ab_x": ab_x}
     return Worked("Matrix product = composition", steps, figures)
+
+
+def _commute(a: np.ndarray, b: np.ndarray) -> bool:
+    """AB = BA up to rounding, for square A and B of one size. Rounding in an entry of AB is a few
+    ε times Σₖ |aᵢₖ||bₖⱼ|, so that is what the difference is measured against (not np.allclose's
+    absolute 1e-8: two products of entries 1e-5 differ by 1e-10 and do not commute). Worked on A
+    and B scaled by powers of two (exact) to entries below 1, so nothing overflows."""
+    a, b = (np.ldexp(m, -math.frexp(float(np.max(np.abs(m), initial=0.0)))[1]) for m in (a, b))
+    size = max(float(np.max(np.abs(a) @ np.abs(b))), float(np.max(np.abs(b) @ np.abs(a))))
+    return float(np.max(np.abs(a @ b - b @ a))) <= 1e-12 * size
 
 
 @playground()
@@ -238,8 +250,8 @@ def matmul_playground(a: np.ndarray, b: np.ndarray) -> Worked:
     ))]
     summary: list[Item] = [exact("AB", product.product)]
     if m == k == n:
-        ba = product.b @ product.a
-        same = bool(np.allclose(product.product, ba))
+        ba = matmul(product.b, product.a).product  # refused past the float range, as AB is
+        same = _commute(product.a, product.b)
         summary += [exact("BA", ba), Note("AB = BA for these two: they commute." if same else "AB ≠ BA.")]
     summary.append(Scalar("multiply-adds m·k·n", float(m * k * n), decimals=0))
     steps.append(Step(f"({m}×{k})·({k}×{n}) → {m}×{n}", tuple(summary)))

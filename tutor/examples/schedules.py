@@ -18,11 +18,11 @@ from tutor.errors import BadInput
 from tutor.examples.registry import example, playground
 from tutor.explain.format import compact
 from tutor.explain.model import Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
-from tutor.maths.numerics import Undefined
+from tutor.maths.numerics import Beyond, NumericOverflow, Undefined
 from tutor.maths.optimization import lr_schedule
 from tutor.maths.schedules import (
-    check_noise_inputs, check_simulation, cosine_rate, floor_variance, inverse_sqrt_warmup, quadratic_moments,
-    simulate_quadratic, warmup_cosine,
+    check_noise_inputs, check_simulation, cosine_rate, floor_variance, inverse_sqrt_warmup, log10_expected_loss,
+    quadratic_moments, simulate_quadratic, warmup_cosine,
 )
 
 #: ηₜ = 1/tᵃ for these powers a, by the names the lr_schedule maths reads.
@@ -226,19 +226,36 @@ def warmup_cosine_demo() -> Worked:
 
 # --- playgrounds ---------------------------------------------------------------------------
 
-def _quadratic_items(etas: np.ndarray, eta_max: float) -> tuple[list[Item], float | Undefined,
+def _quadratic_items(etas: np.ndarray, eta_max: float) -> tuple[list[Item], float | Undefined | Beyond,
                                                                 float | Undefined]:
-    """E f(θₜ) on the noisy quadratic under the schedule and under constant η_max (when η_max λ < 2)."""
+    """E f(θₜ) on the noisy quadratic under the schedule, and under constant η_max when η_max λ < 2
+    (at or above it the constant run does not settle; the schedule, which spends only some steps
+    near η_max, still has a finite E f, past the float range shown as `Beyond`)."""
+    problem = f"f = ½λθ², λ = {compact(LAM)}, σ = {compact(SIGMA)}, θ₀ = {compact(THETA0)}"
+    try:
+        scheduled = quadratic_moments(etas, LAM, SIGMA, THETA0).expected_loss(LAM)
+    except NumericOverflow:
+        scheduled = None
     if eta_max * LAM >= 2:
         why = f"η_max = {compact(eta_max)} ≥ 2/λ = {compact(2 / LAM)}: constant η_max diverges on this quadratic"
-        return [Note(why + ".")], Undefined(why), Undefined(why)
-    scheduled = quadratic_moments(etas, LAM, SIGMA, THETA0).expected_loss(LAM)
-    constant = quadratic_moments(np.full_like(etas, eta_max), LAM, SIGMA, THETA0).expected_loss(LAM)
+        items: list[Item] = [Note(why + "; only your schedule is shown.")]
+        constant: np.ndarray | Undefined = Undefined(why)
+    else:
+        constant = quadratic_moments(np.full_like(etas, eta_max), LAM, SIGMA, THETA0).expected_loss(LAM)
+        items = []
+    if scheduled is None:
+        final: float | Beyond = Beyond(log10_expected_loss(etas, LAM, SIGMA, THETA0))
+        items.append(Note("Your schedule's E f passes the float range on the way: its value at the end is "
+                          "given by its logarithm."))
+        return items, final, constant if isinstance(constant, Undefined) else float(constant[-1])
     steps = np.arange(etas.size + 1, dtype=float)
-    items: list[Item] = [Series("E f(θₜ), exact", steps, (("yours", scheduled), ("η_max", constant)),
-                                x_label="step t", y_label="E f", log_y=True,
-                                caption=f"your schedule and a constant η_max; f = ½λθ², λ = {compact(LAM)}, "
-                                f"σ = {compact(SIGMA)}, θ₀ = {compact(THETA0)}")]
+    if isinstance(constant, Undefined):
+        items.insert(0, Series("E f(θₜ), exact", steps, (("yours", scheduled),), x_label="step t", y_label="E f",
+                               log_y=True, caption=f"your schedule; {problem}"))
+        return items, float(scheduled[-1]), constant
+    items.append(Series("E f(θₜ), exact", steps, (("yours", scheduled), ("η_max", constant)),
+                        x_label="step t", y_label="E f", log_y=True,
+                        caption=f"your schedule and a constant η_max; {problem}"))
     return items, float(scheduled[-1]), float(constant[-1])
 
 

@@ -18,6 +18,7 @@ from tutor.explain.model import Item, Matrix, Note, Scalar, Series, Step, Verdic
 from tutor.maths import sgd_batches as sb
 from tutor.maths.flatness import ReluPair, TwoMinima, descend_1d
 from tutor.maths.minibatch import draw_batches, errors_with_replacement, gradient_noise
+from tutor.maths.values import Undefined
 
 SCAN_BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
@@ -240,11 +241,21 @@ def rescaled_relu_sharpness(alphas: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0), r
     ), {"table": table, "best_product": best})
 
 
+#: How a loss held at `sb.CEILING` is described: the run had diverged and was not followed further.
+PAST_CEILING = "the run diverged: past 10¹² it is not followed further"
+
+
+def _shown(curve: np.ndarray) -> np.ndarray:
+    """A loss curve as drawn: the steps held at the ceiling are gaps (undefined), not the ceiling."""
+    return np.where(curve >= sb.CEILING, np.nan, curve)
+
+
 def _summary(p: sb.LeastSquares, runs: sb.SgdRuns, lr: float, seed: int) -> tuple[list[Item], dict[str, float]]:
     b = runs.batch
     limit, floor = sb.stability_limit(p, b), sb.stationary_excess(p, lr, b)
+    last = float(runs.excess[0, -1])
     items: list[Item] = [
-        Scalar("L − L* after the last step", float(runs.excess[0, -1])),
+        Scalar("L − L* after the last step", Undefined(PAST_CEILING) if last >= sb.CEILING else last),
         Scalar("the floor E[L] − L* heads for", floor),
         Scalar("η tr Σ*/(4|B|)", sb.floor_estimate(p, lr, b)), Scalar("noise scale η/|B|", lr / b),
         Scalar("η limit for this |B|", limit), Verdict("η below the limit", lr < limit)]
@@ -275,12 +286,18 @@ def sgd_playground(batch_size: int, lr: float, steps: int, seed: int) -> Worked:
     x = np.arange(count + 1, dtype=float)
     assert runs.noise is not None and runs.predicted is not None
     items, figures = _summary(p, runs, lr, s)
+    after = runs.excess[0, :-1] >= sb.CEILING  # the steps taken from a diverged point (not taken)
+    gone = bool(np.any(runs.excess[0] >= sb.CEILING) or np.any(expected >= sb.CEILING))
     return Worked(f"SGD with |B| = {b}, η = {compact(lr)}", (
         Step("Loss: one run and its expectation", (
-            Series("L − L*", x, (("this run", runs.excess[0]), ("expected", expected)), x_label="step",
-                   y_label="L − L*", log_y=True),)),
+            Series("L − L*", x, (("this run", _shown(runs.excess[0])), ("expected", _shown(expected))),
+                   x_label="step", y_label="L − L*", log_y=True,
+                   caption="undefined: past 10¹² the loss has diverged and is not followed further"
+                   if gone else ""),)),
         Step("Gradient noise per step", (
-            Series("‖ĝ_B − g‖²", x[:-1], (("measured", runs.noise[0]), ("tr Σ(wₜ)/|B|", runs.predicted[0])),
-                   x_label="step", y_label="squared error", log_y=True),)),
+            Series("‖ĝ_B − g‖²", x[:-1], (("measured", np.where(after, np.nan, runs.noise[0])),
+                                          ("tr Σ(wₜ)/|B|", np.where(after, np.nan, runs.predicted[0]))),
+                   x_label="step", y_label="squared error", log_y=True,
+                   caption="undefined: the run had diverged" if after.any() else ""),)),
         Step("Summary", tuple(items)),
     ), {**figures, "expected": expected, "excess": runs.excess[0]})

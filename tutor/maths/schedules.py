@@ -143,6 +143,18 @@ def quadratic_moments(etas: np.ndarray, lam: float, sigma: float, theta0: float)
     return Moments(np.array(mean), np.array(var))
 
 
+def log10_expected_loss(etas: np.ndarray, lam: float, sigma: float, theta0: float) -> float:
+    """log₁₀ E f(θ_T) by the same recursion in logarithms, E θ² ← (1 − ηλ)² E θ² + η²σ²: for a
+    schedule whose E f passes the float range, where `quadratic_moments` overflows."""
+    log_sq = 2 * math.log(abs(theta0)) if theta0 else -math.inf
+    for eta in np.asarray(etas, dtype=float).tolist():
+        a = abs(1.0 - eta * lam)
+        kept = 2 * math.log(a) + log_sq if a > 0 else -math.inf
+        added = 2 * math.log(eta * sigma) if eta * sigma > 0 else -math.inf
+        log_sq = float(np.logaddexp(kept, added))
+    return (math.log(0.5 * lam) + log_sq) / math.log(10)
+
+
 @dataclass(frozen=True)
 class Simulation:
     """Many independent SGD runs on the noisy quadratic, one row per schedule."""

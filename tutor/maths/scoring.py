@@ -109,8 +109,9 @@ def smoothed_cross_entropy(logits: Floats, target: int, smoothing: float) -> Smo
     uniform_loss = float(-(log_q / z.size).sum())  # divide first: no overflow
     loss = (1 - smoothing) * one_hot_loss + smoothing * uniform_loss
     floor = float(-xlogx(y).sum()) + 0.0  # +0.0: ε = 0 gives 0, not −0
-    top, rest = 1 - smoothing + smoothing / z.size, smoothing / z.size
-    margin = math.log(top / rest) if smoothing > 0 else math.inf
+    # log(top/rest) as a difference of logarithms: top/rest overflows for a tiny ε (1e-320 gave ∞)
+    k = z.size
+    margin = math.log1p(-smoothing * (k - 1) / k) - (math.log(smoothing) - math.log(k)) if smoothing > 0 else math.inf
     q = softmax(z)
     return SmoothedLoss(z, int(target), float(smoothing), q, y, loss, one_hot_loss, uniform_loss, floor,
                         max(loss - floor, 0.0), q - y, margin)

@@ -157,13 +157,15 @@ def stability_limit(p: LeastSquares, batch: int) -> float:
 
 def stationary_excess(p: LeastSquares, lr: float, batch: int) -> float:
     """lim E[L(wₜ)] − L*: the noise floor, from the fixed point of the moment map (∞ if unstable).
-    At the fixed point m = 0, so the cross term drops out."""
-    d = p.features.shape[1]
-    maps, offsets = moment_maps(p, np.array([lr]), np.array([batch]))
-    block = maps[0, : d * d, : d * d]
-    if float(np.max(np.abs(np.linalg.eigvals(block)))) >= 1:
+    At the fixed point m = 0, so the cross term drops out. The fixed point solves
+    (I − M)vec P = (η²/|B|) vec C with I − M = η(S − ηK̃), solved divided through by η: forming
+    I − M itself would cancel to rounding for a tiny η (its spectral radius rounds to 1)."""
+    if lr >= stability_limit(p, batch):
         return math.inf
-    vec_p = np.linalg.solve(np.eye(d * d) - block, offsets[0, : d * d])
+    d = p.features.shape[1]
+    h, eye, b = p.hessian, np.eye(d), float(batch)
+    sides, curvature = np.kron(h, eye) + np.kron(eye, h), (1 - 1 / b) * np.kron(h, h) + p.fourth / b
+    vec_p = np.linalg.solve(sides - lr * curvature, lr / b * p.spread_star.ravel())
     return 0.5 * float(p.hessian.ravel() @ vec_p)
 
 

@@ -317,7 +317,10 @@ def vector_summary(name: str, value: np.ndarray, decimals: int = 4, caption: str
         table.add_row(f"largest {len(largest)}", _entries(v, largest, decimals))
         stats = [("sum", float(finite.sum())), ("min", float(finite.min())), ("max", float(finite.max())),
                  ("mean", float(finite.mean()))]
-        table.add_row("stats", "   ".join(f"{label} {format_number(x, decimals)}" for label, x in stats))
+        # the mean of whole numbers is rarely whole: it keeps its decimals (6.72, not 7)
+        table.add_row("stats", "   ".join(
+            f"{label} {format_number(x, max(decimals, 4) if label == 'mean' and not x.is_integer() else decimals)}"
+            for label, x in stats))
     if finite.size < n:
         table.add_row("not finite", f"{n - finite.size:,} entries (∞, −∞ or undefined)")
     if caption:
