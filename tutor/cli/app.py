@@ -7,6 +7,7 @@ stays fast; each command imports numpy, rich or textual when it runs.
 from __future__ import annotations
 
 import copy
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -239,9 +240,14 @@ def _sane_columns() -> None:
         os.environ["COLUMNS"] = str(MAX_COLUMNS)
 
 
+#: What writing to a terminal, a pipe or a file can fail with (our own file errors name their
+#: file, and become `BadInput` long before).
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+
+
 def _is_output_error(error: OSError) -> bool:
-    """An error writing standard output (our own file errors become `BadInput` long before)."""
-    return error.filename is None and error.errno is not None
+    """An error writing standard output (a full disk, a failing device)."""
+    return error.filename is None and error.errno in _OUTPUT_ERRNOS
 
 
 def _discard_output() -> None:
