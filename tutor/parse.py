@@ -107,21 +107,45 @@ def parse_number(text: str, what: str) -> float:
         value = float(cleaned)
     except ValueError:
         raise BadInput(f"'{_short(text.strip())}' is not a number", what) from None
-    if math.isinf(value) and cleaned.lstrip("+-").lower() not in _INFINITIES:  # 1e309: not typed as infinity
+    if math.isinf(value) and not written_as_infinity(cleaned):  # 1e309
         raise BadInput(f"'{_short(text.strip())}' {TOO_LARGE}", what)
-    if value == 0 and _NONZERO_DIGIT.search(cleaned.lower().split("e")[0]):  # 1e-400: not typed as 0
+    if value == 0 and written_as_nonzero(cleaned):  # 1e-400
         raise BadInput(f"'{_short(text.strip())}' {TOO_SMALL}", what)
     return _finite(value, what)
 
 
 TOO_SMALL = "is too small for 64-bit floats (smallest about 4.9e-324): it would read as 0"
 _NONZERO_DIGIT = re.compile(r"[1-9]")
-
-
 #: How infinity is written (what `float` reads as one, besides a number too large for it).
 _INFINITIES = ("inf", "infinity")
-#: A JSON number, to find the one that overflowed (only looked for once one has).
+#: A JSON number, to find one that underflowed (only looked for once a 0 was read).
 _JSON_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
+#: A number that may be past the float range: an exponent of three digits or more, or 200 digits
+#: and more before the point (a smaller number cannot reach 1.8e308); it starts a number.
+_BIG_NUMBER = re.compile(r"(?<![\w.])-?(?:\d[\d.]*[eE]\+?\d{3,}|\d{200,}(?:\.\d*)?(?:[eE][-+]?\d+)?)")
+
+
+def written_as_infinity(token: str) -> bool:
+    """Whether `token`, read as infinite, was written as infinity (``-inf``, ``Infinity``, with a
+    typographic minus too) rather than as a finite number too large for a float (``1e309``)."""
+    return token.translate(_MINUSES).lstrip("+-").lower() in _INFINITIES
+
+
+def written_as_nonzero(token: str) -> bool:
+    """Whether `token`, read as 0, was written with a non-zero digit (``1e-400``: it underflowed)."""
+    return _NONZERO_DIGIT.search(token.lower().split("e")[0]) is not None
+
+
+def first_overflow(text: str) -> re.Match[str] | None:
+    """The first number written in `text` (JSON, or numbers in text) that is too large for a
+    float, or None: a scan of the whole text, for when a value has come out infinite."""
+    for match in _BIG_NUMBER.finditer(text):
+        try:
+            if math.isinf(float(match.group())):
+                return match
+        except ValueError:  # 1.2.3: not a number after all
+            continue
+    return None
 
 
 def _finite(value: float, what: str) -> float:
@@ -142,8 +166,8 @@ def _json_number(item: object, what: str, text: str) -> float:
     except OverflowError:  # an integer past 1.8e308
         raise BadInput(f"'{_short(str(item))}' {TOO_LARGE}", what) from None
     if math.isinf(value):
-        found = next((m.group() for m in _JSON_NUMBER.finditer(text) if math.isinf(float(m.group()))), "a number")
-        raise BadInput(f"'{_short(found)}' {TOO_LARGE}", what)
+        found = first_overflow(text)
+        raise BadInput(f"'{_short(found.group() if found else 'a number')}' {TOO_LARGE}", what)
     return _finite(value, what)
 
 
@@ -282,7 +306,7 @@ def _check_json_zeros(text: str, what: str) -> None:
     (looked for only once the JSON held a 0)."""
     for match in _JSON_NUMBER.finditer(text):
         number = match.group()
-        if _NONZERO_DIGIT.search(number.lower().split("e")[0]) and float(number) == 0:
+        if written_as_nonzero(number) and float(number) == 0:
             raise BadInput(f"'{_short(number)}' {TOO_SMALL}", what)
 
 

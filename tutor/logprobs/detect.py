@@ -23,7 +23,8 @@ from typing import Any
 from tutor.errors import BadInput, quote
 from tutor.logprobs import llamacpp, numbers, ollama, openai, sse, stream, vllm
 from tutor.logprobs.jsonl import BLANK, TOO_DEEP, read_line
-from tutor.logprobs.model import TOO_LARGE, Extracted, bad, is_digit_limit, overflow_in
+from tutor.logprobs.model import Extracted, bad, is_digit_limit, overflow_in
+from tutor.parse import TOO_LARGE
 
 KNOWN_FORMATS = (
     "plain numbers (one per line, or separated by commas or spaces)",

@@ -12,12 +12,12 @@ words a front end may replace with its own name for that input.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.errors import BadInput, printable, quote
+from tutor.parse import TOO_LARGE, first_overflow
 
 FIELD = "logprobs"
 
@@ -153,10 +153,6 @@ def number_or_null(value: object, where: str) -> float | None:
     return float(value)
 
 
-TOO_LARGE = "is too large for 64-bit floats (largest about 1.8e308)"
-#: A JSON number that may be past the float range: an exponent of three digits or more, or 200
-#: digits and more before the point (a smaller number cannot reach 1.8e308); it starts a number.
-_BIG_NUMBER = re.compile(r"(?<![\w.])-?(?:\d[\d.]*[eE]\+?\d{3,}|\d{200,}(?:\.\d*)?(?:[eE][-+]?\d+)?)")
 _TOO_MANY_DIGITS = "digits"  # in the ValueError of an integer longer than Python converts (4,300 digits)
 
 
@@ -164,17 +160,12 @@ def overflow_in(text: str) -> BadInput | None:
     """The error for the first number of JSON ``text`` too large for a float (which ``json`` reads
     as infinity, as it reads ``Infinity``), or None. A scan of the whole text, made only once a value
     has come out infinite or too large."""
-    for match in _BIG_NUMBER.finditer(text):
-        literal = match.group()
-        try:
-            infinite = float(literal) in (math.inf, -math.inf)
-        except ValueError:  # 1.2.3: not a number after all
-            continue
-        if infinite:
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - text.rfind("\n", 0, match.start())
-            return bad(f"'{quote(literal, 30)}' (line {line:,}, column {column:,}) {TOO_LARGE}")
-    return None
+    match = first_overflow(text)
+    if match is None:
+        return None
+    line = text.count("\n", 0, match.start()) + 1
+    column = match.start() - text.rfind("\n", 0, match.start())
+    return bad(f"'{quote(match.group(), 30)}' (line {line:,}, column {column:,}) {TOO_LARGE}")
 
 
 def is_digit_limit(error: ValueError) -> bool:

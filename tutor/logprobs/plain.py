@@ -27,6 +27,7 @@ from typing import Any
 
 from tutor.errors import quote
 from tutor.logprobs.model import bad
+from tutor.parse import TOO_LARGE, written_as_infinity, written_as_nonzero
 
 _SEPARATORS = (b"\n", b" ", b",", b"\t", b"\r")
 _TOKEN = re.compile(r"[^,\s]+")
@@ -39,8 +40,8 @@ MINUS = "\u2212"
 #: million-digit one still fits; past this the input is not a list of numbers (/dev/zero, a binary
 #: file), and reading on would hold it all in memory.
 MAX_TOKEN_BYTES = 4 << 20
-_INFINITIES = ("inf", "infinity")  # what numpy and `float` read as infinity on purpose
-TOO_LARGE = "is too large for 64-bit floats (largest about 1.8e308)"
+#: What a block of NUL bytes or UTF-16 is, said where it is found.
+NOT_TEXT = "holds NUL bytes: this is not UTF-8 text (a binary file, or UTF-16?)"
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def iter_blocks(chunks: Iterable[bytes]) -> Iterator[PlainBlock]:
 def _too_long(carry: bytes, start: int, line: int) -> None:
     """Refuse a run of bytes with no separator that is longer than any number."""
     if b"\0" in carry:
-        raise bad(f"line {line} holds NUL bytes: this is not UTF-8 text (a binary file, or UTF-16?)")
+        raise bad(f"line {line} {NOT_TEXT}")
     raise bad(f"token {start + 1:,} (line {line:,}) runs past {MAX_TOKEN_BYTES >> 20} MiB without a comma, "
               "space or line break; give numbers one per line, or separated by commas or spaces")
 
@@ -163,7 +164,7 @@ def _check_infinities(block: PlainBlock) -> None:
 
     for index in np.flatnonzero(np.isinf(block.values)):
         token, line = token_of(block, int(index))
-        if token.replace(MINUS, "-").lstrip("+-").lower() not in _INFINITIES:
+        if not written_as_infinity(token):
             raise bad(f"'{quote(token, 30)}' (token {_position(block, int(index)):,}, line {line:,}) {TOO_LARGE}")
 
 
@@ -174,12 +175,10 @@ def check_zeros(block: PlainBlock) -> None:
 
     for index in np.flatnonzero(block.values == 0):
         token, line = token_of(block, int(index))
-        if _NONZERO_DIGIT.search(token.lower().split("e")[0]):
+        if written_as_nonzero(token):
             raise bad(f"'{quote(token, 30)}' (token {_position(block, int(index)):,}, line {line:,}) underflows "
                       "64-bit floats (smallest about 4.9e-324) and would read as 0; give it as a log-probability")
 
-
-_NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
 def _slow_block(data: bytes, start: int, first_line: int) -> PlainBlock:
@@ -193,7 +192,7 @@ def _slow_block(data: bytes, start: int, first_line: int) -> PlainBlock:
         raise bad(f"line {line:,} is not UTF-8 text (a binary file, or UTF-16?)") from None
     if "\0" in text:
         line = first_line + text.count("\n", 0, text.index("\0"))
-        raise bad(f"line {line:,} holds NUL bytes: this is not UTF-8 text (a binary file, or UTF-16?)")
+        raise bad(f"line {line:,} {NOT_TEXT}")
     values, positions, seen = [], [], start
     for match in _TOKEN.finditer(text):
         token = match.group().replace(MINUS, "-")
