@@ -106,6 +106,12 @@ def quote(text: str, limit: int = 40) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+def error_detail(error: BaseException, limit: int = 80) -> str:
+    """An unexpected error in one line, for a message that must go on (a worker, a screen): its
+    text, escaped and shortened, or its type when it has none."""
+    return quote(str(error), limit) or type(error).__name__
+
+
 def quote_path(path: object, limit: int = 60) -> str:
     """A file name for a one-line message: escaped, and shortened from the left, so the end
     (the file's own name, the part the learner must fix) always shows: '…/deep/dir/missing.txt'."""

@@ -201,18 +201,19 @@ def _reset_target(store: Any, lesson: str | None, pillar: str | None, everything
 
 
 def course_lesson(text: str | None) -> str | None:
-    """A lesson as the other commands take it: a number (16) or a unique prefix of an id
-    (entropy) becomes its id; anything else is passed on as written (an id of an older
+    """A lesson as the other commands take it (`find_slot`): a number (16) or a unique prefix of
+    an id (entropy) becomes its id; anything else is passed on as written (an id of an older
     version's lesson may still be in the learner's progress)."""
+    from tutor.curriculum.catalog import find_slot
+    from tutor.errors import UnknownLesson
     from tutor.plan import load_plan
 
     if text is None:
         return None
-    key = text.strip().lower()
-    lessons = load_plan().lessons
-    found = [item for item in lessons if (key.isdigit() and item.number == int(key)) or item.id == key]
-    found = found or [item for item in lessons if key and item.id.startswith(key)]
-    return found[0].id if len(found) == 1 else text
+    try:
+        return find_slot(load_plan().lessons, text).id
+    except UnknownLesson:
+        return text
 
 
 def course_pillar(text: str | None) -> str | None:

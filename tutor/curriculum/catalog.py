@@ -7,9 +7,11 @@ A broken lesson never stops the tool: it is reported in `Catalog.problems`
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from tutor import cache
 from tutor.curriculum.lesson_file import parse_lesson_file
@@ -52,7 +54,22 @@ class Catalog:
         return written[index + step]
 
 
-def find_slot(slots: tuple[Slot, ...], query: str) -> Slot:
+class Numbered(Protocol):
+    """A place in the course by number and id: a `Slot`, or a lesson of the course plan."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def id(self) -> str: ...
+
+
+S = TypeVar("S", bound=Numbered)
+
+
+def find_slot(slots: Sequence[S], query: str) -> S:
+    """The lesson `query` names: its number, its id, or a unique prefix of the id;
+    `UnknownLesson` (with the closest ids) otherwise."""
     text = query.strip().lower()
     if text.isdigit():
         for slot in slots:
@@ -74,10 +91,10 @@ def find_slot(slots: tuple[Slot, ...], query: str) -> Slot:
     raise UnknownLesson(f"no lesson '{quote(query)}'{hint}")
 
 
-def _closest(text: str, slots: tuple[Slot, ...]) -> list[str]:
+def _closest(text: str, slots: Sequence[Numbered]) -> list[str]:
     """Ids most like `text`, comparing it with each whole id and with the id's opening."""
 
-    def score(slot: Slot) -> float:
+    def score(slot: Numbered) -> float:
         whole = difflib.SequenceMatcher(None, text, slot.id).ratio()
         opening = difflib.SequenceMatcher(None, text, slot.id[: len(text) + 1]).ratio()
         return max(whole, opening)

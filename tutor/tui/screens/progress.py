@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from tutor.errors import quote
+from tutor.errors import error_detail, quote
 from tutor.progress.completion import REQUIRED_RIGHT
 from tutor.tui.messages import ProgressRead, QuizReady, ReviewRequested
 from tutor.tui.overview import Overview, PillarRow, ProgressReader, clock
@@ -133,7 +133,7 @@ class ProgressScreen(Screen[None]):
         try:
             self.post_message(ProgressRead(self.reader.read()))
         except Exception as error:  # unreadable progress: one line, the screen stays
-            detail = quote(str(error), 80) or type(error).__name__
+            detail = error_detail(error)
             self.post_message(ProgressRead(None, f"Your progress could not be read ({detail})."))
 
     def on_progress_read(self, message: ProgressRead) -> None:

@@ -24,7 +24,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
-from tutor.errors import quote
+from tutor.errors import error_detail
 from tutor.quiz.model import AnswerFormatError, Grade
 from tutor.render.quiz import answer_form, heading, hint_text, prompt_renderable, summary_text, unreadable_text, verdict_text
 from tutor.tui.messages import ProgressRequested, QuestionDrawn
@@ -165,7 +165,7 @@ class QuizScreen(Screen[None]):
         try:
             attempt = self.session.next_question()
         except Exception as error:  # a generator's bug: one line, and the learner can leave
-            detail = quote(str(error), 80) or type(error).__name__
+            detail = error_detail(error)
             self.post_message(QuestionDrawn(None, error=f"This question could not be drawn ({detail})."))
             return
         prompt, solution = prompt_renderable(attempt), worked_renderable(attempt.question.solution)
@@ -222,7 +222,7 @@ class QuizScreen(Screen[None]):
             self.answer_box.select_all()  # still there to read; the next key replaces it
             return
         except Exception as error:  # a grading bug must not end the quiz: not counted either
-            detail = quote(str(error), 80) or type(error).__name__
+            detail = error_detail(error)
             self._show_line("#quiz-error", Text(f"This answer could not be graded ({detail}). Try another form.",
                                                 style="red"))
             self.answer_box.select_all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tutor.curriculum.compute import Computed
-from tutor.errors import quote
+from tutor.errors import error_detail
 from tutor.render.lesson import computed_renderable
 from tutor.tui.widgets.rich_block import Drawn, predraw
 
@@ -20,7 +20,7 @@ def guarded(compute: Callable[[], Computed]) -> Computed:
     try:
         return compute()
     except Exception as error:  # shown to the learner as one line, never re-raised
-        detail = quote(str(error), 80) or type(error).__name__
+        detail = error_detail(error)
         return Computed(error=f"this could not be computed ({detail})")
 
 

@@ -57,9 +57,9 @@ class Drawn:
 def undrawable(error: Exception) -> Text:
     """What a block shows when drawing it failed: one line naming the error (a bug in llmtutor;
     the app goes on)."""
-    from tutor.errors import quote
+    from tutor.errors import error_detail
 
-    detail = quote(str(error), 80) or type(error).__name__
+    detail = error_detail(error)
     return Text(f"⚠ this could not be drawn ({type(error).__name__}: {detail}); please report it", style="red")
 
 
