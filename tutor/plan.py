@@ -26,6 +26,11 @@ PILLAR_ALIASES = {"la": "linear-algebra", "calc": "calculus", "prob": "probabili
                   "opt": "optimization"}
 
 
+def pillar_from_alias(text: str) -> str:
+    """The pillar id a short name stands for (``calc`` → ``calculus``, any case); anything else as given."""
+    return PILLAR_ALIASES.get(text.strip().lower(), text)
+
+
 @dataclass(frozen=True)
 class PlannedLesson:
     """A slot of the course: its number (1-based, course order), id and title."""

@@ -37,11 +37,11 @@ def lessons(
     as_json: bool = typer.Option(False, "--json", help="One JSON array of lessons, for scripts."),
 ) -> None:
     """List every lesson of the course with its number, id, section and your status."""
-    from tutor.plan import PILLAR_ALIASES
+    from tutor.plan import pillar_from_alias
 
     catalog = load_catalog_reporting()
     if pillar is not None:
-        pillar = PILLAR_ALIASES.get(pillar.strip().lower(), pillar)
+        pillar = pillar_from_alias(pillar)
     slots = catalog.pillar(pillar).slots if pillar is not None else catalog.slots
     statuses = lesson_statuses(catalog)
     if as_json:

@@ -218,9 +218,9 @@ def course_lesson(text: str | None) -> str | None:
 
 def course_pillar(text: str | None) -> str | None:
     """A pillar id, or one of the quiz's short names (la, calc, prob, info, opt)."""
-    from tutor.plan import PILLAR_ALIASES
+    from tutor.plan import pillar_from_alias
 
-    return None if text is None else PILLAR_ALIASES.get(text.strip().lower(), text)
+    return None if text is None else pillar_from_alias(text)
 
 
 @progress_app.command("reset")

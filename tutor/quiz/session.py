@@ -22,7 +22,6 @@ from tutor.plan import PILLAR_ALIASES, CoursePlan, load_plan
 from tutor.quiz.generators import Generator, generators, instantiate
 from tutor.quiz.model import Grade, Question
 
-ALIASES = PILLAR_ALIASES
 ORDERED_TYPES = ("choice", "multi", "order")
 #: A letter naming an option in an explanation: "(a)", "(b, c)", "(d fails)", "(a) and (c)".
 _LETTER_REFERENCE = re.compile(r"(?<![\w])\(([a-z])(?=\)|,\s?[a-z][,)]|\s+(?:and|or|fails|holds)\b)")
@@ -43,14 +42,14 @@ class Topic:
 
 
 def topic_names(plan: CoursePlan) -> list[str]:
-    return [*plan.pillar_ids, "all", *ALIASES]
+    return [*plan.pillar_ids, "all", *PILLAR_ALIASES]
 
 
 def resolve_topic(text: str, plan: CoursePlan | None = None) -> Topic:
     """A pillar id, an alias (la, calc, prob, info, opt), `all`, a lesson id or number."""
     plan = plan or load_plan()
     key = text.strip().lower()
-    key = ALIASES.get(key, key)
+    key = PILLAR_ALIASES.get(key, key)
     if key == "all":
         return Topic("all")
     if key in plan.pillar_ids:
