@@ -75,28 +75,6 @@ class LessonView(VerticalScroll, can_focus=True):
     LessonView { padding: 0 1; scrollbar-gutter: stable; }
     """
 
-
-    def place_at_top(self) -> tuple[Widget, float] | None:
-        """The block at the top of the view, and how far down it the top is (0 to 1): what to
-        bring back after the page reflows (the sidebar shown or hidden changes its width)."""
-        if self.page is None:
-            return None
-        base, top = self.page.virtual_region.y, self.scroll_y
-        for block in self.page.children:
-            region = block.virtual_region
-            if region.height and base + region.y <= top < base + region.y + region.height:
-                return block, (top - base - region.y) / region.height
-        return None
-
-    def back_to(self, place: tuple[Widget, float] | None) -> None:
-        """Scroll so that `place` (from `place_at_top`) is at the top again, if its block is
-        still on the page."""
-        if place is None or self.page is None or place[0].parent is not self.page:
-            return
-        block, fraction = place
-        region = block.virtual_region
-        self.scroll_to(y=self.page.virtual_region.y + region.y + fraction * region.height, animate=False)
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.lesson: Lesson | None = None
@@ -304,6 +282,27 @@ class LessonView(VerticalScroll, can_focus=True):
         scroll, self._pending_scroll = self._pending_scroll, None
         if scroll and self.scroll_y == 0:  # the learner has not moved yet: take them back
             self.call_after_refresh(self.scroll_to, y=scroll, animate=False)
+
+    def place_at_top(self) -> tuple[Widget, float] | None:
+        """The block at the top of the view, and how far down it the top is (0 to 1): what to
+        bring back after the page reflows (the sidebar shown or hidden changes its width)."""
+        if self.page is None:
+            return None
+        base, top = self.page.virtual_region.y, self.scroll_y
+        for block in self.page.children:
+            region = block.virtual_region
+            if region.height and base + region.y <= top < base + region.y + region.height:
+                return block, (top - base - region.y) / region.height
+        return None
+
+    def back_to(self, place: tuple[Widget, float] | None) -> None:
+        """Scroll so that `place` (from `place_at_top`) is at the top again, if its block is
+        still on the page."""
+        if place is None or self.page is None or place[0].parent is not self.page:
+            return
+        block, fraction = place
+        region = block.virtual_region
+        self.scroll_to(y=self.page.virtual_region.y + region.y + fraction * region.height, animate=False)
 
     @property
     def derivations(self) -> list[DerivationView]:
