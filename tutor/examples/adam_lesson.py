@@ -12,7 +12,7 @@ import numpy as np
 
 from tutor.calculators.optimization import explain_adam
 from tutor.explain.format import compact
-from tutor.explain.model import Fact, Matrix, Note, Scalar, Series, Step, Verdict, Worked
+from tutor.explain.model import NO_DEBRIS, Fact, Matrix, Note, Scalar, Series, Step, Verdict, Worked
 from tutor.examples.registry import example
 from tutor.maths import adaptive
 from tutor.maths.optimization import adam
@@ -145,7 +145,7 @@ def scale_invariance(lr: float = 0.01) -> Worked:
         Step(f"Gradients (3 steps × 2 weights) = c × {_vec(GRADS[0])}, {_vec(GRADS[1])}, {_vec(GRADS[2])}", (
             Matrix("Adam's steps ÷ η", np.array(table)[:, :4], row_labels=tuple(f"c = {compact(c)}" for c in SCALES),
                    col_labels=("c", "t=1, θ₁", "t=1, θ₂", "t=3, θ₁"),
-                   scale=float(np.finfo(float).tiny)),  # c = 1e-10 is an input, not rounding debris
+                   scale=NO_DEBRIS),  # c = 1e-10 is an input, not rounding debris
             Matrix("largest change from c = 1", np.array(spread), col_labels=tuple(compact(c) for c in SCALES)),
             Note("c·m̂/(c·√v̂ + ε) = m̂/(√v̂ + ε/c): only ε sees the scale. SGD's step ηg is simply c "
                  "times larger: c = 1000 turns a sensible SGD learning rate into a divergent one."))),

@@ -14,7 +14,7 @@ import numpy as np
 from tutor.calculators.probability import explain_sample
 from tutor.errors import BadInput
 from tutor.examples.registry import example, playground
-from tutor.explain.model import Fact, Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
+from tutor.explain.model import NO_DEBRIS, Fact, Item, Matrix, Note, Scalar, Series, Step, Verdict, Worked
 from tutor.maths.common import as_vector
 from tutor.maths.distributions import (
     box_muller, factorise, gaussian_cdf, gaussian_pdf, greedy_path, markov_product, temperature_sweep,
@@ -178,8 +178,8 @@ def temperature_sweep_demo() -> Worked:
                    (("H (bits)", sweep.entropy_bits), ("log₂ V", uniform)), x_label="T", y_label="bits"),
             Verdict("H increases at every step of the grid", bool(np.all(np.diff(sweep.entropy_bits) > 0))))),
         Step("The two limits", (
-            # (scale: softmax makes no rounding debris; e^−40 at T = 0.05 is a probability, not 0)
-            Matrix("softmax(z / T)", limits, row_labels=rows, col_labels=TOKENS, scale=float(np.finfo(float).tiny)),)),
+            # (softmax makes no rounding debris: e^−40 at T = 0.05 is a probability, not 0)
+            Matrix("softmax(z / T)", limits, row_labels=rows, col_labels=TOKENS, scale=NO_DEBRIS),)),
         Step("How fast: dH/dT = Var_p(z) / T³ (in nats; ÷ ln 2 for bits)", (
             Scalar("formula at T = 1", float(near.slope_bits[1]), unit="bits per unit of T"),
             Scalar("finite difference", numeric, unit="bits per unit of T",

@@ -22,6 +22,7 @@ views of one object.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Union
@@ -29,6 +30,10 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 from tutor.explain.claims import ClaimCheck, check_claims
 from tutor.explain.tokens import TokenText
 from tutor.maths.values import Beyond, Undefined
+
+#: `Matrix.scale` for an array with no rounding debris (probabilities from a softmax, inputs):
+#: the smallest normal float, so only subnormal entries would be drawn as 0.
+NO_DEBRIS = sys.float_info.min
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,7 +53,8 @@ class Matrix:
     result: bool = False
     #: The size of the numbers the entries come from: an entry below 1e-12 of it is rounding
     #: debris and drawn as 0. None: the larger of 1 and the largest entry (computations of
-    #: everyday sizes); give it for arrays whose genuine entries are tiny (1e-300).
+    #: everyday sizes); give it for arrays whose genuine entries are tiny (1e-300), or
+    #: `NO_DEBRIS` for one made without cancellation, every entry as computed.
     scale: float | None = None
 
 
